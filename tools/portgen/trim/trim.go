@@ -1,0 +1,240 @@
+// Package trim applies one declared trim to one upstream file's bytes.
+//
+// Each function is pure: bytes in, bytes out, or an error saying why the trim
+// no longer applies. It must not decide which trims exist (the manifest does)
+// nor touch the file system.
+package trim
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/build/constraint"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/ast/astutil"
+)
+
+// BuildTag ANDs expr onto src's build constraint, adding a //go:build line if
+// the file has none. It fails when the result would not change the file.
+func BuildTag(src []byte, expr string) ([]byte, error) {
+	add, err := constraint.Parse("//go:build " + expr)
+	if err != nil {
+		return nil, fmt.Errorf("bad constraint %q: %v", expr, err)
+	}
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	goBuild, plusBuild := -1, []int{}
+	for i, l := range lines {
+		t := strings.TrimSpace(string(l))
+		if t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "//") {
+			break // constraints only appear before the first non-comment line
+		}
+		if constraint.IsGoBuild(t) {
+			goBuild = i
+		} else if constraint.IsPlusBuild(t) {
+			plusBuild = append(plusBuild, i)
+		}
+	}
+	if goBuild < 0 {
+		if len(plusBuild) > 0 {
+			return nil, fmt.Errorf("file has only // +build lines; expected a //go:build line")
+		}
+		return append([]byte("//go:build "+add.String()+"\n\n"), src...), nil
+	}
+	old, err := constraint.Parse(strings.TrimSpace(string(lines[goBuild])))
+	if err != nil {
+		return nil, fmt.Errorf("parse upstream constraint: %v", err)
+	}
+	if strings.Contains(old.String(), add.String()) {
+		return nil, fmt.Errorf("constraint %q already holds %q: the trim no longer changes anything", old.String(), expr)
+	}
+	combined := &constraint.AndExpr{X: old, Y: add}
+	var out bytes.Buffer
+	for i, l := range lines {
+		switch {
+		case i == goBuild:
+			out.WriteString("//go:build " + combined.String() + "\n")
+		case contains(plusBuild, i):
+			if i == plusBuild[0] {
+				pl, err := constraint.PlusBuildLines(combined)
+				if err != nil {
+					return nil, err
+				}
+				for _, p := range pl {
+					out.WriteString(p + "\n")
+				}
+			}
+		default:
+			out.Write(l)
+		}
+	}
+	return out.Bytes(), nil
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// DeclName returns the name a replacedecl trim uses for a top-level
+// declaration: the func name, Recv.Method for methods, or the single name of a
+// var, const or type spec (grouped specs are named by each of their names).
+func DeclNames(d ast.Decl) []string {
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		if d.Recv != nil && len(d.Recv.List) > 0 {
+			return []string{recvName(d.Recv.List[0].Type) + "." + d.Name.Name}
+		}
+		return []string{d.Name.Name}
+	case *ast.GenDecl:
+		var out []string
+		for _, s := range d.Specs {
+			switch s := s.(type) {
+			case *ast.TypeSpec:
+				out = append(out, s.Name.Name)
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out = append(out, n.Name)
+				}
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func recvName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.StarExpr:
+		return recvName(e.X)
+	case *ast.IndexExpr:
+		return recvName(e.X)
+	case *ast.IndexListExpr:
+		return recvName(e.X)
+	case *ast.Ident:
+		return e.Name
+	}
+	return "?"
+}
+
+func findDecl(f *ast.File, name string) (ast.Decl, error) {
+	var found []ast.Decl
+	for _, d := range f.Decls {
+		for _, n := range DeclNames(d) {
+			if n == name {
+				found = append(found, d)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no top-level declaration %s", name)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("%d top-level declarations named %s", len(found), name)
+}
+
+// declRange returns the byte range of d including its doc comment.
+func declRange(fset *token.FileSet, d ast.Decl) (int, int) {
+	start := d.Pos()
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		if d.Doc != nil {
+			start = d.Doc.Pos()
+		}
+	case *ast.GenDecl:
+		if d.Doc != nil {
+			start = d.Doc.Pos()
+		}
+	}
+	return fset.Position(start).Offset, fset.Position(d.End()).Offset
+}
+
+// ReplaceDecl replaces the top-level declaration name in src (doc comment
+// included) with the declaration of the same name in repl. Imports repl uses
+// are added to src; imports src no longer uses are removed.
+func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse upstream: %v", err)
+	}
+	d, err := findDecl(f, name)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %v", err)
+	}
+	rset := token.NewFileSet()
+	rf, err := parser.ParseFile(rset, "replacement.go", repl, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse replacement: %v", err)
+	}
+	if rf.Name.Name != f.Name.Name {
+		return nil, fmt.Errorf("replacement is package %s, upstream is package %s", rf.Name.Name, f.Name.Name)
+	}
+	rd, err := findDecl(rf, name)
+	if err != nil {
+		return nil, fmt.Errorf("replacement: %v", err)
+	}
+	s, e := declRange(fset, d)
+	rs, re := declRange(rset, rd)
+	var b bytes.Buffer
+	b.Write(src[:s])
+	b.Write(repl[rs:re])
+	b.Write(src[e:])
+
+	// Fix imports: add the replacement's, drop those no longer used.
+	fset2 := token.NewFileSet()
+	f2, err := parser.ParseFile(fset2, "trimmed.go", b.Bytes(), parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse trimmed result: %v", err)
+	}
+	changed := false
+	for _, imp := range rf.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		alias := ""
+		if imp.Name != nil {
+			alias = imp.Name.Name
+		}
+		if astutil.UsesImport(f2, p) || alias == "_" {
+			continue
+		}
+		if astutil.AddNamedImport(fset2, f2, alias, p) {
+			changed = true
+		}
+	}
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
+			continue
+		}
+		if !astutil.UsesImport(f2, p) {
+			name := ""
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			if astutil.DeleteNamedImport(fset2, f2, name, p) {
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return b.Bytes(), nil
+	}
+	var out bytes.Buffer
+	if err := format.Node(&out, fset2, f2); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
