@@ -130,7 +130,11 @@ func Build(o Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error)
 			if err := applyTrim(o, dir, mod.Path, t); err != nil {
 				return nil, nil, m.Errorf(fmt.Sprintf(".modules[%d].trims[%d]", i, j), "%s trim of %s/%s: %v", t.Kind, mod.Path, t.File, err)
 			}
-			l.Trims = append(l.Trims, lock.Trim{Module: mod.Path, Kind: t.Kind, File: t.File, Decl: t.Decl})
+			decl := t.Decl
+			if t.Kind == manifest.KindMoveDecls {
+				decl = strings.Join(t.Decls, ",") + "->" + t.To
+			}
+			l.Trims = append(l.Trims, lock.Trim{Module: mod.Path, Kind: t.Kind, File: t.File, Decl: decl})
 		}
 		l.Modules = append(l.Modules, lock.Module{Path: mod.Path, Version: cm.Version, Packages: len(cm.Packages)})
 	}
@@ -261,7 +265,12 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 		if err != nil {
 			return err
 		}
-		nb, err := trim.BuildTag(b, t.Constraint)
+		build := trim.BuildTag
+		expr := t.Constraint
+		if t.Widen != "" {
+			build, expr = trim.WidenBuildTag, t.Widen
+		}
+		nb, err := build(b, expr)
 		if err != nil {
 			return err
 		}
@@ -292,6 +301,23 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 			return err
 		}
 		return writeFile(target, nb)
+	case manifest.KindMoveDecls:
+		b, err := existing()
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(filepath.Dir(target), t.To)
+		if _, err := os.Stat(to); err == nil {
+			return fmt.Errorf("%s already exists: pick another name for the moved declarations", t.To)
+		}
+		rest, moved, err := trim.MoveDecls(b, t.Decls, t.Constraint)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(target, rest); err != nil {
+			return err
+		}
+		return writeFile(to, moved)
 	case manifest.KindDropFile:
 		if _, err := existing(); err != nil {
 			return err

@@ -25,8 +25,9 @@ import (
 
 // Trim kinds. A trim is the only way generated code may differ from upstream.
 const (
-	// KindBuildTag narrows an upstream file's build constraint: the file's
-	// constraint becomes "(original) && (Constraint)".
+	// KindBuildTag changes an upstream file's build constraint: it becomes
+	// "(original) && (Constraint)" to narrow it, or "(original) || (Widen)" to
+	// let a portable upstream file build on another target.
 	KindBuildTag = "buildtag"
 	// KindAddFile adds a file, copied verbatim from Source under the trims
 	// directory, to an upstream package.
@@ -36,6 +37,10 @@ const (
 	KindReplaceDecl = "replacedecl"
 	// KindDropFile removes an upstream file from the port.
 	KindDropFile = "dropfile"
+	// KindMoveDecls moves declarations, byte for byte, out of an upstream file
+	// into a new file To whose build constraint is Constraint, so an added file
+	// can supply them on the targets that constraint excludes.
+	KindMoveDecls = "movedecls"
 )
 
 // Manifest is the parsed port manifest.
@@ -103,9 +108,15 @@ type Trim struct {
 	File string `json:"file"`
 	// Constraint is the build expression a buildtag trim ANDs onto the file.
 	Constraint string `json:"constraint,omitempty"`
+	// Widen is the build expression a buildtag trim ORs onto the file.
+	Widen string `json:"widen,omitempty"`
 	// Decl names the declaration a replacedecl trim replaces: a func, var,
 	// const or type name, or Type.Method for a method.
 	Decl string `json:"decl,omitempty"`
+	// Decls are the declarations a movedecls trim moves.
+	Decls []string `json:"decls,omitempty"`
+	// To is the file (in the same directory) a movedecls trim moves them to.
+	To string `json:"to,omitempty"`
 	// Source is the replacement, relative to the manifest's trims directory.
 	Source string `json:"source,omitempty"`
 	// Reason says why upstream cannot be used as is.
@@ -302,8 +313,8 @@ func (m *Manifest) validate() error {
 			seenTrim[key] = true
 			switch t.Kind {
 			case KindBuildTag:
-				if t.Constraint == "" {
-					return m.Errorf(tp, "buildtag trim of %s needs a constraint, e.g. \"!wasm\"", t.File)
+				if (t.Constraint == "") == (t.Widen == "") {
+					return m.Errorf(tp, "buildtag trim of %s needs either constraint (to narrow, e.g. \"!wasm\") or widen (e.g. \"wasm\")", t.File)
 				}
 			case KindAddFile:
 				if t.Source == "" {
@@ -313,9 +324,13 @@ func (m *Manifest) validate() error {
 				if t.Source == "" || t.Decl == "" {
 					return m.Errorf(tp, "replacedecl trim of %s needs decl and source", t.File)
 				}
+			case KindMoveDecls:
+				if len(t.Decls) == 0 || t.To == "" || t.Constraint == "" || strings.Contains(t.To, "/") {
+					return m.Errorf(tp, "movedecls trim of %s needs decls, to (a file name in the same directory) and constraint", t.File)
+				}
 			case KindDropFile:
 			default:
-				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl or dropfile)", t.Kind)
+				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, movedecls or dropfile)", t.Kind)
 			}
 		}
 	}

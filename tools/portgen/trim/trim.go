@@ -21,7 +21,12 @@ import (
 
 // BuildTag ANDs expr onto src's build constraint, adding a //go:build line if
 // the file has none. It fails when the result would not change the file.
-func BuildTag(src []byte, expr string) ([]byte, error) {
+func BuildTag(src []byte, expr string) ([]byte, error) { return buildTag(src, expr, false) }
+
+// WidenBuildTag ORs expr onto src's build constraint. The file must have one.
+func WidenBuildTag(src []byte, expr string) ([]byte, error) { return buildTag(src, expr, true) }
+
+func buildTag(src []byte, expr string, widen bool) ([]byte, error) {
 	add, err := constraint.Parse("//go:build " + expr)
 	if err != nil {
 		return nil, fmt.Errorf("bad constraint %q: %v", expr, err)
@@ -43,6 +48,9 @@ func BuildTag(src []byte, expr string) ([]byte, error) {
 		}
 	}
 	if goBuild < 0 {
+		if widen {
+			return nil, fmt.Errorf("file has no //go:build line to widen")
+		}
 		if len(plusBuild) > 0 {
 			return nil, fmt.Errorf("file has only // +build lines; expected a //go:build line")
 		}
@@ -55,7 +63,10 @@ func BuildTag(src []byte, expr string) ([]byte, error) {
 	if strings.Contains(old.String(), add.String()) {
 		return nil, fmt.Errorf("constraint %q already holds %q: the trim no longer changes anything", old.String(), expr)
 	}
-	combined := &constraint.AndExpr{X: old, Y: add}
+	var combined constraint.Expr = &constraint.AndExpr{X: old, Y: add}
+	if widen {
+		combined = &constraint.OrExpr{X: old, Y: add}
+	}
 	var out bytes.Buffer
 	for i, l := range lines {
 		switch {
@@ -234,6 +245,116 @@ func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	if err := format.Node(&out, fset2, f2); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// MoveDecls moves the named top-level declarations (with their doc comments)
+// out of src into a new file of the same package whose build constraint is
+// expr, so another file can supply them on targets the constraint excludes.
+// The moved text is byte-identical; both files keep only the imports they use.
+func MoveDecls(src []byte, names []string, expr string) (rest, moved []byte, err error) {
+	if _, err := constraint.Parse("//go:build " + expr); err != nil {
+		return nil, nil, fmt.Errorf("bad constraint %q: %v", expr, err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse upstream: %v", err)
+	}
+	type span struct{ s, e int }
+	var spans []span
+	for _, n := range names {
+		d, err := findDecl(f, n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("upstream: %v", err)
+		}
+		if g, ok := d.(*ast.GenDecl); ok && len(DeclNames(g)) > 1 {
+			return nil, nil, fmt.Errorf("%s is declared in a group with %v: move the whole group", n, DeclNames(g))
+		}
+		s, e := declRange(fset, d)
+		spans = append(spans, span{s, e})
+	}
+	// Keep source order.
+	for i := range spans {
+		for j := i + 1; j < len(spans); j++ {
+			if spans[j].s < spans[i].s {
+				spans[i], spans[j] = spans[j], spans[i]
+			}
+		}
+	}
+	var r, m bytes.Buffer
+	prev := 0
+	for _, sp := range spans {
+		r.Write(src[prev:sp.s])
+		m.WriteString("\n")
+		m.Write(src[sp.s:sp.e])
+		m.WriteString("\n")
+		prev = sp.e
+		// Swallow the blank line after a removed declaration.
+		for prev < len(src) && src[prev] == '\n' && prev+1 < len(src) && src[prev+1] == '\n' {
+			prev++
+		}
+	}
+	r.Write(src[prev:])
+
+	// The new file: constraint, package clause, every import of src, the decls.
+	var nf bytes.Buffer
+	fmt.Fprintf(&nf, "//go:build %s\n\n", expr)
+	if f.Doc != nil {
+		// keep the license header
+		nf.Write(src[fset.Position(f.Doc.Pos()).Offset:fset.Position(f.Doc.End()).Offset])
+		nf.WriteString("\n\n")
+	}
+	for _, c := range f.Comments {
+		if c.End() < f.Package && c != f.Doc && !strings.HasPrefix(c.Text(), "go:build") && !strings.HasPrefix(c.List[0].Text, "//go:build") {
+			nf.Write(src[fset.Position(c.Pos()).Offset:fset.Position(c.End()).Offset])
+			nf.WriteString("\n\n")
+			break
+		}
+	}
+	fmt.Fprintf(&nf, "package %s\n\n", f.Name.Name)
+	for _, g := range f.Decls {
+		if g, ok := g.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			nf.Write(src[fset.Position(g.Pos()).Offset:fset.Position(g.End()).Offset])
+			nf.WriteString("\n")
+		}
+	}
+	nf.Write(m.Bytes())
+	rest, err = pruneImports(r.Bytes())
+	if err != nil {
+		return nil, nil, fmt.Errorf("trimmed file: %v", err)
+	}
+	moved, err = pruneImports(nf.Bytes())
+	if err != nil {
+		return nil, nil, fmt.Errorf("moved file: %v", err)
+	}
+	return rest, moved, nil
+}
+
+// pruneImports removes imports a file no longer uses and gofmts it.
+func pruneImports(src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	for _, imp := range append([]*ast.ImportSpec(nil), f.Imports...) {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
+			continue
+		}
+		if !astutil.UsesImport(f, p) {
+			name := ""
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			astutil.DeleteNamedImport(fset, f, name, p)
+		}
+	}
+	var out bytes.Buffer
+	if err := format.Node(&out, fset, f); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
