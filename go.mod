@@ -3,6 +3,7 @@ module github.com/webernetes/webernetes
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.2.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
 	k8s.io/kubectl v0.37.2

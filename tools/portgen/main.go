@@ -4,6 +4,7 @@
 //	portgen generate [-force]   bring generated/ up to date (a no-op when nothing changed)
 //	portgen check               regenerate into a temp dir; fail on any drift
 //	portgen bump vX.Y.Z         regenerate against another release and report what changed
+//	portgen roots               print the manifest's root packages
 //
 // Run it from tools/portgen (it is its own module: the root module's replace
 // lines point into generated/, which does not exist until portgen has run).
@@ -45,6 +46,11 @@ func main() {
 	switch flag.Arg(0) {
 	case "generate":
 		_, err = gen.Generate(o)
+	case "roots":
+		// Print the root packages, one per line (for `make build-roots`).
+		for _, r := range m.Roots {
+			fmt.Println(r)
+		}
 	case "check":
 		err = gen.Check(o, os.Stdout)
 	case "bump":

@@ -218,7 +218,7 @@ func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
 		if imp.Name != nil {
 			alias = imp.Name.Name
 		}
-		if astutil.UsesImport(f2, p) || alias == "_" {
+		if usesImport(f2, imp) || alias == "_" {
 			continue
 		}
 		if astutil.AddNamedImport(fset2, f2, alias, p) {
@@ -230,7 +230,7 @@ func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
 		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
 			continue
 		}
-		if !astutil.UsesImport(f2, p) {
+		if !usesImport(f2, imp) {
 			name := ""
 			if imp.Name != nil {
 				name = imp.Name.Name
@@ -345,7 +345,7 @@ func pruneImports(src []byte) ([]byte, error) {
 		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
 			continue
 		}
-		if !astutil.UsesImport(f, p) {
+		if !usesImport(f, imp) {
 			name := ""
 			if imp.Name != nil {
 				name = imp.Name.Name
@@ -358,4 +358,51 @@ func pruneImports(src []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// usesImport reports whether f refers to the package imp imports. Without an
+// explicit name, every name the package could plausibly have counts (the last
+// path element, without a /vN suffix, a go- prefix or a .go suffix), so an
+// import is only ever dropped when no candidate is used.
+func usesImport(f *ast.File, imp *ast.ImportSpec) bool {
+	p, _ := strconv.Unquote(imp.Path.Value)
+	var names []string
+	if imp.Name != nil {
+		names = []string{imp.Name.Name}
+	} else {
+		names = ImportNames(p)
+	}
+	used := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if used {
+			return false
+		}
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+				for _, name := range names {
+					if id.Name == name {
+						used = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return used
+}
+
+// ImportNames returns the names a package imported without an explicit name
+// may have, guessed from its path.
+func ImportNames(p string) []string {
+	elems := strings.Split(p, "/")
+	last := elems[len(elems)-1]
+	out := []string{last}
+	if len(elems) > 1 && len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+		last = elems[len(elems)-2]
+		out = append(out, last)
+	}
+	for _, c := range []string{strings.TrimPrefix(last, "go-"), strings.TrimSuffix(last, ".go"), strings.ReplaceAll(last, "-", ""), strings.ReplaceAll(last, "-", "_")} {
+		out = append(out, c)
+	}
+	return out
 }

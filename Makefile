@@ -1,0 +1,78 @@
+# Webernetes — real Kubernetes in a browser tab, built from upstream by tools/portgen.
+# `make help` lists the targets. Everything a target needs is generated or installed here.
+
+SHELL      := /bin/bash
+GO         ?= go
+export CGO_ENABLED := 0
+export GOWORK      := off
+BIN        := bin
+WASM_ENV   := GOOS=js GOARCH=wasm
+WASM_TAGS  := grpcnotrace
+WASM_EXEC  := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
+PORTGEN    := cd tools/portgen && $(GO) run .
+NODE_ARGS  := --stack-size=8192
+
+.PHONY: help generate check build build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke parity bench node clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+generate: ## regenerate generated/ from port.yaml (a fast no-op when nothing changed)
+	$(PORTGEN) generate
+
+check: generate ## regenerate into a temp dir and fail on any drift in generated/
+	$(PORTGEN) check
+
+build: generate ## build the native programs into bin/
+	$(GO) build -o $(BIN)/allcomponents ./cmd/allcomponents
+
+build-roots: generate ## compile every root package of port.yaml for js/wasm and natively
+	roots=$$($(PORTGEN) roots) && $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) $$roots && $(GO) build $$roots
+
+wasm: generate node ## link every component for js/wasm, print its size, guard dead-method elimination
+	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
+	$(GO) run ./tools/wasmsize -brotli $${BROTLI_QUALITY:-9} $(BIN)/allcomponents.wasm
+	@echo "guard: no <ReflectMethod> in the wasm link (it would defeat dead-method elimination)"
+	@set -o pipefail; $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w -dumpdep' -o /dev/null ./cmd/allcomponents 2>&1 \
+	  | { grep -F '<ReflectMethod>' || true; } | tee $(BIN)/reflectmethod.txt; test ! -s $(BIN)/reflectmethod.txt
+
+run: build wasm ## run the port: every component's command, natively and under Node (the cluster comes with `serve`)
+	$(BIN)/allcomponents
+	node $(NODE_ARGS) $$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js $(BIN)/allcomponents.wasm
+
+node: ## make sure Node.js (for js/wasm runs) is installed
+	@command -v node >/dev/null || { echo "installing Node.js (needed to run js/wasm)"; apt-get update -qq && apt-get install -y -qq nodejs; }
+
+test: generate node ## the project's tests: portgen, parity, upstream tests (native + one package under wasm), wasm smoke
+	$(MAKE) test-unit
+	$(MAKE) check
+	$(MAKE) parity
+	$(MAKE) build-roots
+	$(MAKE) wasm-smoke
+	$(MAKE) test-upstream-ci
+
+test-unit: generate ## unit tests of tools/portgen and the root module
+	cd tools/portgen && PORTGEN_E2E=1 $(GO) test ./...
+	$(GO) vet ./...
+	$(GO) test ./...
+
+test-upstream: generate node ## run every ported upstream test natively and under js/wasm, print the table
+	$(GO) run ./parity/cmd/test-upstream -targets native,wasm
+
+test-upstream-ci: generate node ## the CI subset: all upstream tests natively, one package under wasm
+	$(GO) run ./parity/cmd/test-upstream -targets native
+	$(GO) run ./parity/cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment
+
+wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
+	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
+	node $(NODE_ARGS) $$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js $(BIN)/allcomponents.wasm | tee $(BIN)/wasm-smoke.txt
+	grep -q '^kube-apiserver: ' $(BIN)/wasm-smoke.txt && grep -q '^kubelet: ' $(BIN)/wasm-smoke.txt
+
+parity: generate ## structural parity: undeclared diffs, dropped upstream tests, stale trims
+	$(GO) run ./parity/cmd/structural
+
+bench: wasm ## print the project's figures (today: bundle size)
+
+clean: ## remove build outputs and generated/ (keeps port.lock and its README)
+	rm -rf $(BIN)
+	find generated -mindepth 1 -maxdepth 1 ! -name port.lock ! -name README.md -exec rm -rf {} +
