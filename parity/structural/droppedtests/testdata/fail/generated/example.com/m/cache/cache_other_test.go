@@ -1,0 +1,7 @@
+//go:build !windows && !wasm
+
+package cache
+
+import "testing"
+
+func TestOther(t *testing.T) {}

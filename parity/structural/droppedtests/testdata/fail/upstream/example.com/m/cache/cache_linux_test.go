@@ -1,0 +1,5 @@
+package cache
+
+import "testing"
+
+func TestLinuxOnly(t *testing.T) {}

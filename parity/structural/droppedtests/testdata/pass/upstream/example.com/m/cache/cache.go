@@ -1,0 +1,4 @@
+package cache
+
+// Cache maps keys to values.
+type Cache map[string]string

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package cache
+
+import "testing"
+
+func TestOther(t *testing.T) {}

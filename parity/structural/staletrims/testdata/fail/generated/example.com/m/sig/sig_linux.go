@@ -1,0 +1,3 @@
+package sig
+
+func Linux() bool { return true }

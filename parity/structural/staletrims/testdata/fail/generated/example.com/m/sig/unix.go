@@ -1,0 +1,5 @@
+//go:build unix
+
+package sig
+
+func Unix() bool { return true }

@@ -1,0 +1,9 @@
+package sig
+
+import "os"
+
+// Hostname is the host name.
+func Hostname() string {
+	h, _ := os.Hostname()
+	return h
+}

@@ -1,0 +1,4 @@
+package sig
+
+// Hostname is empty in a browser.
+func Hostname() string { return "" }

@@ -1,0 +1,5 @@
+//go:build linux || darwin
+
+package sig
+
+func Portable() bool { return true }

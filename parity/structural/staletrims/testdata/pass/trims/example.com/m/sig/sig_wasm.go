@@ -1,0 +1,3 @@
+package sig
+
+var Signals = []int{}

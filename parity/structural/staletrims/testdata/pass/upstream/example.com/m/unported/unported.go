@@ -1,0 +1,3 @@
+package unported
+
+func Name() string { return "unported" }

@@ -1,0 +1,4 @@
+package sig
+
+// Old is unused on the web.
+func Old() {}
