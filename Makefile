@@ -69,7 +69,7 @@ wasm-smoke: generate node ## build the all-components program for js/wasm and ru
 	grep -q '^kube-apiserver: ' $(BIN)/wasm-smoke.txt && grep -q '^kubelet: ' $(BIN)/wasm-smoke.txt
 
 parity: generate ## structural parity: undeclared diffs, dropped upstream tests, stale trims
-	$(GO) run ./parity/cmd/structural
+	cd parity && $(GO) run ./cmd/structural
 
 bench: wasm ## print the project's figures (today: bundle size)
 

@@ -30,7 +30,7 @@ func Check(o Options, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if _, _, err := Build(o, tmp, inputs); err != nil {
+	if _, _, err := Build(&o, tmp, inputs); err != nil {
 		return err
 	}
 	drift, err := Diff(tmp, o.out())
@@ -158,7 +158,9 @@ func declTexts(src []byte) (map[string]string, error) {
 	var hdr bytes.Buffer
 	for _, c := range f.Comments {
 		if c.Pos() < f.Package {
-			hdr.WriteString(c.Text())
+			for _, l := range c.List {
+				hdr.WriteString(l.Text + "\n")
+			}
 		}
 	}
 	hdr.WriteString(f.Name.Name)

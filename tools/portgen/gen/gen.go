@@ -37,6 +37,10 @@ type Options struct {
 	Force bool
 	// Log receives progress lines.
 	Log func(format string, args ...any)
+	// KeepGoing collects trim failures in TrimErrors instead of stopping at
+	// the first (used by bump to report every trim that no longer applies).
+	KeepGoing  bool
+	TrimErrors []error
 }
 
 func (o *Options) out() string {
@@ -75,7 +79,7 @@ func Generate(o Options) (bool, error) {
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	l, closure, err := Build(o, tmp, inputs)
+	l, closure, err := Build(&o, tmp, inputs)
 	if err != nil {
 		return false, err
 	}
@@ -105,7 +109,7 @@ func Generate(o Options) (bool, error) {
 
 // Build writes the replacement modules, README and lock into dir (which must
 // exist) and returns the lock.
-func Build(o Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error) {
+func Build(o *Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error) {
 	m := o.Manifest
 	o.logf("loading %s@%s closure for %d targets", m.Upstream.Module, m.Upstream.Version, len(m.Targets))
 	c, err := upstream.Load(m)
@@ -127,8 +131,13 @@ func Build(o Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error)
 			return nil, nil, err
 		}
 		for j, t := range mod.Trims {
-			if err := applyTrim(o, dir, mod.Path, t); err != nil {
-				return nil, nil, m.Errorf(fmt.Sprintf(".modules[%d].trims[%d]", i, j), "%s trim of %s/%s: %v", t.Kind, mod.Path, t.File, err)
+			if err := applyTrim(*o, dir, mod.Path, t); err != nil {
+				err = m.Errorf(fmt.Sprintf(".modules[%d].trims[%d]", i, j), "%s trim of %s/%s: %v", t.Kind, mod.Path, t.File, err)
+				if !o.KeepGoing {
+					return nil, nil, err
+				}
+				o.TrimErrors = append(o.TrimErrors, err)
+				continue
 			}
 			decl := t.Decl
 			if t.Kind == manifest.KindMoveDecls {

@@ -401,6 +401,10 @@ func ImportNames(p string) []string {
 		last = elems[len(elems)-2]
 		out = append(out, last)
 	}
+	if i := strings.LastIndex(last, ".v"); i > 0 && strings.Trim(last[i+2:], "0123456789") == "" {
+		last = last[:i] // gopkg.in/yaml.v3
+		out = append(out, last)
+	}
 	for _, c := range []string{strings.TrimPrefix(last, "go-"), strings.TrimSuffix(last, ".go"), strings.ReplaceAll(last, "-", ""), strings.ReplaceAll(last, "-", "_")} {
 		out = append(out, c)
 	}

@@ -1,0 +1,145 @@
+package trim
+
+import (
+	"strings"
+	"testing"
+)
+
+const upstream = `//go:build !windows
+
+/*
+Copyright header.
+*/
+
+package demo
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"k8s.io/klog/v2"
+)
+
+// Keep stays.
+func Keep() { fmt.Println("keep") }
+
+// Signal is what js lacks.
+var Signal = syscall.SIGUSR2
+
+// Hangup uses syscall and klog.
+func Hangup() {
+	klog.Info("hup")
+	_ = syscall.SIGHUP
+}
+
+// Open uses os.
+func Open() { os.Exit(1) }
+`
+
+func TestBuildTag(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, expr, want, err string
+		widen                      bool
+	}{
+		{name: "narrow", src: upstream, expr: "!wasm", want: "//go:build !windows && !wasm\n"},
+		{name: "widen", src: "//go:build linux || darwin\n\npackage x\n", expr: "wasm", widen: true, want: "//go:build linux || darwin || wasm\n"},
+		{name: "no constraint yet", src: "// Copyright\n\npackage x\n", expr: "!wasm", want: "//go:build !wasm\n\n// Copyright\n"},
+		{name: "already holds", src: "//go:build !wasm\n\npackage x\n", expr: "!wasm", err: "no longer changes anything"},
+		{name: "widen needs a line", src: "package x\n", expr: "wasm", widen: true, err: "no //go:build line"},
+		{name: "bad expression", src: upstream, expr: "!(", err: "bad constraint"},
+		{name: "plus build kept in sync", src: "//go:build linux\n// +build linux\n\npackage x\n", expr: "!wasm", want: "//go:build linux && !wasm\n// +build linux,!wasm\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := BuildTag
+			if tc.widen {
+				f = WidenBuildTag
+			}
+			got, err := f([]byte(tc.src), tc.expr)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(string(got), tc.want) {
+				t.Fatalf("got\n%s\nwant prefix\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReplaceDecl(t *testing.T) {
+	repl := "package demo\n\nimport \"os\"\n\n// Signal is os.Interrupt here.\nvar Signal = os.Interrupt\n"
+	got, err := ReplaceDecl([]byte(upstream), []byte(repl), "Signal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(got)
+	if !strings.Contains(s, "var Signal = os.Interrupt") || strings.Contains(s, "SIGUSR2") || strings.Contains(s, "what js lacks") {
+		t.Fatalf("declaration not replaced:\n%s", s)
+	}
+	if !strings.Contains(s, "func Keep()") || !strings.Contains(s, "func Hangup()") {
+		t.Fatalf("other declarations lost:\n%s", s)
+	}
+	// syscall is still used by Hangup; klog (a /v2 path) must survive too.
+	if !strings.Contains(s, `"syscall"`) || !strings.Contains(s, `"k8s.io/klog/v2"`) {
+		t.Fatalf("imports wrongly pruned:\n%s", s)
+	}
+
+	if _, err := ReplaceDecl([]byte(upstream), []byte(repl), "Missing"); err == nil || !strings.Contains(err.Error(), "no top-level declaration Missing") {
+		t.Fatalf("missing decl: err = %v", err)
+	}
+	if _, err := ReplaceDecl([]byte(upstream), []byte("package other\nvar Signal = 1\n"), "Signal"); err == nil || !strings.Contains(err.Error(), "package other") {
+		t.Fatalf("wrong package: err = %v", err)
+	}
+}
+
+func TestMoveDecls(t *testing.T) {
+	rest, moved, err := MoveDecls([]byte(upstream), []string{"Signal", "Hangup"}, "!windows && !wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, m := string(rest), string(moved)
+	if strings.Contains(r, "Signal") || strings.Contains(r, "Hangup") {
+		t.Fatalf("declarations still in the source file:\n%s", r)
+	}
+	if strings.Contains(r, `"syscall"`) || strings.Contains(r, `"k8s.io/klog/v2"`) {
+		t.Fatalf("unused imports kept in the source file:\n%s", r)
+	}
+	if !strings.Contains(r, `"os"`) || !strings.Contains(r, `"fmt"`) {
+		t.Fatalf("used imports dropped from the source file:\n%s", r)
+	}
+	if !strings.HasPrefix(m, "//go:build !windows && !wasm\n") {
+		t.Fatalf("moved file lacks its constraint:\n%s", m)
+	}
+	// Upstream text moves byte for byte, doc comments included.
+	for _, want := range []string{"// Signal is what js lacks.\nvar Signal = syscall.SIGUSR2", "// Hangup uses syscall and klog.\nfunc Hangup() {\n\tklog.Info(\"hup\")", `"k8s.io/klog/v2"`, "Copyright header."} {
+		if !strings.Contains(m, want) {
+			t.Fatalf("moved file lacks %q:\n%s", want, m)
+		}
+	}
+	if strings.Contains(m, `"fmt"`) || strings.Contains(m, "func Keep") {
+		t.Fatalf("moved file has what it should not:\n%s", m)
+	}
+	if _, _, err := MoveDecls([]byte(upstream), []string{"Nope"}, "!wasm"); err == nil {
+		t.Fatal("moving a missing declaration succeeded")
+	}
+}
+
+func TestImportNames(t *testing.T) {
+	for p, want := range map[string]string{"k8s.io/klog/v2": "klog", "github.com/coreos/go-systemd/v22": "systemd", "gopkg.in/yaml.v3": "yaml", "os": "os"} {
+		found := false
+		for _, n := range ImportNames(p) {
+			if n == want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("ImportNames(%q) = %v, want it to include %q", p, ImportNames(p), want)
+		}
+	}
+}
