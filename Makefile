@@ -36,9 +36,8 @@ wasm: generate node ## link every component for js/wasm, print its size, guard d
 	@set -o pipefail; $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w -dumpdep' -o /dev/null ./cmd/allcomponents 2>&1 \
 	  | { grep -F '<ReflectMethod>' || true; } | tee $(BIN)/reflectmethod.txt; test ! -s $(BIN)/reflectmethod.txt
 
-run: build wasm ## run the port: every component's command, natively and under Node (the cluster comes with `serve`)
+run: build wasm-smoke ## run the port: every component's command, natively and under Node (the cluster comes with `serve`)
 	$(BIN)/allcomponents
-	node $(NODE_ARGS) $$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js $(BIN)/allcomponents.wasm
 
 node: ## make sure Node.js (for js/wasm runs) is installed
 	@command -v node >/dev/null || { echo "installing Node.js (needed to run js/wasm)"; apt-get update -qq && apt-get install -y -qq nodejs; }
