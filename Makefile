@@ -56,11 +56,11 @@ test-unit: generate ## unit tests of tools/portgen and the root module
 	$(GO) test ./...
 
 test-upstream: generate node ## run every ported upstream test natively and under js/wasm, print the table
-	$(GO) run ./parity/cmd/test-upstream -targets native,wasm
+	$(GO) run -C parity ./cmd/test-upstream -targets native,wasm
 
 test-upstream-ci: generate node ## the CI subset: all upstream tests natively, one package under wasm
-	$(GO) run ./parity/cmd/test-upstream -targets native
-	$(GO) run ./parity/cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment
+	$(GO) run -C parity ./cmd/test-upstream -targets native
+	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
@@ -68,7 +68,7 @@ wasm-smoke: generate node ## build the all-components program for js/wasm and ru
 	grep -q '^kube-apiserver: ' $(BIN)/wasm-smoke.txt && grep -q '^kubelet: ' $(BIN)/wasm-smoke.txt
 
 parity: generate ## structural parity: undeclared diffs, dropped upstream tests, stale trims
-	cd parity && $(GO) run ./cmd/structural
+	$(GO) run -C parity ./cmd/structural
 
 bench: wasm ## print the project's figures (today: bundle size)
 

@@ -146,8 +146,8 @@ func checkPackage(in *structural.Input, m *structural.Module, dir string) ([]str
 	x := in.Manifest
 	for _, ut := range upT.tests {
 		gt := byFile[[2]string{ut.file, ut.name}]
-		if gt == nil && len(byPkg[[2]string{ut.pkg, ut.name}]) == 1 {
-			gt = byPkg[[2]string{ut.pkg, ut.name}][0] // moved to another file
+		if gt == nil {
+			gt = movedTo(m, dir, byPkg[[2]string{ut.pkg, ut.name}]) // moved to another file
 		}
 		upTargets := buildsFor(x.Targets, upDir, ut.file)
 		if gt == nil {
@@ -487,4 +487,26 @@ func upstreamTests(in *structural.Input, pkg string) (map[string]bool, error) {
 		}
 	}
 	return names, nil
+}
+
+// movedTo picks the generated test an upstream test was moved to: the only
+// candidate that is not in a file an addfile trim supplies (an added file may
+// define the same test for the targets the moved one no longer builds for).
+func movedTo(m *structural.Module, dir string, cands []*test) *test {
+	var upstreamText []*test
+	for _, c := range cands {
+		added := false
+		for _, t := range m.Trims {
+			if t.Kind == manifest.KindAddFile && t.File == path.Join(dir, c.file) {
+				added = true
+			}
+		}
+		if !added {
+			upstreamText = append(upstreamText, c)
+		}
+	}
+	if len(upstreamText) == 1 {
+		return upstreamText[0]
+	}
+	return nil
 }

@@ -37,6 +37,11 @@ func Check(o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if d, err := checkRootsFile(o.Root, o.Manifest); err != nil {
+		return err
+	} else if d != "" {
+		drift = append(drift, d)
+	}
 	if len(drift) == 0 {
 		fmt.Fprintf(w, "portgen check: generated/ matches port.yaml and port.lock\n")
 		return nil

@@ -70,6 +70,9 @@ func Generate(o Options) (bool, error) {
 	if !o.Force {
 		if b, err := os.ReadFile(filepath.Join(out, completeMarker)); err == nil && string(b) == inputs {
 			o.logf("generated/ is up to date (inputs %s)", inputs[:12])
+			if err := WriteRootsFile(o.Root, o.Manifest); err != nil {
+				return false, err
+			}
 			return false, UpdateGoMod(o.Root, o.Manifest, nil)
 		}
 	}
@@ -104,6 +107,9 @@ func Generate(o Options) (bool, error) {
 		os.RemoveAll(old)
 	}
 	o.logf("wrote %s: %d modules, %d files, %d trims", out, len(l.Modules), len(l.Files), len(l.Trims))
+	if err := WriteRootsFile(o.Root, o.Manifest); err != nil {
+		return false, err
+	}
 	return true, UpdateGoMod(o.Root, o.Manifest, closure)
 }
 

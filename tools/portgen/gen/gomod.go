@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"golang.org/x/mod/modfile"
 
@@ -78,14 +79,23 @@ func replaceBlock(m *manifest.Manifest) string {
 	var b bytes.Buffer
 	b.WriteString("\n\n// Managed by tools/portgen from port.yaml: staging modules at the pinned version,\n")
 	b.WriteString("// trimmed modules from generated/ (run make generate first on a fresh clone).\nreplace (\n")
+	// One block sorted by module path: the order go mod tidy keeps.
+	lines := map[string]string{}
 	for _, s := range m.Upstream.Staging {
 		if m.Replaced(s) == nil {
-			fmt.Fprintf(&b, "\t%s => %s %s\n", s, s, m.Upstream.StagingVersion)
+			lines[s] = fmt.Sprintf("\t%s => %s %s\n", s, s, m.Upstream.StagingVersion)
 		}
 	}
-	b.WriteString("\n")
 	for _, mod := range m.ModulePaths() {
-		fmt.Fprintf(&b, "\t%s => ./generated/%s\n", mod, mod)
+		lines[mod] = fmt.Sprintf("\t%s => ./generated/%s\n", mod, mod)
+	}
+	keys := make([]string, 0, len(lines))
+	for k := range lines {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(lines[k])
 	}
 	b.WriteString(")\n")
 	return b.String()
