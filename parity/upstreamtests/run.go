@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -65,6 +66,8 @@ type Report struct {
 // PackageReport is one package's results on every target.
 type PackageReport struct {
 	ImportPath string
+	// Dir is the package's directory (empty in tests built from fixtures).
+	Dir string
 	// TestFiles holds the _test.go files that build, per target name
 	// (always including native).
 	TestFiles map[string][]string
@@ -165,6 +168,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			continue
 		}
 		pr := &PackageReport{ImportPath: pkg, TestFiles: files[pkg], Runs: map[string]*TargetRun{}}
+		if d, ok := pkgDirs.Load(pkg); ok {
+			pr.Dir = d.(string)
+		}
 		for _, x := range cfg.Manifest.ExcludedTests {
 			if x.Package == pkg {
 				pr.Excluded = append(pr.Excluded, x)
@@ -298,7 +304,7 @@ func matchesFilter(pkg string, filter []string) bool {
 // listTests expands the tests patterns for one target and returns each
 // matched package's test files (TestGoFiles and XTestGoFiles) there.
 func listTests(ctx context.Context, goCmd, root string, patterns []string, t Target) (map[string][]string, []string, error) {
-	args := append([]string{"list", "-e", "-json=ImportPath,TestGoFiles,XTestGoFiles,Error"}, t.buildFlags()...)
+	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Error"}, t.buildFlags()...)
 	args = append(args, patterns...)
 	cmd := exec.CommandContext(ctx, goCmdOr(goCmd), args...)
 	cmd.Dir = root
@@ -313,7 +319,7 @@ func listTests(ctx context.Context, goCmd, root string, patterns []string, t Tar
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
 		var p struct {
-			ImportPath                string
+			ImportPath, Dir           string
 			TestGoFiles, XTestGoFiles []string
 		}
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
@@ -322,6 +328,7 @@ func listTests(ctx context.Context, goCmd, root string, patterns []string, t Tar
 			return nil, nil, fmt.Errorf("go list for %s: %w", t.Name, err)
 		}
 		res[p.ImportPath] = append(p.TestGoFiles, p.XTestGoFiles...)
+		pkgDirs.Store(p.ImportPath, p.Dir)
 	}
 	var warnings []string
 	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
@@ -468,7 +475,7 @@ func (pr *PackageReport) compare() {
 			have[f] = true
 		}
 		for _, f := range pr.TestFiles[Native] {
-			if !have[f] {
+			if !have[f] && !pr.fileExcluded(f, name) {
 				run.Missing = append(run.Missing, "file "+f)
 			}
 		}
@@ -518,4 +525,38 @@ func (b *headBuffer) firstLine() string {
 		}
 	}
 	return ""
+}
+
+// pkgDirs remembers each listed package's directory (import path -> dir).
+var pkgDirs sync.Map
+
+var testFuncRE = regexp.MustCompile(`(?m)^func ((Test|Benchmark|Fuzz|Example)\w*)\(`)
+
+// fileExcluded reports whether every test function of a test file that does
+// not build on target (TestMain included) is excluded for that target, as when
+// a trim moves an upstream TestMain into a file that target does not build.
+func (pr *PackageReport) fileExcluded(file, target string) bool {
+	if pr.Dir == "" {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(pr.Dir, file))
+	if err != nil {
+		return false
+	}
+	names := testFuncRE.FindAllStringSubmatch(string(data), -1)
+	if len(names) == 0 {
+		return false
+	}
+	for _, n := range names {
+		ok := false
+		for _, x := range pr.Excluded {
+			if x.Test == n[1] && (len(x.Targets) == 0 || contains(x.Targets, target)) {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
