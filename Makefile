@@ -12,7 +12,7 @@ WASM_EXEC  := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 PORTGEN    := cd tools/portgen && $(GO) run .
 NODE_ARGS  := --stack-size=8192
 
-.PHONY: help generate check build build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke parity bench node clean
+.PHONY: help generate check build build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,7 @@ test: generate node ## the project's tests: portgen, parity, upstream tests (nat
 	$(MAKE) parity
 	$(MAKE) build-roots
 	$(MAKE) wasm-smoke
+	$(MAKE) test-wasm
 	$(MAKE) test-upstream-ci
 
 test-unit: generate ## unit tests of tools/portgen and the root module
@@ -58,9 +59,12 @@ test-unit: generate ## unit tests of tools/portgen and the root module
 test-upstream: generate node ## run every ported upstream test natively and under js/wasm, print the table
 	$(GO) run -C parity ./cmd/test-upstream -targets native,wasm
 
-test-upstream-ci: generate node ## the CI subset: all upstream tests natively, one package under wasm
+test-upstream-ci: generate node ## the CI subset: all upstream tests natively, two packages under wasm
 	$(GO) run -C parity ./cmd/test-upstream -targets native
-	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment
+	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment,k8s.io/client-go/util/workqueue
+
+test-wasm: generate node ## our own tests under js/wasm in Node (today: memstore with upstream's storage suite)
+	$(WASM_ENV) $(GO) test -tags $(WASM_TAGS) -exec=$(WASM_EXEC) ./handwritten/storage/...
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
