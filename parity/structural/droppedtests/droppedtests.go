@@ -28,11 +28,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,35 +60,15 @@ func Run(in *structural.Input) ([]structural.Finding, error) {
 			jobs = append(jobs, job{m, d})
 		}
 	}
-	var (
-		mu   sync.Mutex
-		out  []structural.Finding
-		errs []error
-		wg   sync.WaitGroup
-	)
-	work := make(chan job)
-	for range runtime.GOMAXPROCS(0) * 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				fs, err := checkPackage(in, j.m, j.dir)
-				mu.Lock()
-				out = append(out, fs...)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", structural.ImportPath(j.m.Path, j.dir), err))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	out, err := structural.Parallel(jobs, func(j job) ([]structural.Finding, error) {
+		fs, err := checkPackage(in, j.m, j.dir)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", structural.ImportPath(j.m.Path, j.dir), err)
+		}
+		return fs, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	xs, err := checkExclusions(in)
 	if err != nil {

@@ -35,11 +35,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/webernetes/webernetes/parity/structural"
 	"github.com/webernetes/webernetes/tools/portgen/manifest"
@@ -113,35 +111,9 @@ func checkModule(in *structural.Input, m *structural.Module) ([]structural.Findi
 	c := &checker{in: in, m: m, byFile: byFile}
 
 	// Compare files in parallel: most are byte-equal, so this is I/O bound.
-	var (
-		mu   sync.Mutex
-		out  []structural.Finding
-		errs []error
-		wg   sync.WaitGroup
-	)
-	work := make(chan string)
-	for range runtime.GOMAXPROCS(0) * 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rel := range work {
-				fs, err := c.checkFile(rel)
-				mu.Lock()
-				out = append(out, fs...)
-				if err != nil {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, rel := range tree.Files {
-		work <- rel
-	}
-	close(work)
-	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	out, err := structural.Parallel(tree.Files, c.checkFile)
+	if err != nil {
+		return nil, err
 	}
 
 	missing, err := c.missingFiles(tree)
