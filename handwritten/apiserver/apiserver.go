@@ -1,0 +1,282 @@
+// Package apiserver runs the real, upstream kube-apiserver in this process,
+// with its objects kept in memory (handwritten/storage/memstore) instead of
+// etcd, and clients connected through an in-process transport
+// (handwritten/inprocesshttp) instead of sockets.
+//
+// It builds the server exactly as cmd/kube-apiserver does: the command's own
+// options (options.NewServerRunOptions) set from kube-apiserver command-line
+// flags, Complete, Validate, app.NewConfig, app.CreateServerChain, PrepareRun
+// and Run. Storage is supplied through one hook: --etcd-servers names a
+// memstore Backend registered with the storage factory
+// (k8s.io/apiserver/pkg/storage/storagebackend/factory.RegisterInProcess, a
+// declared trim in port.yaml), so every resource's storage — including the
+// watch cache above it, the Service IP/NodePort allocators and endpoint
+// leases — is created by upstream's code paths over memstore.
+//
+// What it must not do: it must not re-implement or fork any part of the API
+// server (registries, validation, admission, handler chain, bootstrap
+// controllers are upstream's), must not change upstream defaults except
+// where this package says why, must not give clients a way around the
+// handler chain (no direct store access), and must not leave goroutines,
+// listeners or temporary files behind once its context is cancelled and
+// Done is closed.
+package apiserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/storage"
+	etcdfeature "k8s.io/apiserver/pkg/storage/feature"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/keyutil"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app/options"
+
+	"github.com/webernetes/webernetes/handwritten/inprocesshttp"
+	"github.com/webernetes/webernetes/handwritten/storage/memstore"
+)
+
+// Options configure Start.
+type Options struct {
+	// Args are extra kube-apiserver command-line flags, parsed after the
+	// ones Start sets (so they override them), e.g. "--v=4" or
+	// "--feature-gates=...".
+	Args []string
+	// Backend holds the objects. Nil means a new Backend that Start owns and
+	// closes when the server stops.
+	Backend *memstore.Backend
+}
+
+// Server is a running kube-apiserver.
+type Server struct {
+	handler  http.Handler
+	loopback *rest.Config
+	done     chan struct{}
+	err      error
+}
+
+// Start builds and runs kube-apiserver and returns once /readyz reports
+// ready. The server runs until ctx is cancelled; Done is closed when it has
+// shut down and everything Start created is released.
+func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
+	var cleanups []func()
+	cleanup := func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	defer func() {
+		if retErr != nil {
+			cleanup()
+		}
+	}()
+
+	dir, err := os.MkdirTemp("", "webernetes-kube-apiserver-")
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: temp dir for certificates: %w", err)
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+
+	backend := opts.Backend
+	if backend == nil {
+		backend = memstore.NewBackend(memstore.BackendOptions{})
+		cleanups = append(cleanups, backend.Close)
+	}
+	serverURL := "memstore://" + randomID()
+	cleanups = append(cleanups, factory.RegisterInProcess(serverURL, func(c storagebackend.ConfigForResource, newFunc, newListFunc func() runtime.Object, resourcePrefix string) (storage.Interface, factory.DestroyFunc, error) {
+		s, destroy, err := memstore.New(backend, c, newFunc, newListFunc, resourcePrefix)
+		return s, factory.DestroyFunc(destroy), err
+	}))
+
+	// The cacher serves consistent reads and watches only from storage that
+	// answers progress requests, which it learns by asking each etcd
+	// endpoint for its version; memstore answers them as etcd does.
+	etcdfeature.DefaultFeatureSupportChecker.CheckClient(ctx, memstoreEndpoint(serverURL), storage.RequestWatchProgress)
+
+	// The service account signing key, as a cluster installer writes it.
+	saKey, err := keyutil.MakeEllipticPrivateKeyPEM()
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: service account key: %w", err)
+	}
+	saKeyFile := filepath.Join(dir, "sa.key")
+	if err := os.WriteFile(saKeyFile, saKey, 0o600); err != nil {
+		return nil, fmt.Errorf("kube-apiserver: service account key: %w", err)
+	}
+
+	s := options.NewServerRunOptions()
+	fs := pflag.NewFlagSet("kube-apiserver", pflag.ContinueOnError)
+	for _, f := range s.Flags().FlagSets {
+		fs.AddFlagSet(f)
+	}
+	args := append([]string{
+		"--etcd-servers=" + serverURL,
+		"--cert-dir=" + dir,
+		"--bind-address=127.0.0.1",
+		"--service-cluster-ip-range=10.96.0.0/12",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + saKeyFile,
+		"--service-account-signing-key-file=" + saKeyFile,
+		"--authorization-mode=Node,RBAC",
+		// As upstream's own test server (cmd/kube-apiserver/app/testing):
+		// with a loopback advertise address the kubernetes Service's
+		// endpoints would be invalid.
+		"--endpoint-reconciler-type=none",
+	}, opts.Args...)
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("kube-apiserver flags: %w", err)
+	}
+	// memstore has no etcd health to report; the etcd checks would dial it.
+	s.Etcd.SkipHealthEndpoints = true
+	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
+		return nil, fmt.Errorf("kube-apiserver: %w", err)
+	}
+
+	// Secure serving is how upstream creates its loopback client identity
+	// and certificates, so it needs a listener. Clients of this package use
+	// the in-process transport; the listener serves upstream's own loopback
+	// clients (natively a 127.0.0.1 socket, on js/wasm Go's in-process
+	// network).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: listen: %w", err)
+	}
+	s.SecureServing.Listener = ln
+	cleanups = append(cleanups, func() { ln.Close() })
+
+	completed, err := s.Complete(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: complete options: %w", err)
+	}
+	if errs := completed.Validate(); len(errs) != 0 {
+		return nil, fmt.Errorf("kube-apiserver: invalid options: %w", utilerrors.NewAggregate(errs))
+	}
+	config, err := app.NewConfig(completed)
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: config: %w", err)
+	}
+	completedConfig, err := config.Complete()
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: complete config: %w", err)
+	}
+	chain, err := app.CreateServerChain(completedConfig)
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: server chain: %w", err)
+	}
+	prepared, err := chain.PrepareRun()
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: prepare: %w", err)
+	}
+
+	srv := &Server{
+		handler:  chain.GenericAPIServer.Handler,
+		loopback: rest.CopyConfig(chain.GenericAPIServer.LoopbackClientConfig),
+		done:     make(chan struct{}),
+	}
+	runErr := make(chan error, 1)
+	go func() {
+		defer close(srv.done)
+		defer cleanup()
+		err := prepared.Run(ctx)
+		srv.err = err
+		runErr <- err
+	}()
+
+	if err := srv.waitReady(ctx, runErr); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// waitReady polls /readyz through the in-process transport.
+func (s *Server) waitReady(ctx context.Context, runErr <-chan error) error {
+	clientset, err := kubernetes.NewForConfig(s.ClientConfig())
+	if err != nil {
+		return err
+	}
+	client := clientset.Discovery().RESTClient()
+	var last string
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		select {
+		case err := <-runErr:
+			return false, fmt.Errorf("kube-apiserver stopped before it was ready: %w", err)
+		default:
+		}
+		body, err := client.Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(ctx)
+		if err == nil {
+			return true, nil
+		}
+		last = string(body)
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("kube-apiserver not ready: %w\n%s", err, last)
+	}
+	return nil
+}
+
+// Handler is the server's full handler chain, as its listener serves it.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ClientConfig returns a client-go config that reaches the handler chain in
+// process. It authenticates with upstream's loopback token, whose user is
+// system:apiserver in group system:masters.
+func (s *Server) ClientConfig() *rest.Config {
+	return &rest.Config{
+		Host:        "https://kubernetes.default.svc",
+		BearerToken: s.loopback.BearerToken,
+		Transport:   &inprocesshttp.Transport{Handler: s.handler},
+		UserAgent:   rest.DefaultKubernetesUserAgent(),
+		QPS:         -1,
+	}
+}
+
+// Done is closed when the server has stopped and released what Start made.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Err is the error the server stopped with, once Done is closed.
+func (s *Server) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return errors.New("kube-apiserver is still running")
+	}
+}
+
+// memstoreEndpoint answers the storage feature checker's etcd status request
+// for a memstore Backend.
+type memstoreEndpoint string
+
+// etcdEquivalentVersion is the etcd release whose storage features memstore
+// provides: RequestWatchProgress (etcd >= 3.5.13) and progress notify.
+const etcdEquivalentVersion = "3.6.0"
+
+func (e memstoreEndpoint) Endpoints() []string { return []string{string(e)} }
+
+func (e memstoreEndpoint) Status(context.Context, string) (*clientv3.StatusResponse, error) {
+	return &clientv3.StatusResponse{Version: etcdEquivalentVersion}, nil
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
