@@ -130,6 +130,9 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 		"--etcd-servers=" + serverURL,
 		"--cert-dir=" + dir,
 		"--bind-address=127.0.0.1",
+		// Not derived from the host's interfaces (there are none on
+		// js/wasm): the apiserver is reached at its listener's address.
+		"--advertise-address=127.0.0.1",
 		"--service-cluster-ip-range=10.96.0.0/12",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file=" + saKeyFile,
