@@ -8,8 +8,8 @@
 // flags, Complete, Validate, app.NewConfig, app.CreateServerChain, PrepareRun
 // and Run. Storage is supplied through one hook: --etcd-servers names a
 // memstore Backend registered with the storage factory
-// (k8s.io/apiserver/pkg/storage/storagebackend/factory.RegisterInProcess, a
-// declared trim in port.yaml), so every resource's storage — including the
+// (k8s.io/apiserver/pkg/storage/storagebackend/factory.RegisterInProcess,
+// declared trims in port.yaml), so every resource's storage — including the
 // watch cache above it, the Service IP/NodePort allocators and endpoint
 // leases — is created by upstream's code paths over memstore.
 //
@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -41,6 +42,7 @@ import (
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/storage"
+	etcdmetrics "k8s.io/apiserver/pkg/storage/etcd3/metrics"
 	etcdfeature "k8s.io/apiserver/pkg/storage/feature"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
@@ -101,10 +103,9 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 		cleanups = append(cleanups, backend.Close)
 	}
 	serverURL := "memstore://" + randomID()
-	cleanups = append(cleanups, factory.RegisterInProcess(serverURL, func(c storagebackend.ConfigForResource, newFunc, newListFunc func() runtime.Object, resourcePrefix string) (storage.Interface, factory.DestroyFunc, error) {
-		s, destroy, err := memstore.New(backend, c, newFunc, newListFunc, resourcePrefix)
-		return s, factory.DestroyFunc(destroy), err
-	}))
+	storageBackend := &memstoreStorage{backend: backend}
+	cleanups = append(cleanups, func() { storageBackend.closed.Store(true) })
+	cleanups = append(cleanups, factory.RegisterInProcess(serverURL, storageBackend))
 
 	// The cacher serves consistent reads and watches only from storage that
 	// answers progress requests, which it learns by asking each etcd
@@ -146,8 +147,6 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("kube-apiserver flags: %w", err)
 	}
-	// memstore has no etcd health to report; the etcd checks would dial it.
-	s.Etcd.SkipHealthEndpoints = true
 	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
 		return nil, fmt.Errorf("kube-apiserver: %w", err)
 	}
@@ -262,6 +261,32 @@ func (s *Server) Err() error {
 	default:
 		return errors.New("kube-apiserver is still running")
 	}
+}
+
+// memstoreStorage serves --etcd-servers=memstore://… for the storage
+// factory (factory.InProcessBackend).
+type memstoreStorage struct {
+	backend *memstore.Backend
+	closed  atomic.Bool
+}
+
+func (m *memstoreStorage) Create(c storagebackend.ConfigForResource, newFunc, newListFunc func() runtime.Object, resourcePrefix string) (storage.Interface, factory.DestroyFunc, error) {
+	s, destroy, err := memstore.New(m.backend, c, newFunc, newListFunc, resourcePrefix)
+	return s, factory.DestroyFunc(destroy), err
+}
+
+// Check backs /livez/etcd and /readyz/etcd.
+func (m *memstoreStorage) Check(context.Context) error {
+	if m.closed.Load() {
+		return errors.New("memstore backend is closed")
+	}
+	return nil
+}
+
+// Monitor backs apiserver_storage_size_bytes; memstore does not measure its
+// size, so the metric is absent (the collector logs the error and skips it).
+func (m *memstoreStorage) Monitor(context.Context) (etcdmetrics.StorageMetrics, error) {
+	return etcdmetrics.StorageMetrics{}, errors.New("memstore does not measure its size")
 }
 
 // memstoreEndpoint answers the storage feature checker's etcd status request

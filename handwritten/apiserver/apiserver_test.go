@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,23 @@ func TestCreateListWatchValidate(t *testing.T) {
 	cs, err := kubernetes.NewForConfig(srv.ClientConfig())
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// Upstream's etcd checks and storage metrics, answered by memstore.
+	readyz, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("readyz: %v\n%s", err, readyz)
+	}
+	for _, check := range []string{"[+]etcd ok", "[+]etcd-readiness ok", "[+]poststarthook/rbac/bootstrap-roles ok"} {
+		if !strings.Contains(string(readyz), check) {
+			t.Errorf("/readyz?verbose lacks %q:\n%s", check, readyz)
+		}
+	}
+	mctx, mcancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err = cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(mctx)
+	mcancel()
+	if err != nil {
+		t.Errorf("metrics: %v", err)
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo"}}

@@ -1,34 +1,47 @@
 package factory
 
 import (
+	"context"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/etcd3/metrics"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 )
 
-// InProcessCreateFunc builds the storage.Interface for one resource from the
-// same arguments Create takes, without a network round trip to etcd.
-type InProcessCreateFunc func(c storagebackend.ConfigForResource, newFunc, newListFunc func() runtime.Object, resourcePrefix string) (storage.Interface, DestroyFunc, error)
+// InProcessBackend is storage served in this process in place of an etcd
+// cluster (a browser has no etcd to dial). Configs whose only server is the
+// URL it is registered under are served by it in Create, CreateHealthCheck,
+// CreateReadyCheck and CreateMonitor.
+type InProcessBackend interface {
+	// Create builds the storage.Interface of one resource from the
+	// arguments Create takes.
+	Create(c storagebackend.ConfigForResource, newFunc, newListFunc func() runtime.Object, resourcePrefix string) (storage.Interface, DestroyFunc, error)
+	// Check backs the etcd liveness and readiness checks: nil when healthy.
+	Check(ctx context.Context) error
+	// Monitor backs the storage size metric, as etcd's database size does.
+	Monitor(ctx context.Context) (metrics.StorageMetrics, error)
+}
 
-// inProcessBackends maps a server URL (the single --etcd-servers entry) to the
-// in-process storage that serves it. A browser has no etcd to dial, and some
-// kube-apiserver storage (the Service IP and NodePort allocators, the
-// endpoint leases) reaches Create directly, past any RESTOptionsGetter.
+// inProcessBackends maps a server URL (the single --etcd-servers entry) to
+// the *inProcessEntry that serves it. Some kube-apiserver storage (the
+// Service IP and NodePort allocators, the endpoint leases) reaches Create
+// directly, past any RESTOptionsGetter, so the registry lives here.
 var inProcessBackends sync.Map
 
-// RegisterInProcess makes Create serve configs whose only server is
-// serverURL with create instead of an etcd client. The returned func
-// unregisters it.
-func RegisterInProcess(serverURL string, create InProcessCreateFunc) (unregister func()) {
-	e := &inProcessBackend{create: create}
+// inProcessEntry boxes a backend so that unregistering compares entries.
+type inProcessEntry struct{ backend InProcessBackend }
+
+// RegisterInProcess makes serverURL name b. The returned func unregisters it.
+func RegisterInProcess(serverURL string, b InProcessBackend) (unregister func()) {
+	e := &inProcessEntry{backend: b}
 	inProcessBackends.Store(serverURL, e)
 	return func() { inProcessBackends.CompareAndDelete(serverURL, e) }
 }
 
-// inProcessCreate returns the creator registered for the config's server, if any.
-func inProcessCreate(c storagebackend.ConfigForResource) (InProcessCreateFunc, bool) {
+// inProcess returns the backend registered for a config's server, if any.
+func inProcess(c storagebackend.Config) (InProcessBackend, bool) {
 	if len(c.Transport.ServerList) != 1 {
 		return nil, false
 	}
@@ -36,8 +49,14 @@ func inProcessCreate(c storagebackend.ConfigForResource) (InProcessCreateFunc, b
 	if !ok {
 		return nil, false
 	}
-	return v.(*inProcessBackend).create, true
+	return v.(*inProcessEntry).backend, true
 }
 
-// inProcessBackend boxes a creator so that unregistering can compare entries.
-type inProcessBackend struct{ create InProcessCreateFunc }
+// inProcessMonitor adapts an InProcessBackend to metrics.Monitor.
+type inProcessMonitor struct{ b InProcessBackend }
+
+func (m inProcessMonitor) Monitor(ctx context.Context) (metrics.StorageMetrics, error) {
+	return m.b.Monitor(ctx)
+}
+
+func (m inProcessMonitor) Close() error { return nil }
