@@ -48,6 +48,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/keyutil"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app/options"
@@ -80,14 +81,9 @@ type Server struct {
 // shut down and everything Start created is released.
 func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	var cleanups []func()
-	cleanup := func() {
-		for i := len(cleanups) - 1; i >= 0; i-- {
-			cleanups[i]()
-		}
-	}
 	defer func() {
 		if retErr != nil {
-			cleanup()
+			runCleanups(cleanups)
 		}
 	}()
 
@@ -163,6 +159,14 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	s.SecureServing.Listener = ln
 	cleanups = append(cleanups, func() { ln.Close() })
 
+	// As app.Run names the informers of the server it runs.
+	informerName, err := cache.NewInformerName("kube-apiserver")
+	if err != nil {
+		return nil, fmt.Errorf("kube-apiserver: %w", err)
+	}
+	cleanups = append(cleanups, informerName.Release)
+	s.InformerName = informerName
+
 	completed, err := s.Complete(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("kube-apiserver: complete options: %w", err)
@@ -192,16 +196,22 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 		loopback: rest.CopyConfig(chain.GenericAPIServer.LoopbackClientConfig),
 		done:     make(chan struct{}),
 	}
+	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
+	owned := cleanups
+	cleanups = nil // the goroutine below owns them now
 	go func() {
 		defer close(srv.done)
-		defer cleanup()
-		err := prepared.Run(ctx)
+		defer stop()
+		defer runCleanups(owned)
+		err := prepared.Run(runCtx)
 		srv.err = err
 		runErr <- err
 	}()
 
 	if err := srv.waitReady(ctx, runErr); err != nil {
+		stop()
+		<-srv.done
 		return nil, err
 	}
 	return srv, nil
@@ -301,6 +311,13 @@ func (e memstoreEndpoint) Endpoints() []string { return []string{string(e)} }
 
 func (e memstoreEndpoint) Status(context.Context, string) (*clientv3.StatusResponse, error) {
 	return &clientv3.StatusResponse{Version: etcdEquivalentVersion}, nil
+}
+
+// runCleanups undoes Start's steps in reverse order.
+func runCleanups(cleanups []func()) {
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
 }
 
 func randomID() string {
