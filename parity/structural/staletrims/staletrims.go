@@ -117,6 +117,18 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		if msg := moveStale(path.Base(t.File), src, t); msg != "" {
 			report("%s", msg)
 		}
+	case manifest.KindRenameDecl:
+		switch n := countDecls(src, t.Decl); {
+		case n < 0:
+			report("upstream file does not parse")
+		case n == 0:
+			report("upstream %s no longer declares %s in this file: the trim no longer applies, remove or retarget it", upName, t.Decl)
+		case n > 1:
+			report("upstream declares %s %d times in this file; a renamedecl trim needs exactly one", t.Decl, n)
+		}
+		if countDecls(src, t.NewName) > 0 {
+			report("upstream %s now declares %s, the name the trim renames %s to: pick another", upName, t.NewName, t.Decl)
+		}
 	case manifest.KindReplaceDecl:
 		switch n := countDecls(src, t.Decl); {
 		case n < 0:
@@ -137,7 +149,7 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		}
 	}
 	// A trim of a package that left the import closure applies to nothing.
-	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls {
+	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls || t.Kind == manifest.KindRenameDecl {
 		if _, err := os.Stat(m.Generated); err == nil {
 			if _, err := os.Stat(filepath.Join(m.Generated, filepath.FromSlash(dir))); err != nil {
 				report("package %s is not in the port (not in the roots' import closure): the trim no longer applies, remove it", structural.ImportPath(m.Path, dir))

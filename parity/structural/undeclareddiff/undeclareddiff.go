@@ -51,9 +51,10 @@ const Doc = `undeclareddiff: every generated file equals upstream (file for file
 type fileTrims struct {
 	add, drop bool
 	buildtag  *manifest.Trim
-	decls     []string       // replacedecl names
-	moved     []string       // names movedecls trims move out of this file
-	movedTo   *manifest.Trim // the movedecls trim that creates this file
+	decls     []string          // replacedecl names
+	moved     []string          // names movedecls trims move out of this file
+	movedTo   *manifest.Trim    // the movedecls trim that creates this file
+	renamed   map[string]string // renamedecl: upstream func name -> new name
 }
 
 // Run compares every replacement module with upstream.
@@ -103,6 +104,11 @@ func checkModule(in *structural.Input, m *structural.Module) ([]structural.Findi
 			ft.buildtag = t
 		case manifest.KindReplaceDecl:
 			ft.decls = append(ft.decls, t.Decl)
+		case manifest.KindRenameDecl:
+			if ft.renamed == nil {
+				ft.renamed = map[string]string{}
+			}
+			ft.renamed[t.Decl] = t.NewName
 		case manifest.KindMoveDecls:
 			ft.moved = append(ft.moved, t.Decls...)
 			get(path.Join(path.Dir(t.File), t.To)).movedTo = t
@@ -304,6 +310,13 @@ func (c *checker) compareGo(rel string, upSrc, genSrc []byte, ft *fileTrims) []s
 			upT = append(upT, d.text)
 			continue
 		}
+		if nn, ok := ft.renamed[strings.Join(d.names, ",")]; ok && strings.HasPrefix(d.key, "func ") {
+			// A renamedecl trim: the same declaration, under its new name.
+			old := d.names[0]
+			d.text = strings.Replace(d.text, "func "+old+"(", "func "+nn+"(", 1)
+			d.text = strings.Replace(d.text, "func "+old+"[", "func "+nn+"[", 1)
+			d.key, d.label, d.names = "func "+nn, "func "+nn, []string{nn}
+		}
 		upRest[d.key] = d
 		upOrder = append(upOrder, d.key)
 	}
@@ -347,7 +360,7 @@ func (c *checker) compareGo(rel string, upSrc, genSrc []byte, ft *fileTrims) []s
 			add(genRest[k].line, "declaration %s is not upstream, and no trim declares it", genRest[k].label)
 		}
 	}
-	if len(out) == 0 && len(ft.decls) == 0 && len(ft.moved) == 0 && ft.buildtag == nil {
+	if len(out) == 0 && len(ft.decls) == 0 && len(ft.moved) == 0 && len(ft.renamed) == 0 && ft.buildtag == nil {
 		// Same declarations, imports, constraint and comments: only layout differs.
 		add(0, "differs from upstream in layout only (gofmt or whitespace), and no trim declares a change to this file")
 	}

@@ -149,6 +149,9 @@ func Build(o *Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error
 			if t.Kind == manifest.KindMoveDecls {
 				decl = strings.Join(t.Decls, ",") + "->" + t.To
 			}
+			if t.Kind == manifest.KindRenameDecl {
+				decl = t.Decl + "->" + t.NewName
+			}
 			l.Trims = append(l.Trims, lock.Trim{Module: mod.Path, Kind: t.Kind, File: t.File, Decl: decl})
 		}
 		l.Modules = append(l.Modules, lock.Module{Path: mod.Path, Version: cm.Version, Packages: len(cm.Packages)})
@@ -333,6 +336,16 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 			return err
 		}
 		return writeFile(to, moved)
+	case manifest.KindRenameDecl:
+		b, err := existing()
+		if err != nil {
+			return err
+		}
+		nb, err := trim.RenameDecl(b, t.Decl, t.NewName)
+		if err != nil {
+			return err
+		}
+		return writeFile(target, nb)
 	case manifest.KindDropFile:
 		if _, err := existing(); err != nil {
 			return err

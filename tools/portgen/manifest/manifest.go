@@ -41,6 +41,10 @@ const (
 	// into a new file To whose build constraint is Constraint, so an added file
 	// can supply them on the targets that constraint excludes.
 	KindMoveDecls = "movedecls"
+	// KindRenameDecl renames one upstream top-level func (Decl) to NewName,
+	// byte for byte otherwise, so an added file can define Decl as a wrapper
+	// that adds behaviour and then calls upstream's code under its new name.
+	KindRenameDecl = "renamedecl"
 )
 
 // Manifest is the parsed port manifest.
@@ -115,6 +119,8 @@ type Trim struct {
 	Decl string `json:"decl,omitempty"`
 	// Decls are the declarations a movedecls trim moves.
 	Decls []string `json:"decls,omitempty"`
+	// NewName is the name a renamedecl trim gives the upstream func.
+	NewName string `json:"newName,omitempty"`
 	// To is the file (in the same directory) a movedecls trim moves them to.
 	To string `json:"to,omitempty"`
 	// Source is the replacement, relative to the manifest's trims directory.
@@ -254,6 +260,8 @@ func (m *Manifest) Errorf(p string, format string, args ...any) error {
 	return &Error{File: m.File, Line: m.lines[p], Msg: fmt.Sprintf(format, args...)}
 }
 
+var goIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 var semver = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
 
 func (m *Manifest) validate() error {
@@ -328,9 +336,13 @@ func (m *Manifest) validate() error {
 				if len(t.Decls) == 0 || t.To == "" || t.Constraint == "" || strings.Contains(t.To, "/") {
 					return m.Errorf(tp, "movedecls trim of %s needs decls, to (a file name in the same directory) and constraint", t.File)
 				}
+			case KindRenameDecl:
+				if t.Decl == "" || !goIdent.MatchString(t.NewName) || strings.Contains(t.Decl, ".") {
+					return m.Errorf(tp, "renamedecl trim of %s needs decl (a top-level func) and newName (a Go identifier)", t.File)
+				}
 			case KindDropFile:
 			default:
-				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, movedecls or dropfile)", t.Kind)
+				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, renamedecl, movedecls or dropfile)", t.Kind)
 			}
 		}
 	}

@@ -410,3 +410,35 @@ func ImportNames(p string) []string {
 	}
 	return out
 }
+
+// RenameDecl renames the top-level func name to newName. Only the name in the
+// declaration changes: its doc comment, signature and body stay byte for byte,
+// and callers in the package keep calling name, which an added file defines.
+func RenameDecl(src []byte, name, newName string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse upstream: %v", err)
+	}
+	d, err := findDecl(f, name)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %v", err)
+	}
+	fd, ok := d.(*ast.FuncDecl)
+	if !ok || fd.Recv != nil {
+		return nil, fmt.Errorf("%s is not a top-level func: only funcs can be renamed", name)
+	}
+	for _, other := range f.Decls {
+		for _, n := range DeclNames(other) {
+			if n == newName {
+				return nil, fmt.Errorf("the file already declares %s", newName)
+			}
+		}
+	}
+	off := fset.Position(fd.Name.Pos()).Offset
+	var b bytes.Buffer
+	b.Write(src[:off])
+	b.WriteString(newName)
+	b.Write(src[off+len(name):])
+	return b.Bytes(), nil
+}

@@ -143,3 +143,20 @@ func TestImportNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRenameDecl(t *testing.T) {
+	got, err := RenameDecl([]byte(upstream), "Hangup", "upstreamHangup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(upstream, "func Hangup()", "func upstreamHangup()", 1)
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := RenameDecl([]byte(upstream), "Signal", "x"); err == nil || !strings.Contains(err.Error(), "not a top-level func") {
+		t.Fatalf("renaming a var: err = %v", err)
+	}
+	if _, err := RenameDecl([]byte(upstream), "Hangup", "Keep"); err == nil || !strings.Contains(err.Error(), "already declares Keep") {
+		t.Fatalf("renaming onto an existing name: err = %v", err)
+	}
+}

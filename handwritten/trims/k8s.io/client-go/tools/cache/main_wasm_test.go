@@ -9,5 +9,5 @@ import (
 // TestMain on wasm: js/wasm's runtime keeps its own runtime.handleEvent
 // goroutine alive between events (golang/go#64620); it is not a leak.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("runtime.handleEvent"))
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("runtime.handleEvent"))
 }
