@@ -63,7 +63,7 @@ test-upstream-ci: generate node ## the CI subset: all upstream tests natively, t
 	$(GO) run -C parity ./cmd/test-upstream -targets native
 	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment,k8s.io/client-go/util/workqueue
 
-test-wasm: generate node ## our own tests under js/wasm in Node (today: memstore with upstream's storage suite)
+test-wasm: generate node 
 	$(WASM_ENV) $(GO) test -tags $(WASM_TAGS) -exec=$(WASM_EXEC) ./handwritten/storage/...
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
