@@ -225,20 +225,8 @@ func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
 			changed = true
 		}
 	}
-	for _, imp := range f.Imports {
-		p, _ := strconv.Unquote(imp.Path.Value)
-		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
-			continue
-		}
-		if !usesImport(f2, imp) {
-			name := ""
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
-			if astutil.DeleteNamedImport(fset2, f2, name, p) {
-				changed = true
-			}
-		}
+	if dropUnusedImports(fset2, f2) {
+		changed = true
 	}
 	if !changed {
 		return b.Bytes(), nil
@@ -340,19 +328,7 @@ func pruneImports(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, imp := range append([]*ast.ImportSpec(nil), f.Imports...) {
-		p, _ := strconv.Unquote(imp.Path.Value)
-		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
-			continue
-		}
-		if !usesImport(f, imp) {
-			name := ""
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
-			astutil.DeleteNamedImport(fset, f, name, p)
-		}
-	}
+	dropUnusedImports(fset, f)
 	var out bytes.Buffer
 	if err := format.Node(&out, fset, f); err != nil {
 		return nil, err
@@ -441,4 +417,27 @@ func RenameDecl(src []byte, name, newName string) ([]byte, error) {
 	b.WriteString(newName)
 	b.Write(src[off+len(name):])
 	return b.Bytes(), nil
+}
+
+// dropUnusedImports removes the imports f no longer uses (blank and dot
+// imports stay) and reports whether it removed any.
+func dropUnusedImports(fset *token.FileSet, f *ast.File) bool {
+	changed := false
+	for _, imp := range append([]*ast.ImportSpec(nil), f.Imports...) {
+		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
+			continue
+		}
+		if usesImport(f, imp) {
+			continue
+		}
+		p, _ := strconv.Unquote(imp.Path.Value)
+		name := ""
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if astutil.DeleteNamedImport(fset, f, name, p) {
+			changed = true
+		}
+	}
+	return changed
 }
