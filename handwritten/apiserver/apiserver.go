@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -66,12 +67,17 @@ type Options struct {
 	// Backend holds the objects. Nil means a new Backend that Start owns and
 	// closes when the server stops.
 	Backend *memstore.Backend
+	// SecurePort is the 127.0.0.1 port of the server's TLS listener, as
+	// --secure-port; 0 picks a free one (see Server.Addr).
+	SecurePort int
 }
 
 // Server is a running kube-apiserver.
 type Server struct {
 	handler  http.Handler
 	loopback *rest.Config
+	host     string
+	addr     string
 	done     chan struct{}
 	err      error
 }
@@ -152,7 +158,7 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	// the in-process transport; the listener serves upstream's own loopback
 	// clients (natively a 127.0.0.1 socket, on js/wasm Go's in-process
 	// network).
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.SecurePort)))
 	if err != nil {
 		return nil, fmt.Errorf("kube-apiserver: listen: %w", err)
 	}
@@ -194,8 +200,13 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	srv := &Server{
 		handler:  chain.GenericAPIServer.Handler,
 		loopback: rest.CopyConfig(chain.GenericAPIServer.LoopbackClientConfig),
+		host:     randomID() + InProcessHostSuffix,
+		addr:     ln.Addr().String(),
 		done:     make(chan struct{}),
 	}
+	// Clients whose server is https://<host> reach the handler chain in
+	// process (the rest.RegisterInProcessTransport trim in port.yaml).
+	cleanups = append(cleanups, rest.RegisterInProcessTransport(srv.host, &inprocesshttp.Transport{Handler: srv.handler}))
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	owned := cleanups
@@ -247,14 +258,28 @@ func (s *Server) waitReady(ctx context.Context, runErr <-chan error) error {
 // Handler is the server's full handler chain, as its listener serves it.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// InProcessHostSuffix ends every in-process server host. The .invalid
+// top-level domain is reserved (RFC 2606): such a name never resolves, so a
+// client that is not wired in process fails instead of reaching a network.
+const InProcessHostSuffix = ".kube-apiserver.invalid"
+
+// InProcessServer is the server URL (for a rest.Config's Host or a
+// kubeconfig's server field) that reaches this server's handler chain in
+// process, through client-go's own TransportFor; it has no TLS and serves
+// until the server stops.
+func (s *Server) InProcessServer() string { return "https://" + s.host }
+
+// Addr is the host:port of the server's TLS listener: natively a 127.0.0.1
+// socket, on js/wasm Go's in-process network.
+func (s *Server) Addr() string { return s.addr }
+
 // ClientConfig returns a client-go config that reaches the handler chain in
 // process. It authenticates with upstream's loopback token, whose user is
 // system:apiserver in group system:masters.
 func (s *Server) ClientConfig() *rest.Config {
 	return &rest.Config{
-		Host:        "https://kubernetes.default.svc",
+		Host:        s.InProcessServer(),
 		BearerToken: s.loopback.BearerToken,
-		Transport:   &inprocesshttp.Transport{Handler: s.handler},
 		UserAgent:   rest.DefaultKubernetesUserAgent(),
 		QPS:         -1,
 	}

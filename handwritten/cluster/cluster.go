@@ -1,0 +1,263 @@
+// Package cluster runs a Kubernetes control plane in this process: the real
+// kube-apiserver over in-memory storage (handwritten/apiserver), and the real
+// kube-controller-manager and kube-scheduler, each built by its own command's
+// code from its own command-line flags.
+//
+// Every component is a client of the kube-apiserver like in a real cluster:
+// it reads a kubeconfig, authenticates as itself (system:kube-controller-manager,
+// system:kube-scheduler) and is authorized by RBAC; its requests reach the
+// handler chain in process, through client-go's TransportFor (the in-process
+// transport trim in port.yaml). The flags are those of the reference cluster
+// (scripts/realcluster, ../shared/realk8s) except where this package says why.
+//
+// What it must not do: it must not give a component a client that bypasses
+// authentication or the handler chain, must not re-implement any component,
+// and must not leave goroutines, listeners or temporary files behind after
+// Stop.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	netutils "k8s.io/utils/net"
+
+	"github.com/webernetes/webernetes/handwritten/apiserver"
+	"github.com/webernetes/webernetes/handwritten/pki"
+)
+
+// Options configure a Cluster.
+type Options struct {
+	// SecurePort is the 127.0.0.1 port of the kube-apiserver's TLS
+	// listener; 0 picks a free one.
+	SecurePort int
+	// Extra command-line flags for each component, parsed after the ones
+	// this package sets (so they override them).
+	APIServerArgs, ControllerManagerArgs, SchedulerArgs []string
+	// Progress, if set, is told the name of each startup phase as it
+	// begins.
+	Progress func(phase string)
+}
+
+// The cluster's networks, as kubeadm's defaults (and the reference cluster's
+// pod network).
+const (
+	ServiceCIDR = "10.96.0.0/12"
+	PodCIDR     = "10.244.0.0/16"
+)
+
+// Cluster is a control plane. Start it, use it through RESTConfig or
+// Kubeconfig, Stop it; it may be started again after Stop.
+type Cluster struct {
+	opts Options
+
+	mu         sync.Mutex
+	dir        string
+	ca         *pki.CA
+	admin      identity
+	server     *apiserver.Server
+	stopServer context.CancelFunc
+	stopComps  context.CancelFunc
+	components []<-chan error
+}
+
+// New returns a Cluster that Start will run.
+func New(opts Options) *Cluster { return &Cluster{opts: opts} }
+
+func (c *Cluster) progress(phase string) {
+	if c.opts.Progress != nil {
+		c.opts.Progress(phase)
+	}
+}
+
+// Start runs the control plane and returns once the kube-apiserver is ready
+// and the controller-manager and scheduler are running. Cancelling ctx stops
+// the cluster as Stop does.
+func (c *Cluster) Start(ctx context.Context) (retErr error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.server != nil {
+		return errors.New("cluster: already started")
+	}
+	defer func() {
+		if retErr != nil {
+			c.stopLocked()
+		}
+	}()
+
+	c.progress("certificates")
+	dir, err := os.MkdirTemp("", "webernetes-cluster-")
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	c.dir = dir
+	file := func(name string) string { return filepath.Join(dir, name) }
+	if c.ca, err = pki.NewCA("kubernetes"); err != nil {
+		return err
+	}
+	serving, err := c.ca.Serving("kube-apiserver",
+		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		[]net.IP{netutils.ParseIPSloppy("127.0.0.1"), netutils.ParseIPSloppy("10.96.0.1")})
+	if err != nil {
+		return err
+	}
+	saKey, err := pki.NewCA("service-accounts") // only its key is used, as kubeadm's sa.key
+	if err != nil {
+		return err
+	}
+	admin, controllerManager, scheduler, err := newIdentities()
+	if err != nil {
+		return fmt.Errorf("cluster: tokens: %w", err)
+	}
+	c.admin = admin
+	for name, data := range map[string][]byte{
+		"ca.crt": c.ca.CertPEM(), "ca.key": c.ca.KeyPEM(),
+		"apiserver.crt": serving.CertPEM, "apiserver.key": serving.KeyPEM,
+		"sa.key": saKey.KeyPEM(),
+	} {
+		if err := os.WriteFile(file(name), data, 0o600); err != nil {
+			return fmt.Errorf("cluster: %w", err)
+		}
+	}
+	if err := writeTokenFile(file("tokens.csv"), admin, controllerManager, scheduler); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+
+	c.progress("kube-apiserver")
+	serverCtx, stopServer := context.WithCancel(ctx)
+	c.stopServer = stopServer
+	c.server, err = apiserver.Start(serverCtx, apiserver.Options{
+		SecurePort: c.opts.SecurePort,
+		Args: append([]string{
+			"--tls-cert-file=" + file("apiserver.crt"),
+			"--tls-private-key-file=" + file("apiserver.key"),
+			"--client-ca-file=" + file("ca.crt"),
+			"--token-auth-file=" + file("tokens.csv"),
+			"--service-account-key-file=" + file("sa.key"),
+			"--service-account-signing-key-file=" + file("sa.key"),
+			"--api-audiences=https://kubernetes.default.svc.cluster.local",
+			"--service-cluster-ip-range=" + ServiceCIDR,
+			"--allow-privileged=true",
+		}, c.opts.APIServerArgs...),
+	})
+	if err != nil {
+		return err
+	}
+	server := c.server.InProcessServer()
+	if err := writeKubeconfig(file("controller-manager.kubeconfig"), server, controllerManager); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	if err := writeKubeconfig(file("scheduler.kubeconfig"), server, scheduler); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+
+	compCtx, stopComps := context.WithCancel(ctx)
+	c.stopComps = stopComps
+
+	c.progress("kube-controller-manager")
+	kcm, err := startControllerManager(compCtx, append([]string{
+		"--kubeconfig=" + file("controller-manager.kubeconfig"),
+		// No serving: there is no port to serve /healthz and /metrics on
+		// in a browser, and nothing in the cluster calls them.
+		"--secure-port=0",
+		"--leader-elect=false",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + file("sa.key"),
+		"--root-ca-file=" + file("ca.crt"),
+		"--cluster-signing-cert-file=" + file("ca.crt"),
+		"--cluster-signing-key-file=" + file("ca.key"),
+		"--service-cluster-ip-range=" + ServiceCIDR,
+		"--allocate-node-cidrs=true",
+		"--cluster-cidr=" + PodCIDR,
+		"--controllers=*",
+	}, c.opts.ControllerManagerArgs...))
+	if err != nil {
+		return err
+	}
+	c.components = append(c.components, kcm)
+
+	c.progress("kube-scheduler")
+	sched, err := startScheduler(compCtx, append([]string{
+		"--kubeconfig=" + file("scheduler.kubeconfig"),
+		"--secure-port=0", // as the controller-manager's
+		"--leader-elect=false",
+	}, c.opts.SchedulerArgs...))
+	if err != nil {
+		return err
+	}
+	c.components = append(c.components, sched)
+	c.progress("ready")
+	return nil
+}
+
+// Stop stops the components, then the kube-apiserver, waits until all have
+// returned and removes what Start wrote. It returns the errors components
+// stopped with.
+func (c *Cluster) Stop() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopLocked()
+}
+
+func (c *Cluster) stopLocked() error {
+	var errs []error
+	if c.stopComps != nil {
+		c.stopComps()
+	}
+	for _, ch := range c.components {
+		for err := range ch {
+			errs = append(errs, err)
+		}
+	}
+	if c.stopServer != nil {
+		c.stopServer()
+	}
+	if c.server != nil {
+		<-c.server.Done()
+		if err := c.server.Err(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
+	}
+	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
+	return utilerrors.NewAggregate(errs)
+}
+
+// RESTConfig is a client-go config with which the cluster's administrator
+// (kubernetes-admin, group system:masters) reaches the kube-apiserver in
+// process. It is valid until Stop.
+func (c *Cluster) RESTConfig() *rest.Config {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &rest.Config{Host: c.server.InProcessServer(), BearerToken: c.admin.token}
+}
+
+// Kubeconfig is the administrator's kubeconfig for the kube-apiserver's
+// TLS listener (https://127.0.0.1:<port>), for kubectl and other
+// programs: the cluster CA, and a client certificate for kubernetes-admin in
+// group system:masters, as kubeadm's admin.conf.
+func (c *Cluster) Kubeconfig() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.server == nil {
+		return nil, errors.New("cluster: not started")
+	}
+	cert, err := c.ca.Client(c.admin.user, c.admin.groups...)
+	if err != nil {
+		return nil, err
+	}
+	cfg := kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM(), c.admin.user,
+		&clientcmdapi.AuthInfo{ClientCertificateData: cert.CertPEM, ClientKeyData: cert.KeyPEM})
+	return clientcmd.Write(*cfg)
+}
