@@ -79,3 +79,17 @@ bench: wasm ## print the project's figures (today: bundle size)
 clean: ## remove build outputs and generated/ (keeps port.lock and its README)
 	rm -rf $(BIN)
 	find generated -mindepth 1 -maxdepth 1 ! -name port.lock ! -name README.md -exec rm -rf {} +
+
+# ---------------------------------------------------------------- reference cluster (scripts/realcluster)
+# A real upstream control plane on loopback, the truth parity recordings come from.
+# Not part of `make test`; CI does not depend on these targets.
+.PHONY: realcluster-up realcluster-down parity-record-invalid
+
+realcluster-up: ## start the reference cluster (builds pinned etcd/kube-*/kubectl/kwok on first use); prints the kubeconfig path
+	scripts/realcluster/up.sh
+
+realcluster-down: ## stop exactly the processes realcluster-up started
+	scripts/realcluster/down.sh
+
+parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the reference cluster and real kubectl
+	scripts/realcluster/record-invalid-manifests.sh
