@@ -11,8 +11,15 @@ WASM_TAGS  := grpcnotrace
 WASM_EXEC  := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 PORTGEN    := cd tools/portgen && $(GO) run .
 NODE_ARGS  := --stack-size=8192
+# The upstream version port.yaml pins, stamped into every binary as upstream's
+# release build does (hack/lib/version.sh), so /version and `kubectl version`
+# report it instead of v0.0.0-master.
+K8S_VERSION := $(shell sed -n 's/^  version: \(v1\.[0-9.]*\)$$/\1/p' port.yaml)
+K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
+VERSION_X   := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
+LDFLAGS     := -s -w $(VERSION_X)
 
-.PHONY: help generate check build build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node clean
+.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,21 +30,26 @@ generate: ## regenerate generated/ from port.yaml (a fast no-op when nothing cha
 check: generate ## regenerate into a temp dir and fail on any drift in generated/
 	$(PORTGEN) check
 
-build: generate ## build the native programs into bin/
-	$(GO) build -o $(BIN)/allcomponents ./cmd/allcomponents
+build: generate ## build the native programs into bin/ (webernetes, allcomponents)
+	$(GO) build -ldflags='$(LDFLAGS)' -o $(BIN)/webernetes ./cmd/webernetes
+	$(GO) build -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents ./cmd/allcomponents
+
+kubectl: ## build upstream kubectl at port.yaml's version into bin/kubectl (tools/kubectl pins it as a module)
+	@grep -q 'k8s.io/kubernetes $(K8S_VERSION)$$' tools/kubectl/go.mod || { echo "tools/kubectl/go.mod does not require k8s.io/kubernetes $(K8S_VERSION) (port.yaml): update its require and replace lines, then go mod tidy there"; exit 1; }
+	cd tools/kubectl && $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o ../../$(BIN)/kubectl k8s.io/kubernetes/cmd/kubectl
 
 build-roots: generate ## compile every root package of port.yaml for js/wasm and natively
 	roots=$$($(PORTGEN) roots) && $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) $$roots && $(GO) build $$roots
 
 wasm: generate node ## link every component for js/wasm, print its size, guard dead-method elimination
-	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
+	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
 	$(GO) run ./tools/wasmsize -brotli $${BROTLI_QUALITY:-9} $(BIN)/allcomponents.wasm
 	@echo "guard: no <ReflectMethod> in the wasm link (it would defeat dead-method elimination)"
 	@set -o pipefail; $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w -dumpdep' -o /dev/null ./cmd/allcomponents 2>&1 \
 	  | { grep -F '<ReflectMethod>' || true; } | tee $(BIN)/reflectmethod.txt; test ! -s $(BIN)/reflectmethod.txt
 
-run: build wasm-smoke ## run the port: every component's command, natively and under Node (the cluster comes with `serve`)
-	$(BIN)/allcomponents
+run: build kubectl ## run a cluster (webernetes serve): kube-apiserver on https://127.0.0.1:6443, kubeconfig printed; PORT=… to change
+	$(BIN)/webernetes serve --port $${PORT:-6443}
 
 node: ## make sure Node.js (for js/wasm runs) is installed
 	@command -v node >/dev/null || { echo "installing Node.js (needed to run js/wasm)"; apt-get update -qq && apt-get install -y -qq nodejs; }
@@ -51,7 +63,7 @@ test: generate node ## the project's tests: portgen, parity, upstream tests (nat
 	$(MAKE) test-wasm
 	$(MAKE) test-upstream-ci
 
-test-unit: generate ## unit tests of tools/portgen and the root module
+test-unit: generate build kubectl ## unit tests of tools/portgen and the root module (serve's tests drive bin/webernetes with bin/kubectl)
 	cd tools/portgen && PORTGEN_E2E=1 $(GO) test ./...
 	$(GO) vet ./...
 	$(GO) test ./...
