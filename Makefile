@@ -86,7 +86,14 @@ wasm-smoke: generate node ## build the all-components program for js/wasm and ru
 parity: generate ## structural parity: undeclared diffs, dropped upstream tests, stale trims
 	$(GO) run -C parity ./cmd/structural
 
-bench: wasm ## print the project's figures (today: bundle size)
+BENCH_CLUSTER = set -o pipefail; $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkStart$$' -benchtime 1x ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)' \
+	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkCreateGetPod$$' -benchtime 1000x ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)'
+
+bench: wasm node ## print the project's figures: bundle size; control plane start->ready, heap, in-process create+get pods/s (native and js/wasm in Node)
+	@echo "control plane, native:"
+	@$(call BENCH_CLUSTER,,)
+	@echo "control plane, js/wasm in Node:"
+	@$(call BENCH_CLUSTER,$(WASM_ENV),-tags $(WASM_TAGS) -exec=$(WASM_EXEC))
 
 clean: ## remove build outputs and generated/ (keeps port.lock and its README)
 	rm -rf $(BIN)
