@@ -1,0 +1,152 @@
+package registry
+
+import (
+	"errors"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func testImages() []Image {
+	return []Image{
+		&Simple{Repository: "docker.io/library/busybox"},
+		&Simple{Repository: "registry.k8s.io/pause", TagList: []string{"3.10.2", "3.9"}},
+	}
+}
+
+func TestParseReference(t *testing.T) {
+	d := Digest("docker.io/library/busybox", "1.36")
+	for _, tc := range []struct {
+		ref, name, tag, digest string
+	}{
+		{"busybox", "docker.io/library/busybox", "latest", ""},
+		{"busybox:1.36", "docker.io/library/busybox", "1.36", ""},
+		{"library/busybox", "docker.io/library/busybox", "latest", ""},
+		{"docker.io/busybox", "docker.io/library/busybox", "latest", ""},
+		{"index.docker.io/library/busybox:1", "docker.io/library/busybox", "1", ""},
+		{"bitnami/nginx", "docker.io/bitnami/nginx", "latest", ""},
+		{"registry.k8s.io/e2e-test-images/agnhost:2.66.1", "registry.k8s.io/e2e-test-images/agnhost", "2.66.1", ""},
+		{"localhost/app", "localhost/app", "latest", ""},
+		{"localhost:5000/app:v1", "localhost:5000/app", "v1", ""},
+		{"busybox@" + d, "docker.io/library/busybox", "", d},
+		{"busybox:1.36@" + d, "docker.io/library/busybox", "1.36", d},
+	} {
+		name, tag, digest, err := ParseReference(tc.ref)
+		if err != nil || name != tc.name || tag != tc.tag || digest != tc.digest {
+			t.Errorf("ParseReference(%q) = %q, %q, %q, %v; want %q, %q, %q", tc.ref, name, tag, digest, err, tc.name, tc.tag, tc.digest)
+		}
+	}
+	for _, ref := range []string{"", ":1", "Busybox", "busybox:", "busybox@sha256:abc", "busy box", "busybox:-x"} {
+		if _, _, _, err := ParseReference(ref); err == nil {
+			t.Errorf("ParseReference(%q): no error", ref)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	r := New(testImages()...)
+	for _, tc := range []struct {
+		ref, name, tag string
+	}{
+		{"busybox", "docker.io/library/busybox", "latest"},
+		{"docker.io/library/busybox:1.37.0", "docker.io/library/busybox", "1.37.0"},
+		{"registry.k8s.io/pause:3.10.2", "registry.k8s.io/pause", "3.10.2"},
+		{"busybox@" + Digest("docker.io/library/busybox", "latest"), "docker.io/library/busybox", "latest"},
+		{"registry.k8s.io/pause@" + Digest("registry.k8s.io/pause", "3.9"), "registry.k8s.io/pause", "3.9"},
+		{"busybox:1.36@" + Digest("docker.io/library/busybox", "1.36"), "docker.io/library/busybox", "1.36"},
+	} {
+		img, name, tag, err := r.Resolve(tc.ref)
+		if err != nil || name != tc.name || tag != tc.tag || img.Name() != tc.name {
+			t.Errorf("Resolve(%q) = %v, %q, %q, %v; want %q, %q", tc.ref, img, name, tag, err, tc.name, tc.tag)
+		}
+	}
+}
+
+func TestResolveNotFound(t *testing.T) {
+	r := New(testImages()...)
+	other := Digest("docker.io/library/busybox", "1.35")
+	for ref, want := range map[string]string{
+		"nosuch":                         `failed to resolve reference "docker.io/library/nosuch:latest": docker.io/library/nosuch:latest: not found`,
+		"registry.k8s.io/pause:latest":   `failed to resolve reference "registry.k8s.io/pause:latest": registry.k8s.io/pause:latest: not found`,
+		"busybox:1.36@" + other:          `failed to resolve reference "docker.io/library/busybox:1.36@` + other + `": docker.io/library/busybox:1.36@` + other + `: not found`,
+		"registry.k8s.io/pause@" + other: `failed to resolve reference "registry.k8s.io/pause@` + other + `": registry.k8s.io/pause@` + other + `: not found`,
+	} {
+		_, _, _, err := r.Resolve(ref)
+		var nf *NotFoundError
+		if !errors.As(err, &nf) || !errors.Is(err, ErrNotFound) || err.Error() != want {
+			t.Errorf("Resolve(%q) error = %v; want NotFoundError %s", ref, err, want)
+		}
+	}
+	if _, _, _, err := r.Resolve("Bad:Ref:"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("Resolve of a malformed reference: %v; want a format error", err)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	re := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	a, b := Digest("docker.io/library/busybox", "latest"), Digest("docker.io/library/busybox", "1.36")
+	if !re.MatchString(a) || a == b || a != Digest("docker.io/library/busybox", "latest") {
+		t.Errorf("Digest: %q, %q: want distinct stable sha256 digests", a, b)
+	}
+	if id := ID("docker.io/library/busybox", "latest"); !re.MatchString(id) || id == a {
+		t.Errorf("ID = %q; want a sha256 digest other than the manifest digest", id)
+	}
+}
+
+func TestRegisterList(t *testing.T) {
+	r := New()
+	r.Register(&Simple{Repository: "registry.k8s.io/pause"})
+	r.Register(&Simple{Repository: "docker.io/library/busybox"})
+	r.Register(&Simple{Repository: "registry.k8s.io/pause", TagList: []string{"3.9"}})
+	var names []string
+	for _, img := range r.List() {
+		names = append(names, img.Name()+strings.Join(img.Tags(), ","))
+	}
+	if got := strings.Join(names, " "); got != "docker.io/library/busybox registry.k8s.io/pause3.9" {
+		t.Errorf("List = %s", got)
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	ran := ""
+	img := &Simple{Repository: "x", Programs: map[string]Program{
+		"/bin/sh": func(p *Process) int { ran = strings.Join(p.Args, " "); return 3 },
+	}}
+	p := &Process{Image: img, Env: []string{"PATH=/usr/bin:/bin"}}
+	prog, err := p.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := Run(prog, &Process{Args: []string{"sh", "-c", "x"}}); code != 3 || ran != "sh -c x" {
+		t.Errorf("sh ran %q, exit %d", ran, code)
+	}
+	_, err = p.LookPath("nosuch")
+	if err == nil || err.Error() != `exec: "nosuch": executable file not found in $PATH` || !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("LookPath(nosuch) = %v", err)
+	}
+	_, err = p.LookPath("/nosuch")
+	if err == nil || err.Error() != `exec: "/nosuch": stat /nosuch: no such file or directory` {
+		t.Errorf("LookPath(/nosuch) = %v", err)
+	}
+	if _, err := (&Process{Image: img}).LookPath("sh"); err != nil {
+		t.Errorf("LookPath without PATH: %v", err)
+	}
+}
+
+func TestRunPanic(t *testing.T) {
+	var out strings.Builder
+	code := Run(func(*Process) int { panic("boom") }, &Process{Stderr: &out})
+	if code != 2 || !strings.HasPrefix(out.String(), "panic: boom\n\ngoroutine ") {
+		t.Errorf("exit %d, stderr %q", code, out.String())
+	}
+}
+
+func TestErrno(t *testing.T) {
+	if got := EROFS.Error(); got != "read-only file system" {
+		t.Errorf("EROFS = %q", got)
+	}
+	if got := Strerror(ENOENT); got != "No such file or directory" {
+		t.Errorf("Strerror(ENOENT) = %q", got)
+	}
+}
