@@ -4,10 +4,12 @@
 // code from its own command-line flags.
 //
 // Every component is a client of the kube-apiserver like in a real cluster:
-// it reads a kubeconfig, authenticates as itself (system:kube-controller-manager,
+// it reads a kubeconfig with a client certificate signed by the cluster CA,
+// authenticates as itself (system:kube-controller-manager,
 // system:kube-scheduler) and is authorized by RBAC; its requests reach the
 // handler chain in process, through client-go's TransportFor (the in-process
-// transport trim in port.yaml). The flags are those of the reference cluster
+// transport trim in port.yaml), which presents the certificate to the
+// apiserver's x509 authenticator as a TLS connection would. The flags are those of the reference cluster
 // (scripts/realcluster, ../shared/realk8s) except where this package says why.
 //
 // What it must not do: it must not give a component a client that bypasses
@@ -28,7 +30,6 @@ import (
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	netutils "k8s.io/utils/net"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
@@ -114,11 +115,17 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
-	admin, controllerManager, scheduler, err := newIdentities()
-	if err != nil {
-		return fmt.Errorf("cluster: tokens: %w", err)
+	if c.admin, err = newIdentity(c.ca, adminUser, "system:masters"); err != nil {
+		return err
 	}
-	c.admin = admin
+	controllerManager, err := newIdentity(c.ca, controllerManagerUser)
+	if err != nil {
+		return err
+	}
+	scheduler, err := newIdentity(c.ca, schedulerUser)
+	if err != nil {
+		return err
+	}
 	for name, data := range map[string][]byte{
 		"ca.crt": c.ca.CertPEM(), "ca.key": c.ca.KeyPEM(),
 		"apiserver.crt": serving.CertPEM, "apiserver.key": serving.KeyPEM,
@@ -127,9 +134,6 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 		if err := os.WriteFile(file(name), data, 0o600); err != nil {
 			return fmt.Errorf("cluster: %w", err)
 		}
-	}
-	if err := writeTokenFile(file("tokens.csv"), admin, controllerManager, scheduler); err != nil {
-		return fmt.Errorf("cluster: %w", err)
 	}
 
 	c.progress("kube-apiserver")
@@ -141,7 +145,6 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 			"--tls-cert-file=" + file("apiserver.crt"),
 			"--tls-private-key-file=" + file("apiserver.key"),
 			"--client-ca-file=" + file("ca.crt"),
-			"--token-auth-file=" + file("tokens.csv"),
 			"--service-account-key-file=" + file("sa.key"),
 			"--service-account-signing-key-file=" + file("sa.key"),
 			"--api-audiences=https://kubernetes.default.svc.cluster.local",
@@ -153,10 +156,10 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 		return err
 	}
 	server := c.server.InProcessServer()
-	if err := writeKubeconfig(file("controller-manager.kubeconfig"), server, controllerManager); err != nil {
+	if err := controllerManager.writeKubeconfig(file("controller-manager.kubeconfig"), server, c.ca.CertPEM()); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	if err := writeKubeconfig(file("scheduler.kubeconfig"), server, scheduler); err != nil {
+	if err := scheduler.writeKubeconfig(file("scheduler.kubeconfig"), server, c.ca.CertPEM()); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
 
@@ -240,7 +243,10 @@ func (c *Cluster) stopLocked() error {
 func (c *Cluster) RESTConfig() *rest.Config {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &rest.Config{Host: c.server.InProcessServer(), BearerToken: c.admin.token}
+	return &rest.Config{
+		Host:            c.server.InProcessServer(),
+		TLSClientConfig: rest.TLSClientConfig{CertData: c.admin.cert.CertPEM, KeyData: c.admin.cert.KeyPEM},
+	}
 }
 
 // Kubeconfig is the administrator's kubeconfig for the kube-apiserver's
@@ -253,11 +259,5 @@ func (c *Cluster) Kubeconfig() ([]byte, error) {
 	if c.server == nil {
 		return nil, errors.New("cluster: not started")
 	}
-	cert, err := c.ca.Client(c.admin.user, c.admin.groups...)
-	if err != nil {
-		return nil, err
-	}
-	cfg := kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM(), c.admin.user,
-		&clientcmdapi.AuthInfo{ClientCertificateData: cert.CertPEM, ClientKeyData: cert.KeyPEM})
-	return clientcmd.Write(*cfg)
+	return clientcmd.Write(*c.admin.kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM()))
 }

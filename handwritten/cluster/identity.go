@@ -1,73 +1,51 @@
 package cluster
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"os"
-	"strings"
-
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/webernetes/webernetes/handwritten/pki"
 )
 
-// identity is a user the kube-apiserver authenticates: a component's real
-// name and groups, as a real cluster's certificates carry them.
+// identity is a user the kube-apiserver authenticates by client
+// certificate: the common name is the user, the organizations its groups,
+// as kubeadm issues them.
 type identity struct {
 	user   string
 	groups []string
-	token  string
+	cert   pki.KeyPair
 }
 
-// The identities of a real cluster (kubeadm's names): each in-process
-// component authenticates as itself and RBAC's bootstrap roles and bindings
-// (system:kube-controller-manager, system:kube-scheduler) grant it what it
-// may do.
-func newIdentities() (admin, controllerManager, scheduler identity, err error) {
-	mk := func(user string, groups ...string) identity {
-		if err != nil {
-			return identity{}
-		}
-		b := make([]byte, 24)
-		if _, err = rand.Read(b); err != nil {
-			return identity{}
-		}
-		return identity{user: user, groups: groups, token: hex.EncodeToString(b)}
-	}
-	admin = mk("kubernetes-admin", "system:masters")
-	controllerManager = mk("system:kube-controller-manager")
-	scheduler = mk("system:kube-scheduler")
-	return
+// Users of a real cluster (kubeadm's names): each in-process component
+// authenticates as itself, and RBAC's bootstrap roles and bindings
+// (system:kube-controller-manager, system:kube-scheduler; the Node
+// authorizer for system:node:<name>) decide what it may do.
+const (
+	adminUser             = "kubernetes-admin"
+	controllerManagerUser = "system:kube-controller-manager"
+	schedulerUser         = "system:kube-scheduler"
+)
+
+// newIdentity signs a client certificate for user in groups.
+func newIdentity(ca *pki.CA, user string, groups ...string) (identity, error) {
+	cert, err := ca.Client(user, groups...)
+	return identity{user: user, groups: groups, cert: cert}, err
 }
 
-// writeTokenFile writes ids in the format of kube-apiserver's
-// --token-auth-file: token,user,uid,"group1,group2". In-process clients
-// have no TLS connection to present a client certificate on, so they
-// authenticate with bearer tokens; the user and groups are the same.
-func writeTokenFile(path string, ids ...identity) error {
-	var b strings.Builder
-	for _, id := range ids {
-		fmt.Fprintf(&b, "%s,%s,%s", id.token, id.user, id.user)
-		if len(id.groups) > 0 {
-			fmt.Fprintf(&b, ",%q", strings.Join(id.groups, ","))
-		}
-		b.WriteString("\n")
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o600)
-}
-
-// kubeconfig is a one-context kubeconfig for a user of server.
-func kubeconfig(server string, caPEM []byte, user string, auth *clientcmdapi.AuthInfo) *clientcmdapi.Config {
+// kubeconfig is a one-context kubeconfig with which id reaches server.
+// In-process servers (apiserver.Server.InProcessServer) get the certificate
+// as TLS would present it (the client-go in-process transport trim).
+func (id identity) kubeconfig(server string, caPEM []byte) *clientcmdapi.Config {
 	const name = "webernetes"
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: caPEM}
-	cfg.AuthInfos[user] = auth
-	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user}
+	cfg.AuthInfos[id.user] = &clientcmdapi.AuthInfo{ClientCertificateData: id.cert.CertPEM, ClientKeyData: id.cert.KeyPEM}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: id.user}
 	cfg.CurrentContext = name
 	return cfg
 }
 
-// writeKubeconfig writes a kubeconfig with which id reaches server.
-func writeKubeconfig(path, server string, id identity) error {
-	return clientcmd.WriteToFile(*kubeconfig(server, nil, id.user, &clientcmdapi.AuthInfo{Token: id.token}), path)
+// writeKubeconfig writes id's kubeconfig for server to path.
+func (id identity) writeKubeconfig(path, server string, caPEM []byte) error {
+	return clientcmd.WriteToFile(*id.kubeconfig(server, caPEM), path)
 }
