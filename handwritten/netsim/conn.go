@@ -1,0 +1,304 @@
+package netsim
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A link is one TCP connection: two ends, each with a receive buffer the
+// other end writes into. A write copies into the peer's buffer and returns
+// as soon as the bytes fit (the window), as a write into a real socket's
+// send buffer does; it blocks only while the peer's buffer is full.
+type link struct {
+	mu     sync.Mutex
+	wake   chan struct{} // closed and cleared on every state change; nil when nobody waits
+	window int
+	ends   [2]end
+}
+
+// end is the state of one end of a link.
+type end struct {
+	in     []byte // received and not yet read: in[off:]
+	off    int
+	eof    bool          // the peer will send no more (FIN, or a reset)
+	soft   syscall.Errno // an error to report once, as SO_ERROR (ECONNRESET)
+	dead   bool          // reset: once soft is reported, writes fail with EPIPE
+	closed bool          // Close was called
+	rdShut bool          // CloseRead was called
+	wrShut bool          // CloseWrite (or Close) was called
+}
+
+func (e *end) buffered() int { return len(e.in) - e.off }
+
+// wait releases l.mu until the link changes or stop is closed, and
+// reacquires it.
+func (l *link) wait(stop <-chan struct{}) {
+	if l.wake == nil {
+		l.wake = make(chan struct{})
+	}
+	w := l.wake
+	l.mu.Unlock()
+	select {
+	case <-w:
+	case <-stop:
+	}
+	l.mu.Lock()
+}
+
+// changed wakes every waiter; l.mu is held.
+func (l *link) changed() {
+	if l.wake != nil {
+		close(l.wake)
+		l.wake = nil
+	}
+}
+
+// shrinkAbove is the buffer capacity above which an emptied receive buffer
+// is dropped, so that idle connections do not hold on to a full window.
+const shrinkAbove = 32 << 10
+
+func (l *link) read(i int, b []byte, dl *deadline) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		e := &l.ends[i]
+		switch {
+		case e.closed:
+			return 0, net.ErrClosed
+		case len(b) == 0:
+			return 0, nil
+		case dl.passed():
+			return 0, os.ErrDeadlineExceeded
+		case e.buffered() > 0:
+			n := copy(b, e.in[e.off:])
+			e.off += n
+			if e.off == len(e.in) {
+				e.off = 0
+				if cap(e.in) > shrinkAbove {
+					e.in = nil
+				} else {
+					e.in = e.in[:0]
+				}
+			}
+			l.changed()
+			return n, nil
+		case e.soft != 0:
+			err := sysErr("read", e.soft)
+			e.soft = 0
+			return 0, err
+		case e.eof || e.rdShut:
+			return 0, io.EOF
+		}
+		l.wait(dl.expired())
+	}
+}
+
+func (l *link) write(i int, b []byte, dl *deadline) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for {
+		e, p := &l.ends[i], &l.ends[1-i]
+		switch {
+		case e.closed:
+			return n, net.ErrClosed
+		case e.soft != 0:
+			err := sysErr("write", e.soft)
+			e.soft = 0
+			return n, err
+		case e.wrShut || e.dead:
+			return n, sysErr("write", syscall.EPIPE)
+		case len(b) == 0:
+			return n, nil
+		case dl.passed():
+			return n, os.ErrDeadlineExceeded
+		case p.closed:
+			// The bytes reach a socket that is gone; it answers with a
+			// reset, which the next operation on this end reports.
+			e.soft, e.eof, e.dead = syscall.ECONNRESET, true, true
+			l.changed()
+			return n + len(b), nil
+		case p.rdShut:
+			return n + len(b), nil // the peer discards what it will never read
+		}
+		if space := l.window - p.buffered(); space > 0 {
+			k := min(space, len(b))
+			if p.off > 0 && len(p.in)+k > cap(p.in) {
+				p.in = p.in[:copy(p.in, p.in[p.off:])]
+				p.off = 0
+			}
+			p.in = append(p.in, b[:k]...)
+			n, b = n+k, b[k:]
+			l.changed()
+			continue
+		}
+		l.wait(dl.expired())
+	}
+}
+
+// close ends end i as Close does: the peer reads what was sent and then
+// io.EOF, or, if end i leaves received bytes unread (or abort is set),
+// connection reset by peer, as a real socket closed with unread data sends
+// a reset instead of a FIN. It reports false if end i was already closed.
+func (l *link) close(i int, abort bool) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, p := &l.ends[i], &l.ends[1-i]
+	if e.closed {
+		return false
+	}
+	abort = abort || e.buffered() > 0
+	e.closed, e.wrShut, e.in, e.off = true, true, nil, 0
+	if !p.closed {
+		p.eof = true
+		if abort && !p.dead {
+			p.soft, p.dead = syscall.ECONNRESET, true
+		}
+	}
+	l.changed()
+	return true
+}
+
+func (l *link) closeWrite(i int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, p := &l.ends[i], &l.ends[1-i]
+	if e.closed {
+		return net.ErrClosed
+	}
+	e.wrShut, p.eof = true, true
+	l.changed()
+	return nil
+}
+
+func (l *link) closeRead(i int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := &l.ends[i]
+	if e.closed {
+		return net.ErrClosed
+	}
+	e.rdShut, e.in, e.off = true, nil, 0
+	l.changed()
+	return nil
+}
+
+// Conn is one end of a simulated TCP connection. It behaves as a
+// *net.TCPConn: buffered in both directions, deadlines, half-close
+// (CloseWrite, CloseRead), and errors shaped as Go's net package shapes
+// them (*net.OpError with the addresses; os.ErrDeadlineExceeded on a
+// deadline, net.ErrClosed after Close, connection reset by peer and broken
+// pipe where a real socket reports them).
+type Conn struct {
+	link          *link
+	side          int
+	network       string
+	local, remote *net.TCPAddr
+	rdl, wdl      deadline
+	wmu           sync.Mutex // one Write at a time, so writes never interleave
+	host          *Host      // forgets the conn when it closes
+	ephemeral     uint16     // the local port the dial took from host, or 0
+}
+
+// Read reads received bytes, blocking until some arrive, the peer shuts
+// down writing (io.EOF), or the read deadline passes.
+func (c *Conn) Read(b []byte) (int, error) {
+	n, err := c.link.read(c.side, b, &c.rdl)
+	if err != nil && err != io.EOF {
+		err = c.opError("read", err)
+	}
+	return n, err
+}
+
+// Write writes b, blocking while the peer's receive window is full.
+func (c *Conn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	n, err := c.link.write(c.side, b, &c.wdl)
+	if err != nil {
+		err = c.opError("write", err)
+	}
+	return n, err
+}
+
+// Close closes the connection; pending and later operations on this end
+// fail with net.ErrClosed.
+func (c *Conn) Close() error {
+	if !c.link.close(c.side, false) {
+		return c.opError("close", net.ErrClosed)
+	}
+	c.host.forget(c)
+	return nil
+}
+
+// abort closes the connection with a reset.
+func (c *Conn) abort() {
+	if c.link.close(c.side, true) {
+		c.host.forget(c)
+	}
+}
+
+// CloseWrite shuts down the writing side: the peer reads io.EOF after the
+// bytes already written, and may still write back.
+func (c *Conn) CloseWrite() error {
+	if err := c.link.closeWrite(c.side); err != nil {
+		return c.opError("close", err)
+	}
+	return nil
+}
+
+// CloseRead shuts down the reading side: reads return io.EOF and what the
+// peer sends is discarded.
+func (c *Conn) CloseRead() error {
+	if err := c.link.closeRead(c.side); err != nil {
+		return c.opError("close", err)
+	}
+	return nil
+}
+
+// LocalAddr is a *net.TCPAddr: this host's IP (or loopback) and port.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr is a *net.TCPAddr: for a dialled connection, the address
+// dialled (a Service's virtual IP stays visible, as with DNAT).
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// SetDeadline sets the read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for pending and future reads.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if c.isClosed() {
+		return c.opError("set", net.ErrClosed)
+	}
+	c.rdl.set(t)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline for pending and future writes.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if c.isClosed() {
+		return c.opError("set", net.ErrClosed)
+	}
+	c.wdl.set(t)
+	return nil
+}
+
+func (c *Conn) isClosed() bool {
+	c.link.mu.Lock()
+	defer c.link.mu.Unlock()
+	return c.link.ends[c.side].closed
+}
+
+func (c *Conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network, Source: c.local, Addr: c.remote, Err: err}
+}

@@ -1,0 +1,27 @@
+// Package netsim is the cluster's simulated IP network: one in-memory
+// network on which every node and pod sandbox is a host with its IPs, and
+// on which programs listen and dial with the semantics of TCP sockets.
+//
+// A Network holds the hosts (Network.AddHost with a node IP or a pod IP,
+// Network.RemoveHost when a pod sandbox goes). A Host is one network
+// namespace: it implements the registry.Network that container programs
+// use (Listen, Dial, LookupHost), and its DialContext stands in for
+// (*net.Dialer).DialContext wherever upstream code dials (the kubelet's
+// probes, the apiserver reaching kubelets). Connections are *Conn values
+// that behave as *net.TCPConn (buffered, with deadlines and half-close) and
+// listeners are *Listener values that behave as *net.TCPListener. Refused
+// connections, addresses in use, unreachable IPs and resets fail with the
+// errors Go's net package returns on Linux, with the same messages.
+//
+// Two seams are left for what comes later: Network.SetDNAT, consulted by
+// every dial to another host, is where kube-proxy's backend maps Service
+// virtual IPs to endpoints; Network.SetResolver is where cluster DNS
+// answers the names a host looks up.
+//
+// What it must not do: it must never open a real socket or reach the
+// machine's network (it has to run in a browser), must not know about
+// pods, Services or the Kubernetes API (callers register hosts and install
+// the DNAT and Resolver), and must not succeed where a real network fails:
+// a dial to an IP nobody has waits and times out rather than fail fast or
+// connect. UDP is not simulated.
+package netsim
