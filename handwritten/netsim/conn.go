@@ -231,15 +231,23 @@ func (c *Conn) Close() error {
 	if !c.link.close(c.side, false) {
 		return c.opError("close", net.ErrClosed)
 	}
-	c.host.forget(c)
+	c.release()
 	return nil
 }
 
 // abort closes the connection with a reset.
 func (c *Conn) abort() {
 	if c.link.close(c.side, true) {
-		c.host.forget(c)
+		c.release()
 	}
+}
+
+// release lets go of what a closed end holds: deadline timers, its place
+// and port on the host.
+func (c *Conn) release() {
+	c.rdl.stop()
+	c.wdl.stop()
+	c.host.forget(c)
 }
 
 // CloseWrite shuts down the writing side: the peer reads io.EOF after the

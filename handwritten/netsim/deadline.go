@@ -46,6 +46,16 @@ func (d *deadline) set(t time.Time) {
 	}
 }
 
+// stop stops the timer of a deadline no one will wait for again (its
+// connection closed), so the runtime does not keep it until it fires.
+func (d *deadline) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+}
+
 // expired returns the channel closed when the deadline passes.
 func (d *deadline) expired() <-chan struct{} {
 	d.mu.Lock()

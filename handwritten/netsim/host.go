@@ -131,7 +131,8 @@ func (h *Host) Dial(ctx context.Context, network, address string) (net.Conn, err
 //     host;
 //   - the connection completes into the listener's backlog, before Accept.
 //
-// A dial to another host's address goes through the network's DNAT first.
+// A dial to any address but loopback goes through the network's DNAT
+// first.
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	fail := func(err error) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
@@ -242,12 +243,13 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 	switch {
 	case to.IsLoopback():
 		src = loopbackOf(to)
-	case h.has(to):
-		src = to
 	default:
-		var ok bool
-		if src, ok = h.source(to); !ok {
-			return fail(sysErr("connect", syscall.ENETUNREACH))
+		src = to
+		if !h.has(to) {
+			var ok bool
+			if src, ok = h.source(to); !ok {
+				return fail(sysErr("connect", syscall.ENETUNREACH))
+			}
 		}
 		if dnat != nil {
 			t, err := dnat.Translate(ctx, src, dst)

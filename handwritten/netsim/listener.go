@@ -136,6 +136,7 @@ func (l *Listener) Close() error {
 	l.changed()
 	l.mu.Unlock()
 
+	l.dl.stop()
 	l.host.unbind(l)
 	for _, c := range pending {
 		c.abort()

@@ -43,8 +43,9 @@ func New() *Network {
 // DNAT rewrites the destination of new connections: the seam for Services.
 // kube-proxy's backend implements it to send a connection to a Service's
 // virtual IP and port to one of the Service's endpoints. It is consulted
-// on every dial to an address that is not the dialling host's own (not
-// loopback), before the destination host is looked up. The dialler keeps
+// on every dial except to loopback (the dialling host's own IP included, as
+// for a NodePort on the node's IP), before the destination host is looked
+// up. The dialler keeps
 // seeing the address it dialled as RemoteAddr; the accepting side sees the
 // translated address as LocalAddr, as with iptables/nftables DNAT.
 type DNAT interface {

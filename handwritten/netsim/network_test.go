@@ -587,6 +587,14 @@ func TestDNAT(t *testing.T) {
 	wantError(t, err, "dial tcp 10.96.0.11:80: connect: connection refused", syscall.ECONNREFUSED)
 	// Hairpin: a pod reaching itself through its Service.
 	connect(t, c.a, ln, "10.96.0.10:80")
+	// A NodePort on the node's own IP, from the node (a hostNetwork pod).
+	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+		if dst == netip.MustParseAddrPort("172.18.0.2:30080") {
+			return endpoint, nil
+		}
+		return dst, nil
+	}))
+	connect(t, c.node, ln, "172.18.0.2:30080")
 	// Addresses with no rule are routed as before.
 	connect(t, c.b, ln, "10.244.1.5:8080")
 }
