@@ -70,6 +70,9 @@ type Process struct {
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// TTY is set when the streams are a terminal (kubectl exec -t, a
+	// container with tty: true): a shell then prompts and echoes.
+	TTY bool
 
 	// FS is the container's file system (its root and volume mounts).
 	FS FileSystem

@@ -1,0 +1,1202 @@
+package busybox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// open opens a file argument; "-" is standard input.
+func open(p *registry.Process, name string) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(stdin(p)), nil
+	}
+	if p.FS == nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: registry.ENOENT}
+	}
+	f, err := p.FS.Open(p.Path(name))
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// flags splits leading single-letter options ("-la", "-n", "5") from
+// operands; withArg names the options that take an argument.
+func flags(args []string, withArg string) (set map[byte]string, operands []string, bad byte) {
+	set = map[byte]string{}
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			return set, args[1:], 0
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		args = args[1:]
+		for i := 1; i < len(a); i++ {
+			f := a[i]
+			if strings.IndexByte(withArg, f) >= 0 {
+				if i+1 < len(a) {
+					set[f] = a[i+1:]
+				} else if len(args) > 0 {
+					set[f] = args[0]
+					args = args[1:]
+				} else {
+					return set, nil, f
+				}
+				break
+			}
+			set[f] = ""
+		}
+	}
+	return set, args, 0
+}
+
+func has(set map[byte]string, f byte) bool {
+	_, ok := set[f]
+	return ok
+}
+
+func cat(p *registry.Process) int {
+	_, files, _ := flags(p.Args[1:], "")
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	status := 0
+	for _, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, "cat", "can't open '%s': %s", name, registry.Strerror(err))
+			continue
+		}
+		_, err = copyKillable(p, stdout(p), f)
+		f.Close()
+		if err != nil {
+			if errors.Is(err, errKilled) {
+				return 137
+			}
+			status = fail(p, "cat", "read error: %s", registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+var errKilled = errors.New("killed")
+
+// copyKillable copies until EOF, or until the process is killed (a cat of
+// a pipe or a device can block forever).
+func copyKillable(p *registry.Process, dst io.Writer, src io.Reader) (int64, error) {
+	type result struct {
+		n   int64
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		n, err := io.Copy(dst, src)
+		ch <- result{n, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.n, r.err
+	case <-p.KillContext().Done():
+		return 0, errKilled
+	}
+}
+
+func ls(p *registry.Process) int {
+	set, names, _ := flags(p.Args[1:], "")
+	long := has(set, 'l') || has(set, 'n')
+	all, almost := has(set, 'a'), has(set, 'A')
+	dirOnly := has(set, 'd')
+	if len(names) == 0 {
+		names = []string{"."}
+	}
+	if p.FS == nil {
+		return fail(p, "ls", "%s: No such file or directory", names[0])
+	}
+	status := 0
+	var files []string
+	var dirs []string
+	for _, n := range names {
+		info, err := p.FS.Stat(p.Path(n))
+		if err != nil {
+			fmt.Fprintf(stderr(p), "ls: %s: %s\n", n, registry.Strerror(err))
+			status = 1
+			continue
+		}
+		if info.IsDir() && !dirOnly {
+			dirs = append(dirs, n)
+		} else {
+			files = append(files, n)
+		}
+	}
+	out := bufio.NewWriter(stdout(p))
+	defer out.Flush()
+	for _, n := range files {
+		info, _ := p.FS.Stat(p.Path(n))
+		printEntry(out, n, info, long)
+	}
+	for i, d := range dirs {
+		if len(names) > 1 {
+			if i > 0 || len(files) > 0 {
+				fmt.Fprintln(out)
+			}
+			fmt.Fprintf(out, "%s:\n", d)
+		}
+		entries, err := p.FS.ReadDir(p.Path(d))
+		if err != nil {
+			fmt.Fprintf(stderr(p), "ls: %s: %s\n", d, registry.Strerror(err))
+			status = 1
+			continue
+		}
+		if long {
+			fmt.Fprintf(out, "total %d\n", len(entries)*4)
+		}
+		if all {
+			for _, dot := range []string{".", ".."} {
+				info, err := p.FS.Stat(p.Path(path.Join(d, dot)))
+				if err == nil {
+					printEntry(out, dot, info, long)
+				}
+			}
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") && !all && !almost {
+				continue
+			}
+			info, err := p.FS.Stat(p.Path(path.Join(d, e.Name())))
+			if err != nil {
+				if info, err = e.Info(); err != nil {
+					continue
+				}
+			}
+			if e.Type()&fs.ModeSymlink != 0 && long {
+				printEntry(out, e.Name(), symlinkInfo{info}, long)
+				continue
+			}
+			printEntry(out, e.Name(), info, long)
+		}
+	}
+	return status
+}
+
+type symlinkInfo struct{ fs.FileInfo }
+
+func (s symlinkInfo) Mode() fs.FileMode { return fs.ModeSymlink | 0o777 }
+
+func printEntry(w io.Writer, name string, info fs.FileInfo, long bool) {
+	if !long {
+		fmt.Fprintln(w, name)
+		return
+	}
+	nlink := 1
+	if info.IsDir() {
+		nlink = 2
+	}
+	size := info.Size()
+	if info.Mode()&fs.ModeDevice != 0 {
+		fmt.Fprintf(w, "%s %4d %-8s %-8s %4d, %4d %s %s\n", modeString(info.Mode()), nlink, "root", "root", 1, 3, lsTime(info.ModTime()), name)
+		return
+	}
+	fmt.Fprintf(w, "%s %4d %-8s %-8s %9d %s %s\n", modeString(info.Mode()), nlink, "root", "root", size, lsTime(info.ModTime()), name)
+}
+
+// modeString is ls's mode column: drwxr-xr-x.
+func modeString(m fs.FileMode) string {
+	b := []byte("----------")
+	switch {
+	case m.IsDir():
+		b[0] = 'd'
+	case m&fs.ModeSymlink != 0:
+		b[0] = 'l'
+	case m&fs.ModeCharDevice != 0:
+		b[0] = 'c'
+	case m&fs.ModeDevice != 0:
+		b[0] = 'b'
+	case m&fs.ModeNamedPipe != 0:
+		b[0] = 'p'
+	case m&fs.ModeSocket != 0:
+		b[0] = 's'
+	}
+	const rwx = "rwxrwxrwx"
+	for i := 0; i < 9; i++ {
+		if m&(1<<uint(8-i)) != 0 {
+			b[i+1] = rwx[i]
+		}
+	}
+	if m&fs.ModeSticky != 0 {
+		if b[9] == 'x' {
+			b[9] = 't'
+		} else {
+			b[9] = 'T'
+		}
+	}
+	return string(b)
+}
+
+func lsTime(t time.Time) string {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	t = t.UTC()
+	if time.Since(t) > 180*24*time.Hour {
+		return t.Format("Jan _2  2006")
+	}
+	return t.Format("Jan _2 15:04")
+}
+
+func touch(p *registry.Process) int {
+	set, names, _ := flags(p.Args[1:], "dtr")
+	if len(names) == 0 {
+		return usage(p, "touch [-c] [-d DATE] [-t DATE] [-r FILE] FILE...")
+	}
+	status := 0
+	for _, n := range names {
+		name := p.Path(n)
+		if _, err := p.FS.Stat(name); err == nil {
+			continue
+		} else if has(set, 'c') {
+			continue
+		}
+		f, err := p.FS.OpenFile(name, os.O_WRONLY|os.O_CREATE, 0o666)
+		if err != nil {
+			status = fail(p, "touch", "%s: %s", n, registry.Strerror(err))
+			continue
+		}
+		f.Close()
+	}
+	return status
+}
+
+func mkdir(p *registry.Process) int {
+	set, names, _ := flags(p.Args[1:], "m")
+	if len(names) == 0 {
+		return usage(p, "mkdir [-m MODE] [-p] DIRECTORY...")
+	}
+	perm := fs.FileMode(0o777)
+	if m, ok := set['m']; ok {
+		n, err := strconv.ParseUint(m, 8, 32)
+		if err != nil {
+			return fail(p, "mkdir", "invalid mode '%s'", m)
+		}
+		perm = fs.FileMode(n)
+	}
+	status := 0
+	for _, n := range names {
+		name := p.Path(n)
+		if has(set, 'p') {
+			if err := p.FS.MkdirAll(name, perm); err != nil {
+				status = fail(p, "mkdir", "can't create directory '%s': %s", n, registry.Strerror(err))
+			}
+			continue
+		}
+		if _, err := p.FS.Stat(name); err == nil {
+			status = fail(p, "mkdir", "can't create directory '%s': File exists", n)
+			continue
+		}
+		parent, err := p.FS.Stat(path.Dir(name))
+		if err == nil && !parent.IsDir() {
+			err = registry.ENOTDIR
+		}
+		if err != nil {
+			status = fail(p, "mkdir", "can't create directory '%s': %s", n, registry.Strerror(err))
+			continue
+		}
+		if err := p.FS.MkdirAll(name, perm); err != nil {
+			status = fail(p, "mkdir", "can't create directory '%s': %s", n, registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+func rm(p *registry.Process) int {
+	set, names, _ := flags(p.Args[1:], "")
+	force, recursive := has(set, 'f'), has(set, 'r') || has(set, 'R')
+	if len(names) == 0 && !force {
+		return usage(p, "rm [-irf] FILE...")
+	}
+	status := 0
+	for _, n := range names {
+		name := p.Path(n)
+		info, err := p.FS.Stat(name)
+		if err != nil {
+			if !force || !errors.Is(err, fs.ErrNotExist) {
+				status = fail(p, "rm", "can't remove '%s': %s", n, registry.Strerror(err))
+			}
+			continue
+		}
+		if info.IsDir() && !recursive {
+			status = fail(p, "rm", "'%s' is a directory", n)
+			continue
+		}
+		if err := removeAll(p.FS, name); err != nil {
+			status = fail(p, "rm", "can't remove '%s': %s", n, registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+func removeAll(fsys registry.FileSystem, name string) error {
+	info, err := fsys.Stat(name)
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		entries, err := fsys.ReadDir(name)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := removeAll(fsys, path.Join(name, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return fsys.Remove(name)
+}
+
+func rmdir(p *registry.Process) int {
+	_, names, _ := flags(p.Args[1:], "")
+	status := 0
+	for _, n := range names {
+		name := p.Path(n)
+		info, err := p.FS.Stat(name)
+		if err == nil && !info.IsDir() {
+			err = registry.ENOTDIR
+		}
+		if err == nil {
+			err = p.FS.Remove(name)
+		}
+		if err != nil {
+			status = fail(p, "rmdir", "'%s': %s", n, registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+func cp(p *registry.Process) int {
+	set, names, _ := flags(p.Args[1:], "")
+	recursive := has(set, 'r') || has(set, 'R') || has(set, 'a')
+	if len(names) < 2 {
+		return usage(p, "cp [-arPLHpfinlsTu] SOURCE DEST")
+	}
+	dst := names[len(names)-1]
+	srcs := names[:len(names)-1]
+	dstInfo, dstErr := p.FS.Stat(p.Path(dst))
+	toDir := dstErr == nil && dstInfo.IsDir()
+	if len(srcs) > 1 && !toDir {
+		return fail(p, "cp", "'%s' is not a directory", dst)
+	}
+	status := 0
+	for _, src := range srcs {
+		target := p.Path(dst)
+		if toDir {
+			target = path.Join(target, path.Base(src))
+		}
+		info, err := p.FS.Stat(p.Path(src))
+		if err != nil {
+			status = fail(p, "cp", "can't stat '%s': %s", src, registry.Strerror(err))
+			continue
+		}
+		if info.IsDir() && !recursive {
+			status = fail(p, "cp", "omitting directory '%s'", src)
+			continue
+		}
+		if err := copyTree(p.FS, p.Path(src), target); err != nil {
+			status = fail(p, "cp", "%s", cpMessage(err))
+		}
+	}
+	return status
+}
+
+func cpMessage(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if pe.Op == "open" {
+			return fmt.Sprintf("can't create '%s': %s", pe.Path, registry.Strerror(pe.Err))
+		}
+		return fmt.Sprintf("%s: %s", pe.Path, registry.Strerror(pe.Err))
+	}
+	return err.Error()
+}
+
+func copyTree(fsys registry.FileSystem, src, dst string) error {
+	info, err := fsys.Stat(src)
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		if err := fsys.MkdirAll(dst, info.Mode().Perm()); err != nil {
+			return err
+		}
+		entries, err := fsys.ReadDir(src)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := copyTree(fsys, path.Join(src, e.Name()), path.Join(dst, e.Name())); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	in, err := fsys.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, info.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func mv(p *registry.Process) int {
+	_, names, _ := flags(p.Args[1:], "")
+	if len(names) < 2 {
+		return usage(p, "mv [-fin] SOURCE DEST")
+	}
+	dst := names[len(names)-1]
+	dstInfo, dstErr := p.FS.Stat(p.Path(dst))
+	toDir := dstErr == nil && dstInfo.IsDir()
+	status := 0
+	for _, src := range names[:len(names)-1] {
+		target := p.Path(dst)
+		if toDir {
+			target = path.Join(target, path.Base(src))
+		}
+		if _, err := p.FS.Stat(p.Path(src)); err != nil {
+			status = fail(p, "mv", "can't rename '%s': %s", src, registry.Strerror(err))
+			continue
+		}
+		if err := copyTree(p.FS, p.Path(src), target); err != nil {
+			status = fail(p, "mv", "%s", cpMessage(err))
+			continue
+		}
+		if err := removeAll(p.FS, p.Path(src)); err != nil {
+			status = fail(p, "mv", "can't remove '%s': %s", src, registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+// countArg parses head's and tail's -n/-c argument; "+N" counts from the
+// start (tail).
+func countArg(args []string) (n int, fromStart, bytes bool, files []string, err error) {
+	n = 10
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			args = args[1:]
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		args = args[1:]
+		switch {
+		case a == "-n" || a == "-c":
+			if len(args) == 0 {
+				return 0, false, false, nil, fmt.Errorf("option requires an argument -- '%c'", a[1])
+			}
+			bytes = a == "-c"
+			v := args[0]
+			args = args[1:]
+			if strings.HasPrefix(v, "+") {
+				fromStart = true
+			}
+			n, err = strconv.Atoi(strings.TrimLeft(v, "+-"))
+			if err != nil {
+				return 0, false, false, nil, fmt.Errorf("invalid number '%s'", v)
+			}
+		case strings.HasPrefix(a, "-n") || strings.HasPrefix(a, "-c"):
+			bytes = a[1] == 'c'
+			v := a[2:]
+			fromStart = strings.HasPrefix(v, "+")
+			n, err = strconv.Atoi(strings.TrimLeft(v, "+-"))
+			if err != nil {
+				return 0, false, false, nil, fmt.Errorf("invalid number '%s'", v)
+			}
+		case a[1] >= '0' && a[1] <= '9':
+			n, err = strconv.Atoi(a[1:])
+			if err != nil {
+				return 0, false, false, nil, fmt.Errorf("invalid number '%s'", a[1:])
+			}
+		case a == "-f" || a == "-F" || a == "-q" || a == "-v" || a == "-s":
+			files = append(files, a)
+		}
+	}
+	return n, fromStart, bytes, append(files, args...), nil
+}
+
+func head(p *registry.Process) int {
+	n, _, bytesMode, files, err := countArg(p.Args[1:])
+	if err != nil {
+		return fail(p, "head", "%v", err)
+	}
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasPrefix(f, "-") && f != "-" })
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	status := 0
+	for i, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, "head", "can't open '%s': %s", name, registry.Strerror(err))
+			continue
+		}
+		if len(files) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout(p))
+			}
+			fmt.Fprintf(stdout(p), "==> %s <==\n", name)
+		}
+		if bytesMode {
+			io.CopyN(stdout(p), f, int64(n))
+		} else {
+			r := bufio.NewReader(f)
+			for j := 0; j < n; j++ {
+				line, err := r.ReadString('\n')
+				io.WriteString(stdout(p), line)
+				if err != nil {
+					break
+				}
+			}
+		}
+		f.Close()
+	}
+	return status
+}
+
+func tail(p *registry.Process) int {
+	n, fromStart, bytesMode, files, err := countArg(p.Args[1:])
+	if err != nil {
+		return fail(p, "tail", "%v", err)
+	}
+	follow := false
+	files = slices.DeleteFunc(files, func(f string) bool {
+		if f == "-f" || f == "-F" {
+			follow = true
+		}
+		return strings.HasPrefix(f, "-") && f != "-"
+	})
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	status := 0
+	for i, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, "tail", "can't open '%s': %s", name, registry.Strerror(err))
+			continue
+		}
+		if len(files) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout(p))
+			}
+			fmt.Fprintf(stdout(p), "==> %s <==\n", name)
+		}
+		if follow && len(files) == 1 {
+			return tailFollow(p, name, f, n, fromStart, bytesMode)
+		}
+		data, err := readAllKillable(p, f)
+		f.Close()
+		if errors.Is(err, errKilled) {
+			return 137
+		}
+		stdout(p).Write(lastPart(data, n, fromStart, bytesMode))
+	}
+	return status
+}
+
+func readAllKillable(p *registry.Process, r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := copyKillable(p, &buf, r)
+	return buf.Bytes(), err
+}
+
+// lastPart is the last n lines (or bytes) of data, or from the nth on.
+func lastPart(data []byte, n int, fromStart, bytesMode bool) []byte {
+	if bytesMode {
+		if fromStart {
+			return data[min(max(n-1, 0), len(data)):]
+		}
+		return data[max(len(data)-n, 0):]
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	if fromStart {
+		return bytes.Join(lines[min(max(n-1, 0), len(lines)):], nil)
+	}
+	return bytes.Join(lines[max(len(lines)-n, 0):], nil)
+}
+
+// tailFollow prints the end of the file, then what is appended to it,
+// polling every second as busybox does, until killed.
+func tailFollow(p *registry.Process, name string, f io.ReadCloser, n int, fromStart, bytesMode bool) int {
+	defer f.Close()
+	if name == "-" || isDevice(p, name) {
+		// A pipe or device: copy what comes, forever.
+		if _, err := copyKillable(p, stdout(p), f); errors.Is(err, errKilled) {
+			return 137
+		}
+		<-p.KillContext().Done()
+		return 137
+	}
+	data, _ := io.ReadAll(f)
+	stdout(p).Write(lastPart(data, n, fromStart, bytesMode))
+	offset := int64(len(data))
+	for wait(p, time.Second) {
+		b, err := p.FS.ReadFile(p.Path(name))
+		if err != nil {
+			continue
+		}
+		if int64(len(b)) < offset {
+			fmt.Fprintf(stderr(p), "tail: %s: file truncated\n", name)
+			offset = 0
+		}
+		stdout(p).Write(b[offset:])
+		offset = int64(len(b))
+	}
+	return 137
+}
+
+func isDevice(p *registry.Process, name string) bool {
+	info, err := p.FS.Stat(p.Path(name))
+	return err == nil && info.Mode()&fs.ModeDevice != 0
+}
+
+func grep(p *registry.Process) int {
+	set, args, bad := flags(p.Args[1:], "em")
+	if bad != 0 {
+		return fail(p, "grep", "option requires an argument -- '%c'", bad)
+	}
+	var pattern string
+	if e, ok := set['e']; ok {
+		pattern = e
+	} else {
+		if len(args) == 0 {
+			return usage(p, "grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...") + 1
+		}
+		pattern, args = args[0], args[1:]
+	}
+	if has(set, 'F') {
+		pattern = regexp.QuoteMeta(pattern)
+	} else if !has(set, 'E') {
+		pattern = breToERE(pattern)
+	}
+	if has(set, 'w') {
+		pattern = `\b(?:` + pattern + `)\b`
+	}
+	if has(set, 'x') {
+		pattern = `^(?:` + pattern + `)$`
+	}
+	if has(set, 'i') {
+		pattern = "(?i)" + pattern
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return fail(p, "grep", "bad regex '%s': %v", pattern, err) + 1
+	}
+	files := args
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	showName := len(files) > 1 && !has(set, 'h') || has(set, 'H')
+	matched, status := false, 0
+	for _, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			if !has(set, 's') {
+				fail(p, "grep", "%s: %s", name, registry.Strerror(err))
+			}
+			status = 2
+			continue
+		}
+		count := 0
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+		lineNo := 0
+		for sc.Scan() {
+			lineNo++
+			line := sc.Text()
+			if re.MatchString(line) == has(set, 'v') {
+				continue
+			}
+			matched = true
+			count++
+			if has(set, 'q') {
+				f.Close()
+				return 0
+			}
+			if has(set, 'c') || has(set, 'l') || has(set, 'L') {
+				continue
+			}
+			prefix := ""
+			if showName {
+				prefix = name + ":"
+			}
+			if has(set, 'n') {
+				prefix += strconv.Itoa(lineNo) + ":"
+			}
+			if has(set, 'o') && !has(set, 'v') {
+				for _, m := range re.FindAllString(line, -1) {
+					fmt.Fprintf(stdout(p), "%s%s\n", prefix, m)
+				}
+				continue
+			}
+			fmt.Fprintf(stdout(p), "%s%s\n", prefix, line)
+		}
+		f.Close()
+		switch {
+		case has(set, 'c'):
+			if showName {
+				fmt.Fprintf(stdout(p), "%s:%d\n", name, count)
+			} else {
+				fmt.Fprintf(stdout(p), "%d\n", count)
+			}
+		case has(set, 'l') && count > 0, has(set, 'L') && count == 0:
+			fmt.Fprintln(stdout(p), name)
+		}
+	}
+	if status != 0 && !matched {
+		return status
+	}
+	if !matched {
+		return 1
+	}
+	return 0
+}
+
+// breToERE turns a POSIX basic regular expression into Go's syntax:
+// \( \) \{ \} \| \+ \? are the operators, bare ( ) { } | + ? literals.
+func breToERE(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			n := s[i+1]
+			i++
+			if strings.IndexByte("(){}|+?", n) >= 0 {
+				b.WriteByte(n)
+			} else {
+				b.WriteByte('\\')
+				b.WriteByte(n)
+			}
+			continue
+		}
+		if strings.IndexByte("(){}|+?", c) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func wc(p *registry.Process) int {
+	set, files, _ := flags(p.Args[1:], "")
+	want := ""
+	for _, f := range "lwcm" {
+		if has(set, byte(f)) {
+			want += string(f)
+		}
+	}
+	if want == "" {
+		want = "lwc"
+	}
+	named := len(files) > 0
+	if !named {
+		files = []string{"-"}
+	}
+	status := 0
+	var total [3]int
+	for _, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, "wc", "can't open '%s': %s", name, registry.Strerror(err))
+			continue
+		}
+		data, _ := readAllKillable(p, f)
+		f.Close()
+		counts := [3]int{bytes.Count(data, []byte("\n")), len(bytes.Fields(data)), len(data)}
+		for i := range total {
+			total[i] += counts[i]
+		}
+		printCounts(p, want, counts, name, named)
+	}
+	if len(files) > 1 {
+		printCounts(p, want, total, "total", true)
+	}
+	return status
+}
+
+func printCounts(p *registry.Process, want string, counts [3]int, name string, named bool) {
+	var cols []string
+	for _, f := range want {
+		var n int
+		switch f {
+		case 'l':
+			n = counts[0]
+		case 'w':
+			n = counts[1]
+		case 'c', 'm':
+			n = counts[2]
+		}
+		if len(want) == 1 && !named {
+			cols = append(cols, strconv.Itoa(n))
+		} else {
+			cols = append(cols, fmt.Sprintf("%9d", n))
+		}
+	}
+	line := strings.Join(cols, " ")
+	if named {
+		line += " " + name
+	}
+	fmt.Fprintln(stdout(p), line)
+}
+
+func readLines(p *registry.Process, files []string, applet string) ([]string, int) {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var lines []string
+	status := 0
+	for _, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, applet, "can't open '%s': %s", name, registry.Strerror(err))
+			continue
+		}
+		data, _ := readAllKillable(p, f)
+		f.Close()
+		s := strings.TrimSuffix(string(data), "\n")
+		if s != "" || len(data) > 0 {
+			lines = append(lines, strings.Split(s, "\n")...)
+		}
+	}
+	return lines, status
+}
+
+func sortApplet(p *registry.Process) int {
+	set, files, _ := flags(p.Args[1:], "tk")
+	lines, status := readLines(p, files, "sort")
+	if has(set, 'n') {
+		num := func(s string) float64 {
+			f, _ := strconv.ParseFloat(strings.Fields(s + " x")[0], 64)
+			return f
+		}
+		slices.SortStableFunc(lines, func(a, b string) int {
+			x, y := num(a), num(b)
+			switch {
+			case x < y:
+				return -1
+			case x > y:
+				return 1
+			}
+			return strings.Compare(a, b)
+		})
+	} else {
+		slices.Sort(lines)
+	}
+	if has(set, 'r') {
+		slices.Reverse(lines)
+	}
+	if has(set, 'u') {
+		lines = slices.Compact(lines)
+	}
+	for _, l := range lines {
+		fmt.Fprintln(stdout(p), l)
+	}
+	return status
+}
+
+func uniq(p *registry.Process) int {
+	set, files, _ := flags(p.Args[1:], "")
+	lines, status := readLines(p, files, "uniq")
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && lines[j] == lines[i] {
+			j++
+		}
+		n := j - i
+		switch {
+		case has(set, 'd') && n < 2, has(set, 'u') && n > 1:
+		case has(set, 'c'):
+			fmt.Fprintf(stdout(p), "%7d %s\n", n, lines[i])
+		default:
+			fmt.Fprintln(stdout(p), lines[i])
+		}
+		i = j
+	}
+	return status
+}
+
+func cut(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "dfc")
+	if bad != 0 {
+		return fail(p, "cut", "option requires an argument -- '%c'", bad)
+	}
+	delim := "\t"
+	if d, ok := set['d']; ok {
+		delim = d
+	}
+	spec, byChar := set['f'], false
+	if c, ok := set['c']; ok {
+		spec, byChar = c, true
+	}
+	if spec == "" {
+		return fail(p, "cut", "expected a list of bytes, characters, or fields")
+	}
+	var ranges [][2]int
+	for _, r := range strings.Split(spec, ",") {
+		lo, hi, isRange := strings.Cut(r, "-")
+		a, _ := strconv.Atoi(lo)
+		b := a
+		if isRange {
+			if hi == "" {
+				b = 1 << 30
+			} else {
+				b, _ = strconv.Atoi(hi)
+			}
+			if lo == "" {
+				a = 1
+			}
+		}
+		ranges = append(ranges, [2]int{a, b})
+	}
+	in := func(i int) bool {
+		for _, r := range ranges {
+			if i >= r[0] && i <= r[1] {
+				return true
+			}
+		}
+		return false
+	}
+	lines, status := readLines(p, files, "cut")
+	for _, l := range lines {
+		if byChar {
+			var b strings.Builder
+			for i, r := range []rune(l) {
+				if in(i + 1) {
+					b.WriteRune(r)
+				}
+			}
+			fmt.Fprintln(stdout(p), b.String())
+			continue
+		}
+		if !strings.Contains(l, delim) {
+			if !has(set, 's') {
+				fmt.Fprintln(stdout(p), l)
+			}
+			continue
+		}
+		var out []string
+		for i, f := range strings.Split(l, delim) {
+			if in(i + 1) {
+				out = append(out, f)
+			}
+		}
+		fmt.Fprintln(stdout(p), strings.Join(out, delim))
+	}
+	return status
+}
+
+func tee(p *registry.Process) int {
+	set, files, _ := flags(p.Args[1:], "")
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if has(set, 'a') {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	writers := []io.Writer{stdout(p)}
+	status := 0
+	for _, name := range files {
+		f, err := p.FS.OpenFile(p.Path(name), flag, 0o666)
+		if err != nil {
+			status = fail(p, "tee", "%s: %s", name, registry.Strerror(err))
+			continue
+		}
+		defer f.Close()
+		writers = append(writers, f)
+	}
+	if _, err := copyKillable(p, io.MultiWriter(writers...), stdin(p)); errors.Is(err, errKilled) {
+		return 137
+	}
+	return status
+}
+
+// parseSize parses dd's sizes: 512, 1k, 1K, 20M, 1G, 2w, 1b, 1kB, 1MB.
+func parseSize(s string) (int64, bool) {
+	mult := int64(1)
+	for _, suffix := range []struct {
+		s string
+		m int64
+	}{{"kB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"k", 1024}, {"K", 1024}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"w", 2}, {"b", 512}, {"c", 1}} {
+		if strings.HasSuffix(s, suffix.s) {
+			mult, s = suffix.m, strings.TrimSuffix(s, suffix.s)
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// dd copies blocks. Its block buffer is its memory: it reports bs as its
+// memory usage (so that a dd with a block larger than the container's
+// memory limit is OOM-killed, as the e2e tests expect), and copies from
+// a device to a device (if=/dev/zero of=/dev/null) without doing the
+// work, busy until killed or count is reached.
+func dd(p *registry.Process) int {
+	ifile, ofile := "-", "-"
+	bs, count := int64(512), int64(-1)
+	var skip, seek int64
+	quiet := false
+	for _, a := range p.Args[1:] {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			return fail(p, "dd", "invalid argument '%s'", a)
+		}
+		var good bool
+		switch k {
+		case "if":
+			ifile, good = v, true
+		case "of":
+			ofile, good = v, true
+		case "bs", "ibs", "obs":
+			bs, good = parseSize(v)
+		case "count":
+			count, good = parseSize(v)
+		case "skip":
+			skip, good = parseSize(v)
+		case "seek":
+			seek, good = parseSize(v)
+		case "status":
+			quiet, good = v == "none" || v == "noxfer", true
+		case "conv", "iflag", "oflag":
+			good = true
+		}
+		if !good {
+			return fail(p, "dd", "invalid number '%s'", v)
+		}
+	}
+	if bs <= 0 {
+		return fail(p, "dd", "invalid number '%d'", bs)
+	}
+	usage := func(cpu, mem int64) {
+		if p.Usage != nil {
+			p.Usage(cpu, mem)
+		}
+	}
+	usage(1000, bs)
+	defer usage(0, 0)
+	start := time.Now()
+	var in io.Reader = stdin(p)
+	var out io.Writer = stdout(p)
+	devIn := ifile != "-" && isDevice(p, ifile)
+	devOut := ofile != "-" && isDevice(p, ofile)
+	if ifile != "-" {
+		f, err := p.FS.Open(p.Path(ifile))
+		if err != nil {
+			return fail(p, "dd", "can't open '%s': %s", ifile, registry.Strerror(err))
+		}
+		defer f.Close()
+		in = f
+	}
+	if ofile != "-" {
+		flag := os.O_WRONLY | os.O_CREATE
+		if seek == 0 {
+			flag |= os.O_TRUNC
+		}
+		f, err := p.FS.OpenFile(p.Path(ofile), flag, 0o666)
+		if err != nil {
+			return fail(p, "dd", "can't open '%s': %s", ofile, registry.Strerror(err))
+		}
+		defer f.Close()
+		out = f
+	}
+	var full, bytesOut int64
+	if devIn && devOut {
+		if count < 0 {
+			<-p.KillContext().Done()
+			return 137
+		}
+		full, bytesOut = count, count*bs
+	} else {
+		chunk := make([]byte, min(bs, 1<<20))
+		if skip > 0 {
+			io.CopyN(io.Discard, in, skip*bs)
+		}
+		if seek > 0 {
+			if s, ok := out.(io.Seeker); ok {
+				s.Seek(seek*bs, io.SeekStart)
+			}
+		}
+		for count < 0 || full < count {
+			if p.KillContext().Err() != nil {
+				return 137
+			}
+			var n int64
+			for n < bs {
+				m, err := in.Read(chunk[:min(int64(len(chunk)), bs-n)])
+				if m > 0 {
+					if _, werr := out.Write(chunk[:m]); werr != nil {
+						return fail(p, "dd", "error writing '%s': %s", ofile, registry.Strerror(werr))
+					}
+					n += int64(m)
+				}
+				if err != nil {
+					break
+				}
+			}
+			bytesOut += n
+			if n == 0 {
+				break
+			}
+			full++
+			if n < bs {
+				break
+			}
+		}
+	}
+	if !quiet {
+		elapsed := time.Since(start).Seconds()
+		fmt.Fprintf(stderr(p), "%d+0 records in\n%d+0 records out\n%d bytes (%s) copied, %f seconds, %s/s\n",
+			full, full, bytesOut, humanSize(float64(bytesOut)), elapsed, humanSize(float64(bytesOut)/max(elapsed, 1e-6)))
+	}
+	return 0
+}
+
+func humanSize(n float64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB"}
+	i := 0
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%dB", int64(n))
+	}
+	return fmt.Sprintf("%.1f%s", n, units[i])
+}

@@ -1,0 +1,291 @@
+package busybox_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
+	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
+)
+
+func TestImage(t *testing.T) {
+	img := busybox.Image{}
+	cfg := img.Config()
+	if img.Name() != "docker.io/library/busybox" || len(img.Tags()) != 0 {
+		t.Errorf("name %q tags %v", img.Name(), img.Tags())
+	}
+	if strings.Join(cfg.Cmd, " ") != "sh" || len(cfg.Entrypoint) != 0 || !strings.HasPrefix(cfg.Env[0], "PATH=") {
+		t.Errorf("config %+v", cfg)
+	}
+	for _, path := range []string{"/bin/sh", "/bin/sleep", "/bin/wget", "/bin/busybox"} {
+		if _, ok := img.Program(path); !ok {
+			t.Errorf("no %s", path)
+		}
+	}
+	if _, ok := img.Program("/usr/bin/sleep"); ok {
+		t.Errorf("busybox has no /usr/bin/sleep")
+	}
+	// The runtime's view: `command: [nosuch]` is not in $PATH.
+	p := &registry.Process{Image: img, Env: cfg.Env}
+	if _, err := p.LookPath("nosuch"); err == nil || err.Error() != `exec: "nosuch": executable file not found in $PATH` {
+		t.Errorf("LookPath(nosuch) = %v", err)
+	}
+}
+
+func TestApplets(t *testing.T) {
+	runShCases(t, []shCase{
+		{"true false", "true; echo $?; false; echo $?", 0, "0\n1\n", ""},
+		{"printf", `printf '%s=%d|%5s|%-3s|%x\n' a 42 r l 255; printf '%s\n' x y`, 0, "a=42|    r|l  |ff\nx\ny\n", ""},
+		{"test files", "touch /tmp/f; mkdir /tmp/d; [ -f /tmp/f ] && [ -d /tmp/d ] && [ ! -e /tmp/no ] && [ -x /bin/sh ] && echo ok", 0, "ok\n", ""},
+		{"test strings", `[ -z "" ] && [ -n x ] && [ a = a ] && [ a != b ] && test 3 -lt 10 && [ 1 -eq 1 -a 2 -ne 3 ] && echo ok`, 0, "ok\n", ""},
+		{"test missing ]", "[ 1 = 1", 2, "", "sh: missing ]\n"},
+		{"[[", "[[ a == a ]] && [[ 1 -lt 2 ]] && echo ok", 0, "ok\n", ""},
+		{"sleep", "sleep 0.01 && sleep 0 && echo slept", 0, "slept\n", ""},
+		{"sleep bad", "sleep abc", 1, "", "sleep: invalid number 'abc'\n"},
+		{"cat missing", "cat /nosuch", 1, "", "cat: can't open '/nosuch': No such file or directory\n"},
+		{"cat stdin", "echo piped | cat -", 0, "piped\n", ""},
+		{"ls", "mkdir -p /tmp/x/sub; touch /tmp/x/b /tmp/x/a /tmp/x/.hidden; ls /tmp/x", 0, "a\nb\nsub\n", ""},
+		{"ls -a", "mkdir /tmp/y; touch /tmp/y/.h; ls -a /tmp/y", 0, ".\n..\n.h\n", ""},
+		{"ls missing", "ls /nosuch", 1, "", "ls: /nosuch: No such file or directory\n"},
+		{"ls -l", "echo 12345 > /tmp/f; ls -l /tmp/f | cut -c1-10", 0, "-rw-r--r--\n", ""},
+		{"mkdir", "mkdir /tmp/a/b", 1, "", "mkdir: can't create directory '/tmp/a/b': No such file or directory\n"},
+		{"mkdir exists", "mkdir /tmp", 1, "", "mkdir: can't create directory '/tmp': File exists\n"},
+		{"mkdir -p", "mkdir -p /tmp/a/b/c && [ -d /tmp/a/b/c ] && echo ok", 0, "ok\n", ""},
+		{"touch missing dir", "touch /nosuch/f", 1, "", "touch: /nosuch/f: No such file or directory\n"},
+		{"rm", "touch /tmp/f; rm /tmp/f; [ -e /tmp/f ] || echo gone", 0, "gone\n", ""},
+		{"rm missing", "rm /tmp/nosuch", 1, "", "rm: can't remove '/tmp/nosuch': No such file or directory\n"},
+		{"rm -f missing", "rm -f /tmp/nosuch; echo $?", 0, "0\n", ""},
+		{"rm dir", "mkdir /tmp/d; rm /tmp/d", 1, "", "rm: '/tmp/d' is a directory\n"},
+		{"rm -rf", "mkdir -p /tmp/d/e; touch /tmp/d/e/f; rm -rf /tmp/d; ls /tmp", 0, "", ""},
+		{"cp and mv", "echo c > /tmp/a; cp /tmp/a /tmp/b; mv /tmp/b /tmp/c; cat /tmp/c; ls /tmp", 0, "c\na\nc\n", ""},
+		{"head tail", "seq 1 20 > /tmp/n; head -n 2 /tmp/n; head -3 /tmp/n | tail -1; tail -n 2 /tmp/n; tail -n +19 /tmp/n", 0, "1\n2\n3\n19\n20\n19\n20\n", ""},
+		{"grep", "printf 'Apple\\nbanana\\ncherry\\n' > /tmp/f; grep an /tmp/f; grep -i apple /tmp/f; grep -c a /tmp/f; grep -v an /tmp/f | head -1; grep -q zzz /tmp/f; echo $?", 0, "banana\nApple\n1\nApple\n1\n", ""},
+		{"grep -E", "echo 'abc123' | grep -oE '[0-9]+'", 0, "123\n", ""},
+		{"wc", "printf 'a b\\nc\\n' > /tmp/f; wc -l < /tmp/f; wc -w /tmp/f", 0, "2\n        3 /tmp/f\n", ""},
+		{"sort uniq", "printf 'b\\na\\nb\\n' | sort | uniq -c", 0, "      1 a\n      2 b\n", ""},
+		{"cut", "echo 'a:b:c' | cut -d: -f2,3", 0, "b:c\n", ""},
+		{"tee", "echo t | tee /tmp/t; cat /tmp/t", 0, "t\nt\n", ""},
+		{"env", "env -i A=1 B=2 env", 0, "A=1\nB=2\n", ""},
+		{"env runs command", "env X=7 sh -c 'echo $X'", 0, "7\n", ""},
+		{"env missing command", "env nosuch", 127, "", "env: can't execute 'nosuch': No such file or directory\n"},
+		{"printenv", "printenv HOSTNAME HOME", 0, "test-pod\n/root\n", ""},
+		{"printenv missing", "printenv NOSUCH", 1, "", ""},
+		{"hostname", "hostname; cat /etc/hostname", 0, "test-pod\ntest-pod\n", ""},
+		{"id", "id; whoami", 0, "uid=0(root) gid=0(root) groups=0(root),10(wheel)\nroot\n", ""},
+		{"uname", "uname; uname -n", 0, "Linux\ntest-pod\n", ""},
+		{"pwd cd", "cd /tmp && pwd && cd .. && pwd; cd /nosuch", 2, "/tmp\n/\n", "sh: cd: can't cd to /nosuch: No such file or directory\n"},
+		{"basename dirname", "basename /a/b/c.txt .txt; dirname /a/b/c.txt", 0, "c\n/a/b\n", ""},
+		{"which", "which sh; which nosuch; echo $?", 0, "/bin/sh\n1\n", ""},
+		{"busybox multicall", "busybox echo via busybox", 0, "via busybox\n", ""},
+		{"seq", "seq 3; seq -s , 1 3; seq 2 4 | nosuch", 127, "1\n2\n3\n1,2,3\n", "sh: nosuch: not found\n"},
+		{"timeout", "timeout 0.1 sleep 10; echo $?", 0, "143\n", ""},
+		{"dd to file", "dd if=/dev/zero of=/tmp/z bs=1k count=3 status=none; wc -c < /tmp/z", 0, "3072\n", ""},
+		{"yes head", "yes | head -n 2", 0, "y\ny\n", ""},
+	})
+}
+
+func TestDate(t *testing.T) {
+	code, out, _ := proctest.Sh(t, busybox.Image{}, nil, "date; date +%Y-%m-%dT%H:%M:%S; date -u +%s; date -d @0 +%F")
+	lines := strings.Split(out, "\n")
+	if code != 0 || len(lines) != 5 {
+		t.Fatalf("date: %d %q", code, out)
+	}
+	if !regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d UTC \d{4}$`).MatchString(lines[0]) {
+		t.Errorf("date = %q", lines[0])
+	}
+	if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$`).MatchString(lines[1]) || lines[3] != "1970-01-01" {
+		t.Errorf("formats: %q", lines)
+	}
+}
+
+func TestSleepIgnoresSigterm(t *testing.T) {
+	// sleep as a container's init: SIGTERM does nothing, SIGKILL ends it.
+	p := proctest.New(t, busybox.Image{}, nil, []string{"sleep", "3600"})
+	done := p.Start(t)
+	p.Stop()
+	select {
+	case <-done:
+		t.Fatal("sleep ended on SIGTERM")
+	case <-time.After(200 * time.Millisecond):
+	}
+	p.KillNow()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("sleep survived SIGKILL")
+	}
+}
+
+func TestDDReportsMemory(t *testing.T) {
+	// The e2e OOM test's memory hog: dd with a 20M block.
+	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M"})
+	var mu sync.Mutex
+	var peak int64
+	p.Usage = func(cpu, mem int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		peak = max(peak, mem)
+	}
+	done := p.Start(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := peak
+		mu.Unlock()
+		if got >= 20<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dd reported %d bytes", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.KillNow()
+	<-done
+}
+
+func TestReadOnlyMount(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("value\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil,
+		"cat /etc/config/key; echo x > /etc/config/key; touch /etc/config/new; rm /etc/config/key",
+		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/config", HostPath: dir, ReadOnly: true}))
+	wantErr := "sh: can't create /etc/config/key: Read-only file system\n" +
+		"touch: /etc/config/new: Read-only file system\n" +
+		"rm: can't remove '/etc/config/key': Read-only file system\n"
+	if code != 1 || out != "value\n" || errOut != wantErr {
+		t.Errorf("got %d %q %q\nwant 1 %q %q", code, out, errOut, "value\n", wantErr)
+	}
+}
+
+// serve runs an HTTP handler on ip:port of the test network.
+func serve(t *testing.T, n *proctest.Net, ip, port string, h http.Handler) {
+	t.Helper()
+	l, err := n.Pod(ip).Listen(context.Background(), "tcp", ip+":"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+}
+
+func TestWget(t *testing.T) {
+	n := proctest.NewNet()
+	n.AddHost("web.default.svc.cluster.local", "10.96.0.20")
+	serve(t, n, "10.96.0.20", "80", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprint(w, "hello from web")
+		case "/ua":
+			fmt.Fprint(w, r.UserAgent())
+		case "/redirect":
+			http.Redirect(w, r, "/", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	for _, tc := range []shCase{
+		{"quiet to stdout", "wget -q -O- http://web.default.svc.cluster.local", 0, "hello from web", ""},
+		{"user agent", "wget -qO - http://10.96.0.20/ua", 0, "Wget", ""},
+		{"redirect", "wget -q -O- http://10.96.0.20/redirect", 0, "hello from web", ""},
+		{"not found", "wget -q -O- http://10.96.0.20/nosuch", 1, "", "wget: server returned error: HTTP/1.1 404 Not Found\n"},
+		{"refused", "wget -q -O- http://10.96.0.20:8080/", 1, "", "wget: can't connect to remote host (10.96.0.20): Connection refused\n"},
+		{"bad address", "wget -q -O- http://nosuch/", 1, "", "wget: bad address 'nosuch'\n"},
+		{"save", "cd /tmp && wget http://web.default.svc.cluster.local/ && cat index.html", 0, "hello from web",
+			"Connecting to web.default.svc.cluster.local:80 (10.96.0.20:80)\nsaving to 'index.html'\n" +
+				"index.html           100% |********************************|    14  0:00:00 ETA\n'index.html' saved\n"},
+		{"stdout verbose", "wget -O- http://10.96.0.20/", 0, "hello from web",
+			"Connecting to 10.96.0.20:80 (10.96.0.20:80)\nwriting to stdout\n-                    100% |********************************|    14  0:00:00 ETA\nwritten to stdout\n"},
+		{"spider", "wget -q --spider http://10.96.0.20/ && echo up", 0, "up\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := proctest.Sh(t, busybox.Image{}, n, tc.script)
+			if code != tc.code || out != tc.stdout || errOut != tc.stderr {
+				t.Errorf("%s\n got %d %q %q\nwant %d %q %q", tc.script, code, out, errOut, tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestNslookup(t *testing.T) {
+	n := proctest.NewNet()
+	n.AddHost("kubernetes.default.svc.cluster.local", "10.96.0.1")
+	write := func(p *proctest.Proc) {
+		p.FS.WriteFile("/etc/resolv.conf", []byte("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"), 0o644)
+	}
+	p := proctest.New(t, busybox.Image{}, n, []string{"nslookup", "kubernetes.default"})
+	write(p)
+	code := p.Run(t, 5*time.Second)
+	want := "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n\n"
+	if code != 0 || p.Out.String() != want {
+		t.Errorf("got %d %q\nwant %q", code, p.Out.String(), want)
+	}
+	p = proctest.New(t, busybox.Image{}, n, []string{"nslookup", "nosuch.example."})
+	write(p)
+	code = p.Run(t, 5*time.Second)
+	want = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find nosuch.example: NXDOMAIN\n\n"
+	if code != 1 || p.Out.String() != want {
+		t.Errorf("got %d %q\nwant %q", code, p.Out.String(), want)
+	}
+}
+
+func TestNc(t *testing.T) {
+	n := proctest.NewNet()
+	l, err := n.Pod("10.244.0.9").Listen(context.Background(), "tcp", ":9000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b := make([]byte, 64)
+				m, _ := c.Read(b)
+				fmt.Fprintf(c, "echo:%s", b[:m])
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	code, out, errOut := proctest.Sh(t, busybox.Image{}, n, "nc -z -v 10.244.0.9 9000; echo hi | nc 10.244.0.9 9000; nc -z -w 1 10.244.0.9 9001")
+	if code != 1 || out != "echo:hi\n" || errOut != "10.244.0.9:9000 (10.244.0.9:9000) open\nnc: can't connect to remote host (10.244.0.9): Connection refused\n" {
+		t.Errorf("got %d %q %q", code, out, errOut)
+	}
+
+	// nc -l serves one connection.
+	p := proctest.New(t, busybox.Image{}, n, []string{"nc", "-l", "-p", "7000"})
+	p.Stdin = strings.NewReader("from server\n")
+	done := p.Start(t)
+	n.Listening(t, "10.244.0.5:7000")
+	c, err := n.Dial(context.Background(), "tcp", "10.244.0.5:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(io.LimitReader(c, 12))
+	c.Close()
+	if string(b) != "from server\n" {
+		t.Errorf("nc -l sent %q", b)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("nc -l did not end with its connection")
+	}
+}

@@ -1,0 +1,157 @@
+// Package busybox is the image docker.io/library/busybox as code: ash
+// (sh -c with lists, pipes, redirections, if/while/until/for/case,
+// functions, variables and expansions, traps) and the applets that
+// tutorials and the Kubernetes e2e tests run, all under /bin.
+//
+// Its shell and applets are also the userland of images built on busybox
+// or another small distribution (agnhost is Alpine, whose /bin is
+// busybox): they take Applet and Shell from here.
+//
+// What it must not do: applets it does not have fail as busybox fails
+// ("sh: x: not found", exit 127) instead of pretending; it must not read
+// or write outside the Process's file system and network; like the real
+// binaries as a container's init process, the shell and applets ignore
+// SIGTERM (Process.Ctx) unless the shell traps it, and stop on SIGKILL
+// (Process.Kill).
+package busybox
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// Name is the image's repository.
+const Name = "docker.io/library/busybox"
+
+// Version is the busybox release the applets imitate.
+const Version = "1.37.0"
+
+// Image is busybox, any tag.
+type Image struct{}
+
+var _ registry.Image = Image{}
+
+// Name implements registry.Image.
+func (Image) Name() string { return Name }
+
+// Tags implements registry.Image: any tag.
+func (Image) Tags() []string { return nil }
+
+// Config implements registry.Image: the real image's configuration.
+func (Image) Config() registry.Config {
+	return registry.Config{
+		Cmd:  []string{"sh"},
+		Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Size: 2_160_000,
+	}
+}
+
+// Program implements registry.Image: /bin/<applet> and /bin/busybox.
+func (Image) Program(p string) (registry.Program, bool) {
+	dir, name := path.Split(p)
+	if dir != "/bin/" {
+		return nil, false
+	}
+	if name == "busybox" {
+		return multiCall, true
+	}
+	return Applet(name)
+}
+
+// Applet returns the busybox applet name ("sh", "wget", ...).
+func Applet(name string) (registry.Program, bool) {
+	prog, ok := applets[name]
+	return prog, ok
+}
+
+// Applets lists the applet names, sorted.
+func Applets() []string {
+	names := make([]string, 0, len(applets))
+	for n := range applets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+var applets map[string]registry.Program
+
+func init() {
+	applets = map[string]registry.Program{
+		"sh":       Shell(Ash),
+		"ash":      Shell(Ash),
+		"echo":     echo,
+		"printf":   printfApplet,
+		"test":     testApplet,
+		"[":        testApplet,
+		"[[":       testApplet,
+		"true":     func(*registry.Process) int { return 0 },
+		"false":    func(*registry.Process) int { return 1 },
+		"sleep":    sleep,
+		"cat":      cat,
+		"ls":       ls,
+		"env":      env,
+		"printenv": printenv,
+		"date":     date,
+		"hostname": hostname,
+		"id":       id,
+		"whoami":   whoami,
+		"uname":    uname,
+		"pwd":      pwd,
+		"seq":      seq,
+		"basename": basename,
+		"dirname":  dirname,
+		"which":    which,
+		"yes":      yes,
+		"timeout":  timeout,
+		"touch":    touch,
+		"mkdir":    mkdir,
+		"rm":       rm,
+		"rmdir":    rmdir,
+		"cp":       cp,
+		"mv":       mv,
+		"head":     head,
+		"tail":     tail,
+		"grep":     grep,
+		"wc":       wc,
+		"sort":     sortApplet,
+		"uniq":     uniq,
+		"cut":      cut,
+		"tee":      tee,
+		"dd":       dd,
+		"wget":     wget,
+		"nslookup": nslookup,
+		"nc":       nc,
+		"kill":     killApplet,
+	}
+}
+
+// multiCall is /bin/busybox: `busybox APPLET args`, or the applet list.
+func multiCall(p *registry.Process) int {
+	if len(p.Args) < 2 || p.Args[1] == "--help" {
+		fmt.Fprintf(stdout(p), "BusyBox v%s (2024-09-26 21:31:42 UTC) multi-call binary.\n"+
+			"BusyBox is copyrighted by many authors between 1998-2015.\n"+
+			"Licensed under GPLv2. See source distribution for detailed\ncopyright notices.\n\n"+
+			"Usage: busybox [function [arguments]...]\n\n"+
+			"Currently defined functions:\n\t%s\n", Version, strings.Join(Applets(), ", "))
+		return 0
+	}
+	if p.Args[1] == "--list" {
+		for _, n := range Applets() {
+			fmt.Fprintln(stdout(p), n)
+		}
+		return 0
+	}
+	prog, ok := Applet(p.Args[1])
+	if !ok {
+		fmt.Fprintf(stderr(p), "%s: applet not found\n", p.Args[1])
+		return 1
+	}
+	c := *p
+	c.Args = p.Args[1:]
+	return registry.Run(prog, &c)
+}
