@@ -744,7 +744,6 @@ func (a *arithParser) varValue(name string) int64 {
 	return n
 }
 
-
 // shMatch reports whether s matches the shell pattern pat (case, ${x#p}):
 // unlike a pathname, * and ? match "/" too. A malformed bracket matches
 // itself.
