@@ -1,0 +1,75 @@
+// Package pause is the image registry.k8s.io/pause as code: the pod
+// sandbox's infra container, build/pause/linux/pause.c of Kubernetes. It
+// waits until stopped.
+//
+// What it must not do: anything but wait; it exits 0 on SIGTERM with
+// pause.c's message, as the real binary does.
+package pause
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// Name is the image's repository.
+const Name = "registry.k8s.io/pause"
+
+// Version is the pause release the kubelet of Kubernetes v1.37 uses.
+const Version = "3.10.2"
+
+// Image is pause, any tag.
+type Image struct{}
+
+var _ registry.Image = Image{}
+
+// Name implements registry.Image.
+func (Image) Name() string { return Name }
+
+// Tags implements registry.Image: any tag.
+func (Image) Tags() []string { return nil }
+
+// Config implements registry.Image: the real image's configuration.
+func (Image) Config() registry.Config {
+	return registry.Config{
+		Entrypoint: []string{"/pause"},
+		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		User:       "65535:65535",
+		Size:       320_368,
+	}
+}
+
+// Program implements registry.Image: the image holds only /pause.
+func (Image) Program(path string) (registry.Program, bool) {
+	if path == "/pause" {
+		return Pause, true
+	}
+	return nil, false
+}
+
+// Pause is /pause: it waits for SIGTERM (or SIGINT) and exits 0, saying
+// so on stderr as psignal(3) does; `-v` prints its version.
+func Pause(p *registry.Process) int {
+	for _, a := range p.Args[1:] {
+		if strings.EqualFold(a, "-v") {
+			fmt.Fprintf(writer(p.Stdout), "pause.c v%s\n", Version)
+			return 0
+		}
+	}
+	select {
+	case <-p.Context().Done():
+		fmt.Fprintln(writer(p.Stderr), "Shutting down, got signal: Terminated")
+		return 0
+	case <-p.KillContext().Done():
+		return 137
+	}
+}
+
+func writer(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
