@@ -14,7 +14,9 @@ import (
 // the syscall.Errno and the fs errors (fs.ErrNotExist, ...) it stands for.
 type Errno syscall.Errno
 
-// Errors the container file system returns.
+// Errors the container file system and the pod network return (a
+// network should wrap ECONNREFUSED, EADDRINUSE, ... in *net.OpError and
+// *os.SyscallError as the net package does).
 const (
 	ENOENT    = Errno(syscall.ENOENT)
 	EACCES    = Errno(syscall.EACCES)
@@ -26,6 +28,13 @@ const (
 	ENOTEMPTY = Errno(syscall.ENOTEMPTY)
 	EBUSY     = Errno(syscall.EBUSY)
 	EXDEV     = Errno(syscall.EXDEV)
+
+	ECONNREFUSED = Errno(syscall.ECONNREFUSED)
+	ECONNRESET   = Errno(syscall.ECONNRESET)
+	EADDRINUSE   = Errno(syscall.EADDRINUSE)
+	ETIMEDOUT    = Errno(syscall.ETIMEDOUT)
+	EHOSTUNREACH = Errno(syscall.EHOSTUNREACH)
+	ENETUNREACH  = Errno(syscall.ENETUNREACH)
 )
 
 func (e Errno) Error() string {

@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -202,7 +201,7 @@ func (p *podNet) Listen(ctx context.Context, network, address string) (net.Liste
 	addr := net.JoinHostPort(host, port)
 	for _, key := range []string{addr, net.JoinHostPort(p.ip, port)} {
 		if _, ok := n.listeners[key]; ok {
-			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", registry.EADDRINUSE)}
 		}
 	}
 	l := &listener{net: n, key: addr, addr: tcpAddr(addr), conns: make(chan net.Conn), closed: make(chan struct{})}
@@ -268,7 +267,7 @@ func (n *Net) dial(ctx context.Context, fromIP, address string) (net.Conn, error
 		_, port, _ := net.SplitHostPort(address)
 		address = net.JoinHostPort(addrs[0], port)
 	}
-	refused := &net.OpError{Op: "dial", Net: "tcp", Addr: tcpAddr(address), Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Addr: tcpAddr(address), Err: os.NewSyscallError("connect", registry.ECONNREFUSED)}
 	l, ok := n.lookup(address)
 	if !ok {
 		return nil, refused

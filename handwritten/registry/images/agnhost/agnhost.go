@@ -1,0 +1,214 @@
+// Package agnhost is the image registry.k8s.io/e2e-test-images/agnhost as
+// code: /agnhost with the subcommands Kubernetes e2e tests and tutorials
+// run (netexec, serve-hostname, pause, liveness, connect, porter,
+// logs-generator, mounttest, test-webserver), parsed by cobra as the real
+// binary parses them, on an Alpine-like userland (busybox's sh and
+// applets).
+//
+// Behaviour and messages follow test/images/agnhost of Kubernetes
+// v1.37.2, written anew for a registry.Process: servers listen on the pod
+// network (Process.Net), files are the container's (Process.FS), logs go
+// to stderr as Go's log package writes them, and SIGTERM (Process.Ctx)
+// does what it does to the real Go binary (a handler where upstream has
+// one, otherwise exit status 2, Go's default).
+//
+// What it must not do: subcommands it does not have fail as the real
+// binary fails on an unknown command; it has no UDP or SCTP (the pod
+// network is streams only) and says so rather than pretending.
+package agnhost
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+)
+
+// Name is the image's repository.
+const Name = "registry.k8s.io/e2e-test-images/agnhost"
+
+// Version is the agnhost release of Kubernetes v1.37 (test/images/agnhost/VERSION).
+const Version = "2.66.1"
+
+// Image is agnhost, any tag.
+type Image struct{}
+
+var _ registry.Image = Image{}
+
+// Name implements registry.Image.
+func (Image) Name() string { return Name }
+
+// Tags implements registry.Image: any tag.
+func (Image) Tags() []string { return nil }
+
+// Config implements registry.Image: the real image's configuration.
+func (Image) Config() registry.Config {
+	return registry.Config{
+		Entrypoint: []string{"/agnhost"},
+		Cmd:        []string{"pause"},
+		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Size:       53_800_000,
+	}
+}
+
+// Program implements registry.Image: /agnhost (and its link /agnhost-2),
+// and busybox's applets where Alpine installs them.
+func (Image) Program(path string) (registry.Program, bool) {
+	switch path {
+	case "/agnhost", "/agnhost-2":
+		return Main, true
+	}
+	dir, name := "", path
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		dir, name = path[:i], path[i+1:]
+	}
+	if want, ok := alpineDirs[name]; ok && want == dir {
+		if name == "busybox" {
+			return busybox.Image{}.Program("/bin/busybox")
+		}
+		return busybox.Applet(name)
+	}
+	return nil, false
+}
+
+// alpineDirs is where Alpine's busybox package links the applets.
+var alpineDirs = func() map[string]string {
+	dirs := map[string]string{}
+	for _, name := range strings.Fields("ash busybox cat cp date dd echo false grep hostname kill ls mkdir mv pwd rm rmdir sh sleep touch true uname") {
+		dirs[name] = "/bin"
+	}
+	for _, name := range strings.Fields("[ [[ basename cut dirname env head id nc nslookup printf printenv seq sort tail tee test timeout uniq wc wget which whoami yes") {
+		dirs[name] = "/usr/bin"
+	}
+	return dirs
+}()
+
+// agnhost is one run of /agnhost: the process, its logger, and how it
+// ends.
+type agnhost struct {
+	*registry.Process
+	log *log.Logger
+
+	once sync.Once
+	exit chan int // os.Exit
+}
+
+// Main is /agnhost.
+func Main(p *registry.Process) int {
+	a := &agnhost{Process: p, exit: make(chan int, 1)}
+	a.log = log.New(a.stderr(), "", log.LstdFlags|log.LUTC)
+	status := -1
+	root := &cobra.Command{Use: "app", Version: Version}
+	root.AddCommand(
+		a.netexecCommand(&status),
+		a.serveHostnameCommand(&status),
+		a.pauseCommand(&status),
+		a.livenessCommand(&status),
+		a.connectCommand(&status),
+		a.porterCommand(&status),
+		a.logsGeneratorCommand(&status),
+		a.mounttestCommand(&status),
+		a.testWebserverCommand(&status),
+	)
+	root.SetArgs(p.Args[1:])
+	root.SetOut(a.stdout())
+	root.SetErr(a.stderr())
+	// As k8s.io/component-base/cli.Run: "_" and "-" are the same in flag
+	// names, klog's flags are accepted, usage follows flag errors only,
+	// and errors are printed once as "Error: ...".
+	root.SetGlobalNormalizationFunc(func(f *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
+	root.SilenceUsage = true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		c.SilenceUsage = false
+		return err
+	})
+	root.SilenceErrors = true
+	root.PersistentFlags().IntP("v", "v", 0, "number for the log level verbosity")
+	root.PersistentFlags().String("vmodule", "", "comma-separated list of pattern=N settings for file-filtered logging")
+	root.PersistentFlags().Duration("log-flush-frequency", 5*time.Second, "Maximum number of seconds between log flushes")
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(a.stderr(), "Error: %v\n", err)
+		return 1
+	}
+	if status < 0 {
+		return 0
+	}
+	return status
+}
+
+func (a *agnhost) stdout() io.Writer {
+	if a.Stdout == nil {
+		return io.Discard
+	}
+	return a.Stdout
+}
+
+func (a *agnhost) stderr() io.Writer {
+	if a.Stderr == nil {
+		return io.Discard
+	}
+	return a.Stderr
+}
+
+// exitNow is os.Exit: the first call wins.
+func (a *agnhost) exitNow(code int) {
+	a.once.Do(func() { a.exit <- code })
+}
+
+// fatalf is log.Fatalf.
+func (a *agnhost) fatalf(format string, args ...any) {
+	a.log.Output(2, fmt.Sprintf(format, args...))
+	a.exitNow(1)
+}
+
+// waitExit blocks until the program exits: os.Exit, SIGTERM (onTerm
+// returns the exit status; nil is Go's default for an unhandled SIGTERM,
+// status 2) or SIGKILL.
+func (a *agnhost) waitExit(onTerm func() int) int {
+	select {
+	case code := <-a.exit:
+		return code
+	case <-a.Context().Done():
+		if onTerm == nil {
+			return 2
+		}
+		return onTerm()
+	case <-a.KillContext().Done():
+		return 137
+	}
+}
+
+// sleep waits d, or until SIGKILL.
+func (a *agnhost) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-a.KillContext().Done():
+		return false
+	}
+}
+
+// hostname is os.Hostname in the container.
+func (a *agnhost) hostname() string {
+	if a.Hostname != "" {
+		return a.Hostname
+	}
+	if a.FS != nil {
+		if b, err := a.FS.ReadFile("/etc/hostname"); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return "localhost"
+}
