@@ -28,6 +28,9 @@ const (
 	Ash Style = iota
 	// Dash is Debian's /bin/sh: "sh: 1: x: not found".
 	Dash
+	// Bash is bash's messages and prompt: "bash: line 1: x: command not
+	// found".
+	Bash
 )
 
 // Shell returns the program /bin/sh of an image whose shell is style.
@@ -71,6 +74,8 @@ type shell struct {
 	kill   context.Context
 	// mayExec allows the marked last command to take the shell's place.
 	mayExec bool
+	// interactiveMode is set while reading commands from a terminal.
+	interactiveMode bool
 }
 
 type shVar struct {
@@ -239,6 +244,12 @@ func (s *shell) errorf(format string, args ...any) {
 }
 
 func (s *shell) msgPrefix() string {
+	if s.style == Bash {
+		if s.interactiveMode {
+			return s.arg0 + ": "
+		}
+		return fmt.Sprintf("%s: line %d: ", s.arg0, max(s.line, 1))
+	}
 	if s.style == Dash {
 		return fmt.Sprintf("%s: %d: ", s.arg0, max(s.line, 1))
 	}
@@ -839,7 +850,14 @@ func (s *shell) execFailed(args []string, child *registry.Process, err error) in
 	name := args[0]
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		s.errorf("%s: not found", name)
+		switch {
+		case s.style != Bash:
+			s.errorf("%s: not found", name)
+		case strings.Contains(name, "/"):
+			s.errorf("%s: No such file or directory", name)
+		default:
+			s.errorf("%s: command not found", name)
+		}
 		return 127
 	case errors.Is(err, registry.ErrExecFormat):
 		// Not a binary nor a #! script: the shell runs it itself.
@@ -1025,6 +1043,8 @@ func (s *shell) openRedirect(fd int, op, target string, closers *[]io.Closer) er
 		msg := registry.Strerror(err)
 		notFound := errors.Is(err, fs.ErrNotExist)
 		switch {
+		case s.style == Bash:
+			s.errorf("%s: %s", target, msg)
 		case s.style == Dash && op == "<":
 			if notFound {
 				msg = "No such file"
@@ -1082,6 +1102,7 @@ func stdDevice(name string) (int, bool) {
 // interactive reads commands from standard input, prompting on a
 // terminal.
 func (s *shell) interactive(prompt bool) int {
+	s.interactiveMode = prompt
 	go s.watchSignals()
 	in := s.reader(0)
 	var lines *lineReader
@@ -1136,17 +1157,32 @@ func (s *shell) interactive(prompt bool) int {
 	return s.finish()
 }
 
+func (s *shell) hostname() string {
+	if s.proc.Hostname != "" {
+		h, _, _ := strings.Cut(s.proc.Hostname, ".")
+		return h
+	}
+	return "localhost"
+}
+
 func (s *shell) prompt(name string) string {
 	v, ok := s.getVar(name)
 	if !ok {
 		if name == "PS2" {
 			return "> "
 		}
-		// busybox's default PS1 is '\w \$ '.
 		dir := s.dir
 		if home, _ := s.getVar("HOME"); home != "" && home != "/" && (dir == home || strings.HasPrefix(dir, home+"/")) {
 			dir = "~" + dir[len(home):]
 		}
+		switch s.style {
+		case Bash:
+			// Debian's '\u@\h:\w\$ '.
+			return fmt.Sprintf("root@%s:%s# ", s.hostname(), dir)
+		case Dash:
+			return "# "
+		}
+		// busybox's '\w \$ '.
 		return dir + " # "
 	}
 	return v
