@@ -33,6 +33,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
+	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
 )
 
@@ -44,6 +45,8 @@ type Options struct {
 	// Extra command-line flags for each component, parsed after the ones
 	// this package sets (so they override them).
 	APIServerArgs, ControllerManagerArgs, SchedulerArgs []string
+	// Nodes is how many nodes (node-1, node-2, …) Start adds.
+	Nodes int
 	// Progress, if set, is told the name of each startup phase as it
 	// begins.
 	Progress func(phase string)
@@ -69,6 +72,9 @@ type Cluster struct {
 	stopServer context.CancelFunc
 	stopComps  context.CancelFunc
 	components []<-chan error
+	network    *netsim.Network
+	nodes      map[string]*runningNode
+	nodeSeq    int
 }
 
 // New returns a Cluster that Start will run.
@@ -198,6 +204,16 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 		return err
 	}
 	c.components = append(c.components, sched)
+
+	c.network = netsim.New()
+	c.nodes = map[string]*runningNode{}
+	for i := 1; i <= c.opts.Nodes; i++ {
+		name := fmt.Sprintf("node-%d", i)
+		c.progress(name)
+		if err := c.addNodeLocked(compCtx, name); err != nil {
+			return err
+		}
+	}
 	c.progress("ready")
 	return nil
 }
@@ -213,6 +229,7 @@ func (c *Cluster) Stop() error {
 
 func (c *Cluster) stopLocked() error {
 	var errs []error
+	c.stopNodesLocked()
 	if c.stopComps != nil {
 		c.stopComps()
 	}
@@ -234,6 +251,7 @@ func (c *Cluster) stopLocked() error {
 		os.RemoveAll(c.dir)
 	}
 	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
+	c.network, c.nodes, c.nodeSeq = nil, nil, 0
 	return utilerrors.NewAggregate(errs)
 }
 

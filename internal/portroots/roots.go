@@ -18,5 +18,6 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	_ "k8s.io/kubernetes/cmd/kubelet/app"
 	_ "k8s.io/kubernetes/pkg/controlplane"
+	_ "k8s.io/kubernetes/pkg/kubelet/cadvisor/testing"
 	_ "k8s.io/kubernetes/pkg/kubemark"
 )

@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/webernetes/webernetes/handwritten/cri"
+	"github.com/webernetes/webernetes/handwritten/netsim"
+	"github.com/webernetes/webernetes/handwritten/node"
+	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+)
+
+// images is the registry every node pulls from.
+func images() *registry.Registry {
+	return registry.New(busybox.Image{})
+}
+
+// podNetwork attaches pod sandboxes to the cluster's simulated network.
+type podNetwork struct{ net *netsim.Network }
+
+func (p podNetwork) AttachPod(ip string) (registry.Network, func(), error) {
+	h, err := p.net.AddHost(ip)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, func() { p.net.RemoveHost(ip) }, nil
+}
+
+// runningNode is a node of the cluster.
+type runningNode struct {
+	node   *node.Node
+	ip     string
+	cancel context.CancelFunc
+}
+
+// AddNode starts a node (a kubelet on its own runtime), which registers
+// itself with the cluster. Its IP is the next of 172.18.0.0/16 (as kind
+// numbers its nodes).
+func (c *Cluster) AddNode(ctx context.Context, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.addNodeLocked(ctx, name)
+}
+
+func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
+	if c.server == nil {
+		return fmt.Errorf("cluster: not started")
+	}
+	if _, ok := c.nodes[name]; ok {
+		return fmt.Errorf("cluster: node %q exists", name)
+	}
+	c.nodeSeq++
+	ip := fmt.Sprintf("172.18.%d.%d", (c.nodeSeq+1)/256, (c.nodeSeq+1)%256)
+	if _, err := c.network.AddHost(ip); err != nil {
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
+	// The kubelet's identity, as its TLS bootstrap would end with.
+	id, err := newIdentity(c.ca, "system:node:"+name, "system:nodes")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(c.dir, "nodes", name)
+	runtime, err := cri.New(cri.Options{Dir: filepath.Join(dir, "containers"), Registry: images(), Network: podNetwork{c.network}})
+	if err != nil {
+		return err
+	}
+	nodeCtx, cancel := context.WithCancel(ctx)
+	n, err := node.Start(nodeCtx, node.Options{
+		Name: name, IP: ip, Dir: dir, Runtime: runtime,
+		Client: &rest.Config{
+			Host:            c.server.InProcessServer(),
+			TLSClientConfig: rest.TLSClientConfig{CertData: id.cert.CertPEM, KeyData: id.cert.KeyPEM},
+		},
+		ClusterDomain: "cluster.local",
+	})
+	if err != nil {
+		cancel()
+		c.network.RemoveHost(ip)
+		return err
+	}
+	c.nodes[name] = &runningNode{node: n, ip: ip, cancel: cancel}
+	return nil
+}
+
+// StopNode stops a node's kubelet, as a machine going down: the Node object
+// stays, and the node lifecycle controller marks it NotReady and evicts its
+// pods on upstream's timings.
+func (c *Cluster) StopNode(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.nodes[name]
+	if !ok {
+		return fmt.Errorf("cluster: no node %q", name)
+	}
+	n.cancel()
+	c.network.RemoveHost(n.ip)
+	delete(c.nodes, name)
+	return nil
+}
+
+func (c *Cluster) stopNodesLocked() {
+	for name, n := range c.nodes {
+		n.cancel()
+		c.network.RemoveHost(n.ip)
+		delete(c.nodes, name)
+	}
+}

@@ -1,0 +1,465 @@
+package cri
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	remote "k8s.io/cri-client/pkg"
+	utilexec "k8s.io/utils/exec"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
+)
+
+// Exit codes as a Linux runtime reports them.
+const (
+	exitStartError = 128     // runc could not start the process
+	exitKilled     = 128 + 9 // SIGKILL
+	reasonOOM      = "OOMKilled"
+)
+
+// container is a container and, once started, its program.
+type container struct {
+	id        string
+	sandbox   *sandbox
+	sandboxID string
+	config    *runtimeapi.ContainerConfig
+	img       *image
+	logPath   string
+	rootDir   string
+	fs        *containerfs.FS
+
+	// guarded by Runtime.mu
+	state      runtimeapi.ContainerState
+	createdAt  time.Time
+	startedAt  time.Time
+	finishedAt time.Time
+	exitCode   int32
+	reason     string
+	message    string
+	cpuMilli   int64
+	memory     int64
+
+	r      *Runtime
+	log    *logFile
+	term   context.CancelFunc // SIGTERM
+	exited chan struct{}      // closed once the container is EXITED
+}
+
+// CreateContainer creates a container of a pulled image in a sandbox.
+func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *runtimeapi.ContainerConfig, sandboxConfig *runtimeapi.PodSandboxConfig) (string, error) {
+	r.mu.Lock()
+	s, ok := r.sandboxes[sandboxID]
+	img := r.findImage(config.GetImage().GetImage())
+	r.mu.Unlock()
+	if !ok {
+		return "", notFound("failed to get sandbox %q: not found", sandboxID)
+	}
+	if img == nil {
+		return "", notFound("failed to get image %q: image not found", config.GetImage().GetImage())
+	}
+	c := &container{
+		id: newID(), sandbox: s, sandboxID: sandboxID, config: config, img: img,
+		state: runtimeapi.ContainerState_CONTAINER_CREATED, createdAt: time.Now(),
+		r: r, exited: make(chan struct{}),
+	}
+	if config.GetLogPath() != "" {
+		c.logPath = filepath.Join(sandboxConfig.GetLogDirectory(), config.GetLogPath())
+	}
+	c.rootDir = filepath.Join(r.opts.Dir, c.id)
+	if err := os.MkdirAll(c.rootDir, 0o755); err != nil {
+		return "", err
+	}
+	var mounts []containerfs.Mount
+	for _, m := range config.GetMounts() {
+		mounts = append(mounts, containerfs.Mount{ContainerPath: m.GetContainerPath(), HostPath: m.GetHostPath(), ReadOnly: m.GetReadonly()})
+	}
+	fsys, err := containerfs.New(c.rootDir, mounts)
+	if err != nil {
+		os.RemoveAll(c.rootDir)
+		return "", fmt.Errorf("failed to create containerd container: %w", err)
+	}
+	if err := fsys.Seed(sandboxConfig.GetHostname()); err != nil {
+		fsys.Close()
+		os.RemoveAll(c.rootDir)
+		return "", fmt.Errorf("failed to create containerd container: %w", err)
+	}
+	c.fs = fsys
+	r.mu.Lock()
+	r.containers[c.id] = c
+	r.mu.Unlock()
+	return c.id, nil
+}
+
+// argv is the process a container runs: the image's entrypoint and cmd,
+// overridden by the container's command and args as Kubernetes defines.
+func (c *container) argv() []string {
+	cfg := c.img.image.Config()
+	entrypoint, cmd := cfg.Entrypoint, cfg.Cmd
+	if len(c.config.GetCommand()) > 0 {
+		entrypoint, cmd = c.config.GetCommand(), nil
+	}
+	if len(c.config.GetArgs()) > 0 {
+		cmd = c.config.GetArgs()
+	}
+	return append(append([]string{}, entrypoint...), cmd...)
+}
+
+// process is what a program of this container sees.
+func (c *container) process(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) *registry.Process {
+	cfg := c.img.image.Config()
+	env := append([]string{}, cfg.Env...)
+	env = append(env, "HOSTNAME="+c.sandbox.config.GetHostname())
+	for _, kv := range c.config.GetEnvs() {
+		env = append(env, kv.GetKey()+"="+string(kv.GetValue()))
+	}
+	dir := c.config.GetWorkingDir()
+	if dir == "" {
+		dir = cfg.WorkingDir
+	}
+	if dir == "" {
+		dir = "/"
+	}
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	return &registry.Process{
+		Args: args, Env: env, Dir: dir, Hostname: c.sandbox.config.GetHostname(),
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		FS: c.fs, Net: c.sandbox.net, Image: c.img.image, Ctx: ctx,
+		Usage: c.usage,
+	}
+}
+
+// StartContainer runs the container's program.
+func (r *Runtime) StartContainer(_ context.Context, id string) error {
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	r.mu.Unlock()
+	if !ok {
+		return notFound("failed to find container %q: not found", id)
+	}
+	log := &logFile{closed: true}
+	if c.logPath != "" {
+		var err error
+		if log, err = openLog(c.logPath); err != nil {
+			return fmt.Errorf("failed to create containerd task: failed to open log file %q: %w", c.logPath, err)
+		}
+	}
+	c.log = log
+	stdout := &stream{log: log, name: "stdout"}
+	stderr := &stream{log: log, name: "stderr"}
+	ctx, term := context.WithCancel(context.Background())
+	c.term = term
+	args := c.argv()
+	proc := c.process(ctx, args, nil, stdout, stderr)
+
+	r.mu.Lock()
+	c.startedAt = time.Now()
+	r.mu.Unlock()
+	if len(args) == 0 {
+		return c.startFailed(fmt.Errorf("no command specified"))
+	}
+	prog, err := proc.LookPath(args[0])
+	if err != nil {
+		return c.startFailed(err)
+	}
+	r.mu.Lock()
+	c.state = runtimeapi.ContainerState_CONTAINER_RUNNING
+	r.mu.Unlock()
+	go func() {
+		code := registry.Run(prog, proc)
+		stdout.flush()
+		stderr.flush()
+		c.finish(int32(code), "", "")
+	}()
+	return nil
+}
+
+// startFailed records runc's failure to start the process, as containerd
+// reports it: exit code 128, reason StartError.
+func (c *container) startFailed(err error) error {
+	msg := fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: %v: unknown", err)
+	c.finish(exitStartError, "StartError", msg)
+	return fmt.Errorf("%s", msg)
+}
+
+// finish marks the container exited, once: later calls (a program
+// returning after it was killed) change nothing.
+func (c *container) finish(code int32, reason, message string) {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	if c.state == runtimeapi.ContainerState_CONTAINER_EXITED {
+		return
+	}
+	c.state = runtimeapi.ContainerState_CONTAINER_EXITED
+	c.finishedAt = time.Now()
+	c.exitCode = code
+	if reason == "" {
+		// containerd's reasons for an exited task.
+		reason = "Completed"
+		if code != 0 {
+			reason = "Error"
+		}
+	}
+	c.reason, c.message = reason, message
+	if c.term != nil {
+		c.term()
+	}
+	if c.log != nil {
+		c.log.close()
+	}
+	close(c.exited)
+}
+
+// usage receives the program's simulated usage; memory above the limit is
+// an OOM kill.
+func (c *container) usage(cpuMilli, memory int64) {
+	c.r.mu.Lock()
+	c.cpuMilli, c.memory = cpuMilli, memory
+	limit := c.config.GetLinux().GetResources().GetMemoryLimitInBytes()
+	c.r.mu.Unlock()
+	if limit > 0 && memory > limit {
+		c.finish(exitKilled, reasonOOM, "")
+	}
+}
+
+// stop sends SIGTERM and, after timeout seconds, SIGKILL.
+func (c *container) stop(timeout int64) {
+	c.r.mu.Lock()
+	state := c.state
+	c.r.mu.Unlock()
+	switch state {
+	case runtimeapi.ContainerState_CONTAINER_CREATED:
+		c.finish(0, "", "") // never started: nothing to signal
+		return
+	case runtimeapi.ContainerState_CONTAINER_EXITED:
+		return
+	}
+	if timeout > 0 {
+		c.term()
+		select {
+		case <-c.exited:
+			return
+		case <-time.After(time.Duration(timeout) * time.Second):
+		}
+	}
+	c.finish(exitKilled, "Error", "")
+}
+
+// StopContainer stops a container with a grace period.
+func (r *Runtime) StopContainer(_ context.Context, id string, timeout int64) error {
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	r.mu.Unlock()
+	if !ok {
+		return notFound("an error occurred when try to find container %q: not found", id)
+	}
+	c.stop(timeout)
+	return nil
+}
+
+// RemoveContainer removes a container (killing it if it runs) and its
+// root file system; its log stays for the kubelet to remove.
+func (r *Runtime) RemoveContainer(_ context.Context, id string) error {
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	c.stop(0)
+	r.mu.Lock()
+	delete(r.containers, id)
+	r.mu.Unlock()
+	c.fs.Close()
+	return os.RemoveAll(c.rootDir)
+}
+
+func (c *container) apiContainer() *runtimeapi.Container {
+	return &runtimeapi.Container{
+		Id: c.id, PodSandboxId: c.sandboxID, Metadata: c.config.GetMetadata(),
+		Image: c.config.GetImage(), ImageRef: c.img.id, ImageId: c.img.id,
+		State: c.state, CreatedAt: c.createdAt.UnixNano(),
+		Labels: c.config.GetLabels(), Annotations: c.config.GetAnnotations(),
+	}
+}
+
+// ListContainers lists the containers a filter selects.
+func (r *Runtime) ListContainers(_ context.Context, filter *runtimeapi.ContainerFilter) ([]*runtimeapi.Container, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*runtimeapi.Container
+	for _, c := range r.containers {
+		if filter != nil {
+			if filter.Id != "" && filter.Id != c.id {
+				continue
+			}
+			if filter.PodSandboxId != "" && filter.PodSandboxId != c.sandboxID {
+				continue
+			}
+			if filter.State != nil && filter.State.State != c.state {
+				continue
+			}
+			if !labelsMatch(filter.LabelSelector, c.config.GetLabels()) {
+				continue
+			}
+		}
+		out = append(out, c.apiContainer())
+	}
+	return out, nil
+}
+
+// ContainerStatus reports a container as containerd does.
+func (r *Runtime) ContainerStatus(_ context.Context, id string, _ bool) (*runtimeapi.ContainerStatusResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.containers[id]
+	if !ok {
+		return nil, notFound("an error occurred when try to find container %q: not found", id)
+	}
+	st := &runtimeapi.ContainerStatus{
+		Id: c.id, Metadata: c.config.GetMetadata(), State: c.state,
+		CreatedAt: c.createdAt.UnixNano(),
+		Image:     &runtimeapi.ImageSpec{Image: c.img.repoTag(), UserSpecifiedImage: c.config.GetImage().GetUserSpecifiedImage()},
+		ImageRef:  c.img.repoDigest(),
+		ImageId:   c.img.id,
+		ExitCode:  c.exitCode, Reason: c.reason, Message: c.message,
+		Labels: c.config.GetLabels(), Annotations: c.config.GetAnnotations(),
+		Mounts: c.config.GetMounts(), LogPath: c.logPath,
+	}
+	if !c.startedAt.IsZero() {
+		st.StartedAt = c.startedAt.UnixNano()
+	}
+	if !c.finishedAt.IsZero() {
+		st.FinishedAt = c.finishedAt.UnixNano()
+	}
+	return &runtimeapi.ContainerStatusResponse{Status: st}, nil
+}
+
+// UpdateContainerResources accepts new limits (the memory limit applies to
+// later usage reports).
+func (r *Runtime) UpdateContainerResources(_ context.Context, id string, resources *runtimeapi.ContainerResources) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.containers[id]
+	if !ok {
+		return notFound("an error occurred when try to find container %q: not found", id)
+	}
+	if resources.GetLinux() != nil {
+		if c.config.Linux == nil {
+			c.config.Linux = &runtimeapi.LinuxContainerConfig{}
+		}
+		c.config.Linux.Resources = resources.GetLinux()
+	}
+	return nil
+}
+
+// ExecSync runs cmd in a running container and returns its output, with
+// the errors the kubelet's CRI client gives (k8s.io/cri-client): a
+// utilexec.CodeExitError for a non-zero exit, remote.ErrCommandTimedOut
+// after timeout.
+func (r *Runtime) ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) ([]byte, []byte, error) {
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	var state runtimeapi.ContainerState
+	if ok {
+		state = c.state
+	}
+	r.mu.Unlock()
+	if !ok {
+		return nil, nil, notFound("an error occurred when try to find container %q: not found", id)
+	}
+	if state != runtimeapi.ContainerState_CONTAINER_RUNNING {
+		return nil, nil, fmt.Errorf("rpc error: code = Unknown desc = failed to exec in container: container is in %s state", state)
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var stdout, stderr bytes.Buffer
+	proc := c.process(ctx, cmd, nil, &lockedWriter{w: &stdout}, &lockedWriter{w: &stderr})
+	code := make(chan int, 1)
+	if len(cmd) == 0 {
+		return nil, nil, fmt.Errorf("rpc error: code = Unknown desc = failed to exec in container: no command")
+	}
+	prog, err := proc.LookPath(cmd[0])
+	if err != nil {
+		// runc exec: the OCI runtime cannot start the process.
+		msg := fmt.Sprintf("OCI runtime exec failed: exec failed: unable to start container process: %v: unknown", err)
+		return nil, []byte(msg), utilexec.CodeExitError{
+			Err:  fmt.Errorf("command '%s' exited with %d: %s", strings.Join(cmd, " "), 126, msg),
+			Code: 126,
+		}
+	}
+	go func() { code <- registry.Run(prog, proc) }()
+	select {
+	case n := <-code:
+		out, errOut := stdout.Bytes(), stderr.Bytes()
+		if n != 0 {
+			return out, errOut, utilexec.CodeExitError{
+				Err:  fmt.Errorf("command '%s' exited with %d: %s", strings.Join(cmd, " "), n, errOut),
+				Code: n,
+			}
+		}
+		return out, errOut, nil
+	case <-ctx.Done():
+		return nil, nil, fmt.Errorf("%w: %q timed out after %s", remote.ErrCommandTimedOut, strings.Join(cmd, " "), timeout)
+	}
+}
+
+// lockedWriter serializes writes of a program's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Exec is served by the kubelet's streaming server (not yet).
+func (r *Runtime) Exec(context.Context, *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
+	return nil, unimplemented("Exec")
+}
+
+// Attach is served by the kubelet's streaming server (not yet).
+func (r *Runtime) Attach(context.Context, *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
+	return nil, unimplemented("Attach")
+}
+
+// ReopenContainerLog reopens a container's log file after rotation.
+func (r *Runtime) ReopenContainerLog(_ context.Context, id string) error {
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	r.mu.Unlock()
+	if !ok {
+		return notFound("an error occurred when try to find container %q: not found", id)
+	}
+	if c.log == nil {
+		return nil
+	}
+	return c.log.reopen()
+}
+
+// CheckpointContainer is not supported (as containerd without CRIU).
+func (r *Runtime) CheckpointContainer(context.Context, *runtimeapi.CheckpointContainerRequest) error {
+	return unimplemented("CheckpointContainer")
+}
+
+// GetContainerEvents is not offered: the kubelet's generic PLEG relists
+// (the evented PLEG is off by default).
+func (r *Runtime) GetContainerEvents(context.Context, chan *runtimeapi.ContainerEventResponse, func(runtimeapi.RuntimeService_GetContainerEventsClient)) error {
+	return unimplemented("GetContainerEvents")
+}

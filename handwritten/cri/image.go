@@ -1,0 +1,155 @@
+package cri
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// image is a pulled image.
+type image struct {
+	id    string // "sha256:…", the image config's digest
+	name  string // repository
+	tags  map[string]bool
+	image registry.Image
+}
+
+func (i *image) repoTag() string {
+	for t := range i.tags {
+		return i.name + ":" + t
+	}
+	return i.name
+}
+
+func (i *image) repoDigest() string { return i.name + "@" + registry.Digest(i.name, i.firstTag()) }
+
+func (i *image) firstTag() string {
+	for t := range i.tags {
+		return t
+	}
+	return "latest"
+}
+
+func (i *image) api() *runtimeapi.Image {
+	img := &runtimeapi.Image{Id: i.id, Size: i.image.Config().Size, Pinned: false}
+	for t := range i.tags {
+		img.RepoTags = append(img.RepoTags, i.name+":"+t)
+	}
+	img.RepoDigests = []string{i.repoDigest()}
+	return img
+}
+
+// findImage finds a pulled image by ID, reference or repo digest; r.mu held.
+func (r *Runtime) findImage(ref string) *image {
+	if img, ok := r.images[ref]; ok {
+		return img
+	}
+	name, tag, digest, err := registry.ParseReference(ref)
+	if err != nil {
+		return nil
+	}
+	for _, img := range r.images {
+		if img.name != name {
+			continue
+		}
+		if digest != "" && digest == registry.Digest(img.name, img.firstTag()) {
+			return img
+		}
+		if digest == "" && img.tags[tag] {
+			return img
+		}
+	}
+	return nil
+}
+
+// PullImage pulls an image from the registry, taking PullDelay. An image
+// the registry does not serve fails as containerd fails (gRPC NotFound,
+// "failed to pull and unpack image …"), which the kubelet shows as
+// ErrImagePull.
+func (r *Runtime) PullImage(ctx context.Context, spec *runtimeapi.ImageSpec, _ *runtimeapi.AuthConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
+	ref := spec.GetImage()
+	img, name, tag, err := r.opts.Registry.Resolve(ref)
+	if err != nil {
+		var nf *registry.NotFoundError
+		if errors.As(err, &nf) {
+			return "", status.Errorf(codes.NotFound, "failed to pull and unpack image %q: %v", nf.Ref, err)
+		}
+		return "", status.Errorf(codes.Unknown, "failed to pull and unpack image %q: %v", ref, err)
+	}
+	if r.opts.PullDelay > 0 {
+		select {
+		case <-time.After(r.opts.PullDelay):
+		case <-ctx.Done():
+			return "", status.FromContextError(ctx.Err()).Err()
+		}
+	}
+	id := registry.ID(name, tag)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.images[id]
+	if !ok {
+		p = &image{id: id, name: name, tags: map[string]bool{}, image: img}
+		r.images[id] = p
+	}
+	p.tags[tag] = true
+	return id, nil
+}
+
+// ImageStatus reports a pulled image, or none.
+func (r *Runtime) ImageStatus(_ context.Context, spec *runtimeapi.ImageSpec, _ bool) (*runtimeapi.ImageStatusResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	img := r.findImage(spec.GetImage())
+	if img == nil {
+		return &runtimeapi.ImageStatusResponse{}, nil
+	}
+	return &runtimeapi.ImageStatusResponse{Image: img.api()}, nil
+}
+
+// ListImages lists pulled images.
+func (r *Runtime) ListImages(_ context.Context, filter *runtimeapi.ImageFilter) ([]*runtimeapi.Image, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*runtimeapi.Image
+	for _, img := range r.images {
+		if ref := filter.GetImage().GetImage(); ref != "" && r.findImage(ref) != img {
+			continue
+		}
+		out = append(out, img.api())
+	}
+	return out, nil
+}
+
+// RemoveImage removes a pulled image (the kubelet's image GC).
+func (r *Runtime) RemoveImage(_ context.Context, spec *runtimeapi.ImageSpec) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if img := r.findImage(spec.GetImage()); img != nil {
+		delete(r.images, img.id)
+	}
+	return nil
+}
+
+// ImageFsInfo reports the image file system's usage: the pulled images'
+// sizes.
+func (r *Runtime) ImageFsInfo(context.Context) (*runtimeapi.ImageFsInfoResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var used uint64
+	for _, img := range r.images {
+		used += img.image.Config().Size
+	}
+	fsInfo := &runtimeapi.FilesystemUsage{
+		Timestamp:  time.Now().UnixNano(),
+		FsId:       &runtimeapi.FilesystemIdentifier{Mountpoint: r.opts.Dir},
+		UsedBytes:  &runtimeapi.UInt64Value{Value: used},
+		InodesUsed: &runtimeapi.UInt64Value{Value: uint64(len(r.images))},
+	}
+	return &runtimeapi.ImageFsInfoResponse{ImageFilesystems: []*runtimeapi.FilesystemUsage{fsInfo}, ContainerFilesystems: []*runtimeapi.FilesystemUsage{fsInfo}}, nil
+}

@@ -1,0 +1,193 @@
+// Package cri is the container runtime of an in-process node: the kubelet's
+// CRI RuntimeService and ImageService (k8s.io/cri-api internalapi), served
+// in process instead of by containerd over a socket.
+//
+// Pod sandboxes get IPs from the node's pod CIDR (which the kubelet passes
+// in UpdateRuntimeConfig, as it does to containerd's CNI); containers run
+// the programs of images from handwritten/registry as goroutines, with
+// their output in CRI-format log files where the kubelet asks for them, so
+// the kubelet's own log code serves `kubectl logs`. Statuses, reasons and
+// error texts are containerd's and runc's, since the kubelet shows them to
+// users.
+//
+// What it must not do: it must not implement any kubelet behaviour (restart
+// policy, back-off, probes, volume setup: the kubelet does those), must not
+// touch files outside the directory it is given, and must not let a
+// container's program panic or block the runtime.
+package cri
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	internalapi "k8s.io/cri-api/pkg/apis"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// Version of this runtime, as `kubectl get nodes -o wide` shows it
+// (CONTAINER-RUNTIME column: webernetes://<version>).
+const (
+	RuntimeName    = "webernetes"
+	RuntimeVersion = "0.1.0"
+)
+
+// Network attaches pod sandboxes to the pod network.
+type Network interface {
+	// AttachPod gives the pod at ip its network namespace; detach
+	// removes it (closing its listeners and connections).
+	AttachPod(ip string) (ns registry.Network, detach func(), err error)
+}
+
+// Options configure a Runtime.
+type Options struct {
+	// Dir holds container root file systems. The runtime creates and
+	// removes directories under it only.
+	Dir string
+	// Registry serves the images the runtime pulls.
+	Registry *registry.Registry
+	// Network attaches sandboxes; nil means pods get IPs but no network
+	// (Listen and Dial fail).
+	Network Network
+	// PullDelay is how long an image pull takes.
+	PullDelay time.Duration
+}
+
+// Runtime implements internalapi.RuntimeService and ImageManagerService.
+type Runtime struct {
+	opts Options
+
+	mu         sync.Mutex
+	podCIDR    netip.Prefix
+	nextIP     netip.Addr
+	usedIPs    map[netip.Addr]bool
+	sandboxes  map[string]*sandbox
+	containers map[string]*container
+	images     map[string]*image // by ID
+}
+
+var (
+	_ internalapi.RuntimeService      = (*Runtime)(nil)
+	_ internalapi.ImageManagerService = (*Runtime)(nil)
+)
+
+// New returns a Runtime.
+func New(opts Options) (*Runtime, error) {
+	if opts.Registry == nil {
+		return nil, fmt.Errorf("cri: no registry")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &Runtime{
+		opts:       opts,
+		usedIPs:    map[netip.Addr]bool{},
+		sandboxes:  map[string]*sandbox{},
+		containers: map[string]*container{},
+		images:     map[string]*image{},
+	}, nil
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func unimplemented(what string) error {
+	return status.Errorf(codes.Unimplemented, "%s is not implemented by the %s runtime", what, RuntimeName)
+}
+
+func notFound(format string, args ...any) error {
+	return status.Errorf(codes.NotFound, format, args...)
+}
+
+// Version reports the runtime's name and versions.
+func (r *Runtime) Version(context.Context, string) (*runtimeapi.VersionResponse, error) {
+	return &runtimeapi.VersionResponse{
+		Version:           "0.1.0",
+		RuntimeName:       RuntimeName,
+		RuntimeVersion:    RuntimeVersion,
+		RuntimeApiVersion: "v1",
+	}, nil
+}
+
+// UpdateRuntimeConfig receives the node's pod CIDR from the kubelet.
+func (r *Runtime) UpdateRuntimeConfig(_ context.Context, cfg *runtimeapi.RuntimeConfig) error {
+	cidr := cfg.GetNetworkConfig().GetPodCidr()
+	if cidr == "" {
+		return nil
+	}
+	prefix, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "invalid pod CIDR %q: %v", cidr, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.podCIDR != prefix.Masked() {
+		r.podCIDR = prefix.Masked()
+		// .0 is the network, .1 the node's gateway (as CNI bridge plugins
+		// reserve it): pods start at .2.
+		r.nextIP = r.podCIDR.Addr().Next().Next()
+	}
+	return nil
+}
+
+// Status reports RuntimeReady, and NetworkReady once the pod CIDR is known
+// (before that, containerd says the CNI plugin is not initialized).
+func (r *Runtime) Status(context.Context, bool) (*runtimeapi.StatusResponse, error) {
+	r.mu.Lock()
+	networkReady := r.podCIDR.IsValid()
+	r.mu.Unlock()
+	network := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
+	if !networkReady {
+		network.Status = false
+		network.Reason = "NetworkPluginNotReady"
+		network.Message = "Network plugin returns error: cni plugin not initialized"
+	}
+	return &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
+		{Type: runtimeapi.RuntimeReady, Status: true},
+		network,
+	}}}, nil
+}
+
+// RuntimeConfig reports the cgroup driver the kubelet must use: cgroupfs,
+// the kubelet's default (there are no cgroups here).
+func (r *Runtime) RuntimeConfig(context.Context) (*runtimeapi.RuntimeConfigResponse, error) {
+	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: runtimeapi.CgroupDriver_CGROUPFS}}, nil
+}
+
+// Close does nothing: there is no connection.
+func (r *Runtime) Close(context.Context) error { return nil }
+
+// allocateIP gives a sandbox the next free address of the pod CIDR.
+func (r *Runtime) allocateIP() (netip.Addr, error) {
+	if !r.podCIDR.IsValid() {
+		return netip.Addr{}, fmt.Errorf("failed to setup network for sandbox: plugin type=\"bridge\" failed (add): cni plugin not initialized")
+	}
+	for addr := r.nextIP; r.podCIDR.Contains(addr); addr = addr.Next() {
+		if !r.usedIPs[addr] && addr.Next().IsValid() && r.podCIDR.Contains(addr.Next()) {
+			r.usedIPs[addr] = true
+			r.nextIP = addr.Next()
+			return addr, nil
+		}
+	}
+	// Wrap around once, as host-local IPAM does.
+	for addr := r.podCIDR.Addr().Next().Next(); r.podCIDR.Contains(addr) && addr != r.nextIP; addr = addr.Next() {
+		if !r.usedIPs[addr] && r.podCIDR.Contains(addr.Next()) {
+			r.usedIPs[addr] = true
+			r.nextIP = addr.Next()
+			return addr, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("failed to allocate for range 0: no IP addresses available in range set: %s", r.podCIDR)
+}

@@ -1,0 +1,194 @@
+// Package node runs a Kubernetes node in this process: the upstream kubelet
+// (cmd/kubelet/app.RunKubelet, with the kubelet's own prober manager and
+// event recorder) on the in-process container runtime (handwritten/cri).
+//
+// It is wired the way pkg/kubemark/hollow_kubelet.go wires a hollow node,
+// except that nothing the kubelet does for pods is faked: probes, events,
+// volumes (configmap, secret, emptyDir, downwardAPI, projected, written to
+// real files the containers read), status and lease heartbeats are
+// upstream's. What is faked has nothing to act on here, each with its
+// reason below.
+//
+// What it must not do: it must not change the kubelet's behaviour, must not
+// touch files outside its directory (the kubelet's root dir, pod logs and
+// container roots all live under Options.Dir), and must not use the host's
+// mounts, cgroups or network.
+package node
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	noopoteltrace "go.opentelemetry.io/otel/trace/noop"
+	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+	kubeletapp "k8s.io/kubernetes/cmd/kubelet/app"
+	"k8s.io/kubernetes/cmd/kubelet/app/options"
+	"k8s.io/kubernetes/pkg/kubelet"
+	cadvisortest "k8s.io/kubernetes/pkg/kubelet/cadvisor/testing"
+	"k8s.io/kubernetes/pkg/kubelet/cm"
+	kubeletutil "k8s.io/kubernetes/pkg/kubelet/util"
+	"k8s.io/kubernetes/pkg/util/oom"
+	"k8s.io/kubernetes/pkg/volume"
+	"k8s.io/kubernetes/pkg/volume/configmap"
+	"k8s.io/kubernetes/pkg/volume/downwardapi"
+	"k8s.io/kubernetes/pkg/volume/emptydir"
+	"k8s.io/kubernetes/pkg/volume/projected"
+	"k8s.io/kubernetes/pkg/volume/secret"
+	"k8s.io/kubernetes/pkg/volume/util/hostutil"
+	"k8s.io/kubernetes/pkg/volume/util/subpath"
+	"k8s.io/mount-utils"
+
+	"github.com/webernetes/webernetes/handwritten/cri"
+)
+
+// Options configure a node.
+type Options struct {
+	// Name is the node's name (and host name).
+	Name string
+	// IP is the node's address on the pod network.
+	IP string
+	// Dir holds everything the node writes; Start creates it.
+	Dir string
+	// Client is how the kubelet reaches the kube-apiserver, as
+	// system:node:<Name>.
+	Client *rest.Config
+	// Runtime is the node's container runtime.
+	Runtime *cri.Runtime
+	// ClusterDNS and ClusterDomain are the kubelet's --cluster-dns and
+	// --cluster-domain.
+	ClusterDNS    []string
+	ClusterDomain string
+}
+
+// Node is a running kubelet.
+type Node struct {
+	name string
+	stop context.CancelFunc
+}
+
+// volumePlugins are the volume types a pod here can use: those whose data
+// comes from the API (and emptyDir); none that needs a host or a storage
+// system.
+func volumePlugins() []volume.VolumePlugin {
+	var all []volume.VolumePlugin
+	all = append(all, emptydir.ProbeVolumePlugins()...)
+	all = append(all, secret.ProbeVolumePlugins()...)
+	all = append(all, configmap.ProbeVolumePlugins()...)
+	all = append(all, downwardapi.ProbeVolumePlugins()...)
+	all = append(all, projected.ProbeVolumePlugins()...)
+	return all
+}
+
+// Start runs the kubelet until ctx is cancelled or Stop is called.
+func Start(ctx context.Context, opts Options) (*Node, error) {
+	ip := net.ParseIP(opts.IP)
+	if ip == nil {
+		return nil, fmt.Errorf("node %s: invalid IP %q", opts.Name, opts.IP)
+	}
+	rootDir := filepath.Join(opts.Dir, "kubelet")
+	podLogsDir := filepath.Join(opts.Dir, "pod-logs")
+	for _, d := range []string{rootDir, podLogsDir} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+		}
+	}
+
+	flags := options.NewKubeletFlags()
+	flags.RootDirectory = rootDir
+	flags.HostnameOverride = opts.Name
+	flags.NodeIP = opts.IP
+	config, err := options.NewKubeletConfiguration()
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	config.PodLogsDir = podLogsDir
+	config.ClusterDNS = opts.ClusterDNS
+	config.ClusterDomain = opts.ClusterDomain
+	config.StaticPodPath = ""
+	config.RegisterNode = true
+	// The kubelet's HTTP server (logs, exec, port-forward) is reached over
+	// the pod network, which is not wired to the apiserver yet.
+	config.EnableServer = false
+	config.ReadOnlyPort = 0
+	// No host resolver configuration: pods' DNS comes from ClusterDNS.
+	config.ResolverConfig = ""
+	// There are no cgroups: no QoS cgroups and nothing to enforce
+	// allocatable on (as kubemark's hollow nodes).
+	config.CgroupsPerQOS = false
+	config.EnforceNodeAllocatable = []string{}
+	config.CgroupRoot = ""
+	config.KubeletCgroups = ""
+	config.SystemCgroups = ""
+	config.CgroupDriver = "cgroupfs"
+	config.FailSwapOn = false
+	config.ProtectKernelDefaults = false
+
+	client, err := clientset.NewForConfig(rest.AddUserAgent(rest.CopyConfig(opts.Client), "kubelet"))
+	if err != nil {
+		return nil, err
+	}
+	heartbeatConfig := rest.CopyConfig(opts.Client)
+	heartbeatConfig.Timeout = config.NodeStatusUpdateFrequency.Duration
+	heartbeatClient, err := clientset.NewForConfig(heartbeatConfig)
+	if err != nil {
+		return nil, err
+	}
+	eventConfig := rest.CopyConfig(opts.Client)
+	eventConfig.QPS = float32(config.EventRecordQPS)
+	eventConfig.Burst = int(config.EventBurst)
+	eventClient, err := clientset.NewForConfig(eventConfig)
+	if err != nil {
+		return nil, err
+	}
+
+	deps := &kubelet.Dependencies{
+		KubeClient:           client,
+		HeartbeatClient:      heartbeatClient,
+		EventClient:          eventClient.CoreV1(),
+		RemoteRuntimeService: opts.Runtime,
+		RemoteImageService:   opts.Runtime,
+		// ProbeManager and Recorder are left nil: RunKubelet builds the
+		// kubelet's real ones.
+		// cAdvisor has no cgroups or /proc to read: kubemark's machine
+		// (1 core, 3.75 GiB).
+		CAdvisorInterface: &cadvisortest.Fake{NodeName: opts.Name},
+		// No cgroups to manage.
+		ContainerManager: cm.NewStubContainerManager(),
+		VolumePlugins:    volumePlugins(),
+		// No OOM score to adjust: containers are goroutines.
+		OOMAdjuster: oom.NewFakeOOMAdjuster(),
+		// No mounts: volumes are directories the runtime binds itself.
+		Mounter:                   mount.NewFakeMounter(nil),
+		Subpather:                 &subpath.FakeSubpath{},
+		HostUtil:                  hostutil.NewFakeHostUtil(nil),
+		PodStartupLatencyTracker:  kubeletutil.NewPodStartupLatencyTracker(),
+		NodeStartupLatencyTracker: kubeletutil.NewNodeStartupLatencyTracker(klog.TODO()),
+		TracerProvider:            noopoteltrace.NewTracerProvider(),
+	}
+	unregister := kubelet.RegisterInProcessNodeIP(ip)
+	runCtx, stop := context.WithCancel(ctx)
+	logger := klog.FromContext(runCtx).WithValues("node", opts.Name)
+	runCtx = klog.NewContext(runCtx, logger)
+	if err := kubeletapp.RunKubelet(runCtx, &options.KubeletServer{KubeletFlags: *flags, KubeletConfiguration: *config}, deps); err != nil {
+		stop()
+		unregister()
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	go func() {
+		<-runCtx.Done()
+		unregister()
+	}()
+	return &Node{name: opts.Name, stop: stop}, nil
+}
+
+// Stop stops the kubelet, as a node going down: its pods keep their last
+// status until the node lifecycle controller acts.
+func (n *Node) Stop() { n.stop() }
+
+// Name is the node's name.
+func (n *Node) Name() string { return n.name }
