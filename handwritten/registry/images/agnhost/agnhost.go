@@ -99,11 +99,32 @@ type agnhost struct {
 
 	once sync.Once
 	exit chan int // os.Exit
+
+	mu      sync.Mutex
+	closers []io.Closer // listeners and servers, closed when the process ends
+}
+
+// onExit closes c when the process ends, as the kernel closes a process's
+// sockets.
+func (a *agnhost) onExit(c io.Closer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closers = append(a.closers, c)
+}
+
+func (a *agnhost) closeAll() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, c := range a.closers {
+		c.Close()
+	}
+	a.closers = nil
 }
 
 // Main is /agnhost.
 func Main(p *registry.Process) int {
 	a := &agnhost{Process: p, exit: make(chan int, 1)}
+	defer a.closeAll()
 	a.log = log.New(a.stderr(), "", log.LstdFlags|log.LUTC)
 	status := -1
 	root := &cobra.Command{Use: "app", Version: Version}

@@ -65,10 +65,14 @@ func (a *agnhost) netexecCommand(status *int) *cobra.Command {
 
 func (n *netexec) run() int {
 	// SIGTERM: /readyz fails at once; exit 0 after --delay-shutdown.
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		select {
 		case <-n.Context().Done():
 		case <-n.KillContext().Done():
+			return
+		case <-done:
 			return
 		}
 		close(n.sigterm)

@@ -3,9 +3,11 @@ package agnhost
 import (
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -29,11 +31,8 @@ func (a *agnhost) serve(addr string, h http.Handler, tlsCert *tls.Certificate) (
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*tlsCert}})
 	}
 	srv := &http.Server{Handler: h, ErrorLog: a.log}
+	a.onExit(srv)
 	go srv.Serve(ln)
-	go func() {
-		<-a.KillContext().Done()
-		srv.Close()
-	}()
 	return srv, nil
 }
 
@@ -69,15 +68,12 @@ func (a *agnhost) serveHostname(doTCP, doUDP, doHTTP, doClose bool, port int) in
 			a.fatalf("Error from net.Listen(): %s", err)
 			return a.waitExit(nil)
 		}
-		go func() {
-			<-a.KillContext().Done()
-			ln.Close()
-		}()
+		a.onExit(ln)
 		go func() {
 			for {
 				conn, err := ln.Accept()
 				if err != nil {
-					if a.KillContext().Err() == nil {
+					if !errors.Is(err, net.ErrClosed) {
 						a.fatalf("Error from Accept(): %s", err)
 					}
 					return

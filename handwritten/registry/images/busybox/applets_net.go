@@ -538,8 +538,15 @@ func nc(p *registry.Process) int {
 		if err != nil {
 			return fail(p, "nc", "bind: %s", netStrerror(err))
 		}
-		go func() { <-ctx.Done(); ln.Close() }()
-		defer ln.Close()
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-ctx.Done():
+			case <-done:
+			}
+			ln.Close()
+		}()
 		for {
 			conn, err := ln.Accept()
 			if err != nil {

@@ -285,7 +285,9 @@ func (s *shell) runScript(src string, dashC bool) int {
 		markExec(l)
 		s.mayExec = true
 	}
-	go s.watchSignals()
+	done := make(chan struct{})
+	defer close(done)
+	go s.watchSignals(done)
 	s.runList(l)
 	return s.finish()
 }
@@ -330,11 +332,12 @@ func markExec(l *list) {
 // watchSignals notes SIGTERM for the TERM trap. As a container's init, a
 // shell without a trap ignores it (the kernel does not deliver signals
 // whose action is the default to PID 1).
-func (s *shell) watchSignals() {
+func (s *shell) watchSignals(done <-chan struct{}) {
 	select {
 	case <-s.sig.term:
 		s.sig.deliver()
 	case <-s.kill.Done():
+	case <-done:
 	}
 }
 
@@ -1103,7 +1106,9 @@ func stdDevice(name string) (int, bool) {
 // terminal.
 func (s *shell) interactive(prompt bool) int {
 	s.interactiveMode = prompt
-	go s.watchSignals()
+	done := make(chan struct{})
+	defer close(done)
+	go s.watchSignals(done)
 	in := s.reader(0)
 	var lines *lineReader
 	if prompt && s.proc.TTY {

@@ -274,6 +274,9 @@ func (m *master) errorLog(level string, pid int, format string, args ...any) {
 
 func (m *master) run() int {
 	p := m.p
+	key := containerKey(p)
+	masters.Store(key, m)
+	defer masters.CompareAndDelete(key, m)
 	ports := m.ports()
 	var servers []*http.Server
 	for _, port := range ports {
@@ -310,9 +313,6 @@ func (m *master) run() int {
 	for i := 0; i < workers; i++ {
 		m.notice(masterPID, "start worker process %d", firstWorkerPID+i)
 	}
-	key := containerKey(p)
-	masters.Store(key, m)
-	defer masters.CompareAndDelete(key, m)
 	p.FS.MkdirAll("/run", 0o755)
 	p.FS.WriteFile("/run/nginx.pid", []byte(fmt.Sprintf("%d\n", masterPID)), 0o644)
 	defer p.FS.Remove("/run/nginx.pid")
