@@ -3,7 +3,7 @@
 // run (netexec, serve-hostname, pause, liveness, connect, porter,
 // logs-generator, mounttest, test-webserver), parsed by cobra as the real
 // binary parses them, on an Alpine-like userland (busybox's sh and
-// applets).
+// applets, and curl).
 //
 // Behaviour and messages follow test/images/agnhost of Kubernetes
 // v1.37.2, written anew for a registry.Process: servers listen on the pod
@@ -30,6 +30,7 @@ import (
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/curl"
 )
 
 // Name is the image's repository.
@@ -65,6 +66,8 @@ func (Image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/agnhost", "/agnhost-2":
 		return Main, true
+	case "/usr/bin/curl":
+		return curl.New("8.12.1"), true
 	}
 	dir, name := "", path
 	if i := strings.LastIndex(path, "/"); i >= 0 {

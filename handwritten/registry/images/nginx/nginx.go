@@ -2,8 +2,8 @@
 // /docker-entrypoint.sh and an nginx that serves static files the way the
 // image's default configuration does (/usr/share/nginx/html on port 80,
 // index.html, nginx's headers, error pages and access and error logs),
-// on a Debian-like userland (dash as /bin/sh, bash, busybox's applets for
-// coreutils).
+// on a Debian-like userland (dash as /bin/sh, bash, curl, busybox's
+// applets for coreutils).
 //
 // Of nginx.conf it reads only what a static server needs: the listen,
 // root, index and server_name directives of the server blocks in
@@ -22,6 +22,7 @@ import (
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/curl"
 )
 
 // Name is the image's repository.
@@ -71,6 +72,8 @@ func (Image) Program(path string) (registry.Program, bool) {
 		return busybox.Shell(busybox.Dash), true
 	case "/bin/bash", "/usr/bin/bash":
 		return busybox.Shell(busybox.Bash), true
+	case "/usr/bin/curl", "/bin/curl":
+		return curl.New("7.88.1"), true
 	}
 	// Debian has merged /bin into /usr/bin.
 	for _, dir := range []string{"/bin/", "/usr/bin/"} {

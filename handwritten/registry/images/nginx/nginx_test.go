@@ -171,3 +171,17 @@ func TestNoDaemonOffExits(t *testing.T) {
 		t.Errorf("something listens")
 	}
 }
+
+func TestCurlLocalhostFromExec(t *testing.T) {
+	// kubectl exec nginx -- curl -s localhost
+	n := proctest.NewNet()
+	p, _ := start(t, n)
+	exec := *p.Process
+	exec.Args = []string{"curl", "-s", "localhost"}
+	out := &proctest.Buffer{}
+	exec.Stdout, exec.Stderr = out, out
+	e := &proctest.Proc{Process: &exec, Out: out, Err: out}
+	if code := e.Run(t, 5*time.Second); code != 0 || !strings.Contains(out.String(), "Welcome to nginx!") {
+		t.Errorf("curl localhost: %d %q", code, out.String())
+	}
+}
