@@ -29,9 +29,9 @@ type Image interface {
 	Tags() []string
 	// Config is the image configuration (as an OCI image config).
 	Config() Config
-	// Program returns the executable at path in the image: an absolute
-	// path, or a name the runtime looked up in $PATH (Process.LookPath).
-	// ok is false when the image has no such file.
+	// Program returns the executable at the absolute path in the image
+	// (Process.LookPath searches $PATH with it). ok is false when the
+	// image has no such file.
 	Program(path string) (prog Program, ok bool)
 }
 
@@ -51,9 +51,12 @@ type Config struct {
 }
 
 // Program is an executable of an image. It runs in p until it returns its
-// exit status, or until p.Context() is done (it should then return
-// promptly: the runtime's SIGTERM). A program that panics is ended by the
-// runtime with exit status 2 and the panic on stderr, as a Go binary would.
+// exit status. p.Ctx done is the stop signal: a program that handles it
+// (or, as a Go binary without a handler, dies of it with status 2)
+// returns; p.Kill done is SIGKILL and ends every program at once. A
+// program that panics ends with exit status 2 and the panic on stderr, as
+// a Go binary would (Run does this). When it returns, a program has closed
+// what it listened on.
 type Program func(p *Process) int
 
 // Process is what a running program sees: its arguments, environment,
@@ -96,7 +99,9 @@ type Process struct {
 	// Usage, if set, receives the program's simulated resource usage:
 	// CPU in millicores and memory in bytes. The runtime reports it as
 	// container stats and OOM-kills a container whose memory exceeds
-	// its limit.
+	// its limit. The programs of a container share it (a shell's children
+	// get the shell's): each call is the container's current usage, and
+	// a program that reported usage reports 0, 0 when it is done.
 	Usage func(cpuMillicores, memoryBytes int64)
 }
 

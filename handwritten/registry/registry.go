@@ -173,9 +173,6 @@ func ParseReference(ref string) (name, tag, digest string, err error) {
 			domain, remainder = first, rest[i+1:]
 		}
 	}
-	if domain == "index.docker.io" {
-		domain = "docker.io"
-	}
 	if domain == "docker.io" && !strings.Contains(remainder, "/") {
 		remainder = "library/" + remainder
 	}

@@ -24,7 +24,7 @@ func TestParseReference(t *testing.T) {
 		{"busybox:1.36", "docker.io/library/busybox", "1.36", ""},
 		{"library/busybox", "docker.io/library/busybox", "latest", ""},
 		{"docker.io/busybox", "docker.io/library/busybox", "latest", ""},
-		{"index.docker.io/library/busybox:1", "docker.io/library/busybox", "1", ""},
+		{"docker.io/library/busybox:1", "docker.io/library/busybox", "1", ""},
 		{"bitnami/nginx", "docker.io/bitnami/nginx", "latest", ""},
 		{"registry.k8s.io/e2e-test-images/agnhost:2.66.1", "registry.k8s.io/e2e-test-images/agnhost", "2.66.1", ""},
 		{"localhost/app", "localhost/app", "latest", ""},
