@@ -112,3 +112,13 @@ realcluster-down: ## stop exactly the processes realcluster-up started
 
 parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the reference cluster and real kubectl
 	scripts/realcluster/record-invalid-manifests.sh
+
+# ---------------------------------------------------------------- parity scenarios (parity/scenarios/*.txtar)
+# The same kubectl scripts on the reference cluster (truth, recorded) and on ours.
+.PHONY: parity-real parity-sim
+
+parity-real: kubectl ## run every parity scenario on the reference cluster (reused if up, else started and stopped); records parity/results/real.json
+	$(GO) run -C parity ./cmd/scenarios -backend=real
+
+parity-sim: build kubectl ## run every real-validated parity scenario on bin/webernetes serve; fails on any failure not listed in parity/results/sim-failing.txt
+	$(GO) run -C parity ./cmd/scenarios -backend=sim

@@ -1,0 +1,304 @@
+// Command scenarios runs the parity scenarios (parity/scenarios/*.txtar)
+// against one backend and reports them by area.
+//
+//	go run ./cmd/scenarios -backend=real   # every scenario on the reference cluster; records results/real.json
+//	go run ./cmd/scenarios -backend=sim    # every real-validated scenario on bin/webernetes serve
+//
+// On real, a scenario that fails is a wrong scenario (fix or delete it); the
+// record says which passed, with the kubectl version and the date. On sim,
+// the command fails on any failure of a real-validated scenario that is not
+// listed, with its reason, in results/sim-failing.txt; a listed one that now
+// passes is reported so the list can shrink. It never edits the scenarios.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// A record is what results/real.json holds for one scenario.
+type record struct {
+	Area    string `json:"area"`
+	Passed  bool   `json:"passed"`
+	Kubectl string `json:"kubectl"`
+	Date    string `json:"date"`
+}
+
+func main() {
+	backend := flag.String("backend", "sim", "sim or real")
+	only := flag.String("scenarios", "", "comma-separated scenario names (default: all; on sim, all validated on real)")
+	parallel := flag.Int("parallel", 6, "scenarios run at once (each waits on controllers far more than it computes)")
+	verbose := flag.Bool("v", false, "print every scenario's log, not only failing ones")
+	flag.Parse()
+	if err := run(*backend, *only, *parallel, *verbose); err != nil {
+		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+const (
+	scenarioDir = "scenarios"
+	realFile    = "results/real.json"
+	simFailing  = "results/sim-failing.txt"
+)
+
+func run(backend, only string, parallel int, verbose bool) error {
+	all, err := filepath.Glob(filepath.Join(scenarioDir, "*.txtar"))
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, f := range all {
+		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
+	}
+	if only != "" {
+		names = strings.Split(only, ",")
+	}
+	real := map[string]record{}
+	if data, err := os.ReadFile(realFile); err == nil {
+		if err := json.Unmarshal(data, &real); err != nil {
+			return fmt.Errorf("%s: %v", realFile, err)
+		}
+	} else if backend == "sim" {
+		return fmt.Errorf("%s is missing: run `make parity-real` first (it records which scenarios pass on the real cluster)", realFile)
+	}
+	known := map[string]string{}
+	var notValidated []string
+	if backend == "sim" {
+		if known, err = readKnown(simFailing); err != nil {
+			return err
+		}
+		var validated []string
+		for _, n := range names {
+			if real[n].Passed {
+				validated = append(validated, n)
+			} else {
+				notValidated = append(notValidated, n)
+			}
+		}
+		names = validated
+		for n := range known {
+			if _, ok := real[n]; !ok {
+				return fmt.Errorf("%s lists %q, which is no scenario recorded in %s: remove the line", simFailing, n, realFile)
+			}
+		}
+	} else if backend != "real" {
+		return fmt.Errorf("-backend=%q: want sim or real", backend)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("no scenario to run")
+	}
+
+	start := time.Now()
+	results, logs, kubectl, err := goTest(backend, names, parallel)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start).Round(time.Second)
+
+	// Print the logs of failures (and everything with -v).
+	for _, n := range names {
+		r := results[n]
+		if verbose || r == "fail" {
+			fmt.Printf("=== %s: %s\n%s\n", n, r, logs[n])
+		}
+	}
+
+	type row struct{ total, passed, failed, known, skipped int }
+	areas := map[string]*row{}
+	var failed, fixed, missing []string
+	for _, n := range names {
+		a := area(n)
+		if areas[a] == nil {
+			areas[a] = &row{}
+		}
+		r := areas[a]
+		r.total++
+		_, isKnown := known[n]
+		switch results[n] {
+		case "pass":
+			r.passed++
+			if isKnown {
+				fixed = append(fixed, n)
+			}
+		case "skip":
+			r.skipped++
+		case "fail":
+			if isKnown {
+				r.known++
+			} else {
+				r.failed++
+				failed = append(failed, n)
+			}
+		default:
+			r.failed++
+			missing = append(missing, n)
+		}
+	}
+
+	if backend == "real" {
+		date := time.Now().UTC().Format("2006-01-02")
+		for _, n := range names {
+			real[n] = record{Area: area(n), Passed: results[n] == "pass", Kubectl: kubectl, Date: date}
+		}
+		for n := range real { // scenarios deleted since the last record
+			if _, err := os.Stat(filepath.Join(scenarioDir, n+".txtar")); err != nil {
+				delete(real, n)
+			}
+		}
+		data, err := json.MarshalIndent(real, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(realFile, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("recorded %d scenarios in parity/%s (kubectl %s, %s)\n", len(names), realFile, kubectl, date)
+	}
+
+	fmt.Printf("\nparity scenarios on %s, by area (%s):\n", backend, elapsed)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "area\tscenarios\tpassed\tfailed\tknown sim failures\tskipped")
+	var keys []string
+	for a := range areas {
+		keys = append(keys, a)
+	}
+	sort.Strings(keys)
+	var tot row
+	for _, a := range keys {
+		r := areas[a]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", a, r.total, r.passed, r.failed, r.known, r.skipped)
+		tot.total += r.total
+		tot.passed += r.passed
+		tot.failed += r.failed
+		tot.known += r.known
+		tot.skipped += r.skipped
+	}
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\n", tot.total, tot.passed, tot.failed, tot.known, tot.skipped)
+	tw.Flush()
+
+	if len(notValidated) > 0 {
+		fmt.Printf("\nnot run (not validated on real: run `make parity-real`): %s\n", strings.Join(notValidated, ", "))
+	}
+	if tot.known > 0 {
+		fmt.Printf("\nknown sim failures (%s):\n", simFailing)
+		for _, n := range names {
+			if reason, ok := known[n]; ok && results[n] == "fail" {
+				fmt.Printf("  %s: %s\n", n, reason)
+			}
+		}
+	}
+	if len(fixed) > 0 {
+		fmt.Printf("\nnow passing on sim, remove from %s: %s\n", simFailing, strings.Join(fixed, ", "))
+	}
+	if len(missing) > 0 {
+		fmt.Printf("\nno result (the test binary stopped early?): %s\n", strings.Join(missing, ", "))
+	}
+	if backend == "real" && len(failed) > 0 {
+		fmt.Printf("\nfailing on the real cluster, so wrong: fix or delete them: %s\n", strings.Join(failed, ", "))
+	} else if len(failed) > 0 {
+		fmt.Printf("\nregressions on sim: %s\n", strings.Join(failed, ", "))
+	}
+	// Known failures count as skipped in the closing line: they are
+	// expected, listed with their reason above.
+	fmt.Printf("\nparity-%s: %d passed, %d failed, %d skipped\n", backend, tot.passed, tot.failed, tot.known+tot.skipped)
+	if tot.failed > 0 {
+		return fmt.Errorf("%d scenarios failed on %s", tot.failed, backend)
+	}
+	return nil
+}
+
+// area is a scenario's name up to its first dash: gc-foreground → gc.
+func area(name string) string {
+	a, _, _ := strings.Cut(name, "-")
+	return a
+}
+
+// readKnown reads "name: reason" lines (# comments, blank lines ignored).
+func readKnown(path string) (map[string]string, error) {
+	known := map[string]string{}
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return known, nil
+	} else if err != nil {
+		return nil, err
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(reason) == "" {
+			return nil, fmt.Errorf("%s:%d: want `scenario: reason`", path, i+1)
+		}
+		known[strings.TrimSpace(name)] = strings.TrimSpace(reason)
+	}
+	return known, nil
+}
+
+// goTest runs the scenarios' go test with -json and returns each
+// scenario's outcome (pass, fail, skip) and log, and the kubectl version.
+func goTest(backend string, names []string, parallel int) (map[string]string, map[string]string, string, error) {
+	args := []string{"test", "-count=1", "-json", "-timeout=90m", fmt.Sprintf("-parallel=%d", parallel), "./" + scenarioDir,
+		"-run=^TestScenarios$", "-args", "-backend=" + backend, "-scenarios=" + strings.Join(names, ",")}
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, "", err
+	}
+	results := map[string]string{}
+	logs := map[string]string{}
+	var top strings.Builder
+	kubectl := ""
+	version := regexp.MustCompile(`parity: kubectl (v[0-9.]+)`)
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var ev struct{ Action, Test, Output string }
+		if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			fmt.Println(sc.Text())
+			continue
+		}
+		name, sub := strings.CutPrefix(ev.Test, "TestScenarios/")
+		switch {
+		case ev.Action == "output" && sub:
+			logs[name] += ev.Output
+		case ev.Action == "output":
+			top.WriteString(ev.Output)
+			if m := version.FindStringSubmatch(ev.Output); m != nil {
+				kubectl = m[1]
+			}
+			if strings.HasPrefix(ev.Output, "parity: ") {
+				fmt.Print(ev.Output)
+			}
+		case sub && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip"):
+			results[name] = ev.Action
+			fmt.Printf("%-4s %s\n", ev.Action, name)
+		}
+	}
+	io.Copy(io.Discard, stdout)
+	err = cmd.Wait()
+	if len(results) == 0 {
+		return nil, nil, "", fmt.Errorf("go %s: no scenario ran (%v):\n%s", strings.Join(args, " "), err, top.String())
+	}
+	if kubectl == "" {
+		return nil, nil, "", fmt.Errorf("the test run did not report its kubectl version:\n%s", top.String())
+	}
+	return results, logs, kubectl, nil
+}

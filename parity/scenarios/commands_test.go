@@ -1,0 +1,270 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func envOf(ts *testscript.TestScript) *scenarioEnv {
+	return ts.Value(envKey{}).(*scenarioEnv)
+}
+
+// kubectl ARGS...: runs the pinned kubectl against the backend in the
+// scenario's namespace; its stdout and stderr, normalized, become the
+// script's stdout and stderr, each ending in a newline if not empty. With
+// `!`, kubectl must fail.
+func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
+	se := envOf(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, errOut, code, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, args...)
+	if err != nil {
+		ts.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+	}
+	fmt.Fprint(ts.Stdout(), withNewline(Normalize(out)))
+	fmt.Fprint(ts.Stderr(), withNewline(Normalize(errOut)))
+	switch {
+	case code != 0 && !neg:
+		ts.Fatalf("kubectl exited %d", code)
+	case code == 0 && neg:
+		ts.Fatalf("kubectl succeeded, want a failure")
+	}
+}
+
+// await KUBECTL-ARGS... == TEXT
+// await KUBECTL-ARGS... ~ REGEXP
+//
+// Runs kubectl again and again until its normalized stdout, without
+// surrounding white space, equals TEXT (in which \n is a newline) or matches REGEXP (kubectl's exit
+// code does not matter, so `get --ignore-not-found` can wait for a
+// deletion with == ''). Fails after -await-timeout (3 minutes), showing the
+// last output. The final output is the script's stdout.
+func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! await (wait for the opposite condition instead)")
+	}
+	if len(args) < 3 || (args[len(args)-2] != "==" && args[len(args)-2] != "~") {
+		ts.Fatalf("usage: await KUBECTL-ARGS... (== TEXT | ~ REGEXP)")
+	}
+	op, want, kargs := args[len(args)-2], args[len(args)-1], args[:len(args)-2]
+	if op == "==" {
+		want = strings.ReplaceAll(want, `\n`, "\n")
+	}
+	match := func(s string) bool { return s == want }
+	if op == "~" {
+		re, err := regexp.Compile(want)
+		if err != nil {
+			ts.Fatalf("await: %v", err)
+		}
+		match = re.MatchString
+	}
+	se := envOf(ts)
+	deadline := time.Now().Add(*waitTimeout)
+	var out, errOut string
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		o, e, _, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, kargs...)
+		cancel()
+		if err == nil {
+			out, errOut = Normalize(o), Normalize(e)
+			if match(strings.TrimSpace(out)) {
+				fmt.Fprint(ts.Stdout(), withNewline(out))
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("await: after %v, kubectl %s still printed %q (want %s %q); stderr:\n%s", *waitTimeout, strings.Join(kargs, " "), strings.TrimSpace(out), op, want, errOut)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// watch start NAME KUBECTL-ARGS...
+// watch stop NAME [REGEXP]
+//
+// start runs a watching kubectl (get -w, --watch-only, ...) in the
+// background and returns once its watch request has been answered, so no
+// change made after it can be missed. stop first waits (up to
+// -await-timeout) until its normalized stdout matches REGEXP, if given,
+// then interrupts it; its normalized stdout and stderr become the script's.
+func cmdWatch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! watch")
+	}
+	if len(args) < 2 || (args[0] != "start" && args[0] != "stop") || (args[0] == "start" && len(args) < 3) || (args[0] == "stop" && len(args) > 3) {
+		ts.Fatalf("usage: watch start NAME KUBECTL-ARGS... | watch stop NAME [REGEXP]")
+	}
+	se := envOf(ts)
+	key := watchKey(args[1])
+	switch args[0] {
+	case "start":
+		if se.watch(key) != nil {
+			ts.Fatalf("watch %s is already started", args[1])
+		}
+		w := &watcher{done: make(chan struct{})}
+		// -v=6 logs each response; the watch request's 200 says the watch
+		// is established (from the resourceVersion of the list before it).
+		w.cmd = exec.Command(se.b.kubectl, append(append([]string{}, args[2:]...), "-v=6")...)
+		w.cmd.Dir = ts.MkAbs(".")
+		w.cmd.Env = se.env
+		w.cmd.Stdout = &w.stdout
+		w.cmd.Stderr = &w.stderr
+		w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := w.cmd.Start(); err != nil {
+			ts.Fatalf("watch start: %v", err)
+		}
+		go func() { w.cmd.Wait(); close(w.done) }()
+		ts.Defer(func() { w.cmd.Process.Kill(); <-w.done })
+		setValue(ts, key, w)
+		established := regexp.MustCompile(`"Response" verb="GET" url="[^"]*watch=true[^"]*" status="200 OK"`)
+		deadline := time.Now().Add(*waitTimeout)
+		for !established.MatchString(w.stderr.String()) {
+			select {
+			case <-w.done:
+				ts.Fatalf("watch %s: kubectl exited before its watch was established:\n%s", args[1], lastLines(w.stderr.String(), 10))
+			default:
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("watch %s: no watch established after %v:\n%s", args[1], *waitTimeout, lastLines(w.stderr.String(), 10))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	case "stop":
+		w := se.watch(key)
+		if w == nil {
+			ts.Fatalf("watch %s was not started", args[1])
+		}
+		if len(args) == 3 {
+			re, err := regexp.Compile(args[2])
+			if err != nil {
+				ts.Fatalf("watch stop: %v", err)
+			}
+			deadline := time.Now().Add(*waitTimeout)
+			for !re.MatchString(Normalize(w.stdout.String())) {
+				if time.Now().After(deadline) {
+					ts.Fatalf("watch %s: after %v its output still does not match %q:\n%s\nstderr:\n%s", args[1], *waitTimeout, args[2], Normalize(w.stdout.String()), lastLines(w.stderr.String(), 10))
+				}
+				select {
+				case <-w.done:
+					ts.Fatalf("watch %s: kubectl exited and its output does not match %q:\n%s", args[1], args[2], Normalize(w.stdout.String()))
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+		w.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-w.done:
+		case <-time.After(time.Minute):
+			w.cmd.Process.Kill()
+			<-w.done
+		}
+		fmt.Fprint(ts.Stdout(), Normalize(w.stdout.String()))
+		setValue(ts, key, nil)
+	}
+}
+
+// capture NAME KUBECTL-ARGS...
+//
+// Runs kubectl and sets the environment variable NAME to its stdout, raw
+// (not normalized: a UID or resourceVersion to use later) and trimmed.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: capture NAME KUBECTL-ARGS...")
+	}
+	se := envOf(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, errOut, code, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, args[1:]...)
+	if err != nil || code != 0 {
+		ts.Fatalf("capture: kubectl %s: exit %d %v\n%s", strings.Join(args[1:], " "), code, err, errOut)
+	}
+	ts.Setenv(args[0], strings.TrimSpace(out))
+}
+
+// expand IN OUT
+//
+// Writes OUT as IN with ${NAME} replaced by environment variables (a
+// manifest that needs a UID captured earlier).
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: expand IN OUT")
+	}
+	in := ts.ReadFile(args[0])
+	out := os.Expand(in, func(name string) string {
+		v := ts.Getenv(name)
+		if v == "" {
+			ts.Fatalf("expand %s: $%s is not set", args[0], name)
+		}
+		return v
+	})
+	if err := os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o644); err != nil {
+		ts.Fatalf("expand: %v", err)
+	}
+}
+
+// withNewline ends non-empty output with a newline, as the expected files
+// in a script do (jsonpath and go-template output has none).
+func withNewline(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
+}
+
+type watchKey string
+
+type watcher struct {
+	cmd            *exec.Cmd
+	stdout, stderr syncBuffer
+	done           chan struct{}
+}
+
+func (se *scenarioEnv) watch(key watchKey) *watcher {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	return se.watches[key]
+}
+
+// setValue stores a per-scenario value; testscript only exposes reading,
+// so the map lives in the scenario's environment.
+func setValue(ts *testscript.TestScript, key watchKey, w *watcher) {
+	se := envOf(ts)
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if se.watches == nil {
+		se.watches = map[watchKey]*watcher{}
+	}
+	if w == nil {
+		delete(se.watches, key)
+	} else {
+		se.watches[key] = w
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

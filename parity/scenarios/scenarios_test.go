@@ -1,0 +1,225 @@
+package scenarios
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var (
+	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here) or real (scripts/realcluster, reused if up)")
+	scenariosFlag = flag.String("scenarios", "", "comma-separated scenario names to run (default: every *.txtar here)")
+	updateFlag    = flag.Bool("update", false, "rewrite the expected files of failing `cmp` lines from this run's output (record on -backend=real only, then review)")
+	waitTimeout   = flag.Duration("await-timeout", 3*time.Minute, "how long `await` retries before it fails; generous so no scenario depends on the machine's speed")
+)
+
+var (
+	clusterOnce sync.Once
+	cluster     *backend
+	clusterErr  error
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if cluster != nil {
+		if err := cluster.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "parity: stopping the %s backend: %v\n", cluster.name, err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// theCluster starts the backend on first use: one cluster for the whole run,
+// each scenario in its own namespace.
+func theCluster(t *testing.T) *backend {
+	clusterOnce.Do(func() {
+		switch *backendFlag {
+		case "sim":
+			cluster, clusterErr = startSim()
+		case "real":
+			cluster, clusterErr = startReal()
+		default:
+			clusterErr = fmt.Errorf("-backend=%q: want sim or real", *backendFlag)
+		}
+		if clusterErr == nil {
+			var v string
+			if v, clusterErr = kubectlVersion(cluster.kubectl); clusterErr == nil && v != "v1.37.2" {
+				clusterErr = fmt.Errorf("%s is kubectl %s, want v1.37.2: run `make kubectl`", cluster.kubectl, v)
+			}
+			fmt.Printf("parity: kubectl %s (%s), backend %s\n", v, cluster.kubectl, cluster.name)
+		}
+	})
+	if clusterErr != nil {
+		t.Fatalf("backend %s: %v", *backendFlag, clusterErr)
+	}
+	return cluster
+}
+
+func TestScenarios(t *testing.T) {
+	b := theCluster(t)
+	var files []string
+	if *scenariosFlag != "" {
+		for _, name := range strings.Split(*scenariosFlag, ",") {
+			f := name + ".txtar"
+			if _, err := os.Stat(f); err != nil {
+				t.Fatalf("-scenarios: %v", err)
+			}
+			files = append(files, f)
+		}
+	} else {
+		files, _ = filepath.Glob("*.txtar")
+	}
+	if len(files) == 0 {
+		t.Skip("no scenario selected")
+	}
+	testscript.Run(t, testscript.Params{
+		Files:               files,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *updateFlag,
+		Setup:               func(env *testscript.Env) error { return setupScenario(b, env) },
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "node":
+				return b.nodes, nil
+			case "sim", "real":
+				return b.name == cond, nil
+			}
+			return false, fmt.Errorf("unknown condition %q (known: node, sim, real)", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"kubectl": cmdKubectl,
+			"await":   cmdAwait,
+			"watch":   cmdWatch,
+			"capture": cmdCapture,
+			"expand":  cmdExpand,
+		},
+	})
+}
+
+// scenarioLabel marks every cluster-scoped object a scenario creates (Nodes,
+// ClusterRoles, extra Namespaces, ...) so the harness can delete what a
+// failed scenario left behind.
+const scenarioLabel = "parity.webernetes.dev/scenario"
+
+var validNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+type envKey struct{}
+
+// scenarioEnv is what the commands of one scenario need.
+type scenarioEnv struct {
+	b   *backend
+	env []string // kubectl's environment
+	ns  string
+
+	mu      sync.Mutex
+	watches map[watchKey]*watcher
+}
+
+// setupScenario gives the scenario its own namespace, named after the file,
+// with its default ServiceAccount in place (pods need it), and a kubeconfig
+// whose context points into it.
+func setupScenario(b *backend, env *testscript.Env) error {
+	name := filepath.Base(env.T().(interface{ Name() string }).Name())
+	if len(name) > 63 || !validNamespace.MatchString(name) {
+		return fmt.Errorf("scenario %q: its name is its namespace, so it must be a DNS label (lower case, digits, '-', at most 63)", name)
+	}
+	home := filepath.Join(env.WorkDir, ".home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(home, "kubeconfig")
+	data, err := os.ReadFile(b.kubeconfig)
+	if err != nil {
+		return fmt.Errorf("read the %s backend's kubeconfig: %v", b.name, err)
+	}
+	if err := os.WriteFile(kubeconfig, data, 0o600); err != nil {
+		return err
+	}
+	se := &scenarioEnv{b: b, ns: name, env: []string{
+		"KUBECONFIG=" + kubeconfig,
+		"HOME=" + home, // kubectl's discovery cache, private to the scenario
+		"KUBECTL_KUBERC=false",
+		"LC_ALL=C",
+		"PATH=" + os.Getenv("PATH"),
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	run := func(args ...string) (string, error) {
+		out, errOut, code, err := kubectlRun(ctx, b.kubectl, env.WorkDir, se.env, args...)
+		if err == nil && code != 0 {
+			err = fmt.Errorf("exit %d", code)
+		}
+		if err != nil {
+			return out, fmt.Errorf("kubectl %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return out, nil
+	}
+	if _, err := run("config", "set-context", "--current", "--namespace="+name); err != nil {
+		return err
+	}
+	// A namespace left by an earlier run (the real cluster outlives runs)
+	// is deleted first, and the run waits until it is gone.
+	cleanup(run, name)
+	if _, err := run("wait", "--for=delete", "namespace/"+name, "--timeout=3m"); err != nil && !strings.Contains(err.Error(), "NotFound") {
+		return err
+	}
+	if _, err := run("create", "namespace", name); err != nil {
+		return err
+	}
+	if _, err := run("label", "namespace", name, scenarioLabel+"="+name); err != nil {
+		return err
+	}
+	for {
+		if out, _ := run("get", "serviceaccount", "default", "--ignore-not-found", "-o", "name"); strings.TrimSpace(out) != "" {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("namespace %s: the default ServiceAccount never appeared (is kube-controller-manager's serviceaccount controller running?)", name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	env.Setenv("NS", name)
+	env.Values[envKey{}] = se
+	env.Defer(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cleanup(func(args ...string) (string, error) {
+			out, _, _, err := kubectlRun(ctx, b.kubectl, env.WorkDir, se.env, args...)
+			return out, err
+		}, name)
+	})
+	return nil
+}
+
+// cleanup deletes, without waiting, the scenario's namespace and the
+// cluster-scoped objects labelled as its own, after removing the finalizers
+// a failed scenario may have left on objects in them (they would hold the
+// namespace in Terminating forever).
+func cleanup(run func(args ...string) (string, error), name string) {
+	namespaces := []string{name}
+	if out, err := run("get", "namespaces", "-l", scenarioLabel+"="+name, "-o", "jsonpath={.items[*].metadata.name}"); err == nil {
+		namespaces = append(namespaces, strings.Fields(out)...)
+	}
+	for _, ns := range namespaces {
+		held, _ := run("get", "configmaps,secrets,pods,services", "-n", ns, "--ignore-not-found", "-o", `jsonpath={range .items[?(@.metadata.finalizers)]}{.kind}/{.metadata.name}{"\n"}{end}`)
+		for _, obj := range strings.Fields(held) {
+			run("patch", "-n", ns, obj, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+		}
+	}
+	run("delete", "clusterroles,clusterrolebindings,nodes,priorityclasses,namespaces", "-l", scenarioLabel+"="+name, "--wait=false", "--ignore-not-found")
+	run("delete", "namespace", name, "--wait=false", "--ignore-not-found")
+}
