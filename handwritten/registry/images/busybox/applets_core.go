@@ -506,14 +506,11 @@ func (t *tester) binary(a, op, b string) (bool, error) {
 	}
 	x, err := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
 	if err != nil {
-		return false, fmt.Errorf("%s: out of range", a)
+		return false, fmt.Errorf("%s: bad number", a)
 	}
 	y, err := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
 	if err != nil {
-		return false, fmt.Errorf("%s: out of range", b)
-	}
-	if _, err := strconv.Atoi(strings.TrimSpace(a)); err != nil {
-		return false, fmt.Errorf("invalid number '%s'", a)
+		return false, fmt.Errorf("%s: bad number", b)
 	}
 	switch op {
 	case "-eq":
@@ -800,7 +797,7 @@ func hostname(p *registry.Process) int {
 			if err != nil || len(addrs) == 0 {
 				return fail(p, "hostname", "%s: Unknown host", name)
 			}
-			fmt.Fprintln(stdout(p), strings.Join(addrs, " ")+" ")
+			fmt.Fprintln(stdout(p), strings.Join(addrs, " "))
 			return 0
 		case "-s":
 			name, _, _ = strings.Cut(name, ".")

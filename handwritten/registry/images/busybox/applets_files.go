@@ -862,7 +862,7 @@ func printCounts(p *registry.Process, want string, counts [3]int, name string, n
 		case 'c', 'm':
 			n = counts[2]
 		}
-		if len(want) == 1 && !named {
+		if len(want) == 1 {
 			cols = append(cols, strconv.Itoa(n))
 		} else {
 			cols = append(cols, fmt.Sprintf("%9d", n))

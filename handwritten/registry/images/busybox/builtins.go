@@ -68,7 +68,7 @@ func exitBuiltin(s *shell, args []string) int {
 	if len(args) > 1 {
 		n, err := strconv.Atoi(args[1])
 		if err != nil || n < 0 {
-			s.errorf("exit: Illegal number: %s", args[1])
+			s.builtinErrorf("exit", "Illegal number: %s", args[1])
 			s.exiting, s.exitStatus = true, 2
 			return 2
 		}
@@ -83,7 +83,7 @@ func returnBuiltin(s *shell, args []string) int {
 	if len(args) > 1 {
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
-			s.errorf("return: Illegal number: %s", args[1])
+			s.builtinErrorf("return", "Illegal number: %s", args[1])
 			return 2
 		}
 		status = n & 0xff
@@ -104,7 +104,7 @@ func loopBuiltin(s *shell, args []string) int {
 	if len(args) > 1 {
 		v, err := strconv.Atoi(args[1])
 		if err != nil || v < 1 {
-			s.errorf("%s: Illegal number: %s", args[0], args[1])
+			s.builtinErrorf(args[0], "Illegal number: %s", args[1])
 			return 2
 		}
 		n = v
@@ -130,7 +130,7 @@ func evalBuiltin(s *shell, args []string) int {
 
 func dotBuiltin(s *shell, args []string) int {
 	if len(args) < 2 {
-		s.errorf("%s: filename argument required", args[0])
+		s.builtinErrorf(args[0], "filename argument required")
 		return 2
 	}
 	name := args[1]
@@ -147,7 +147,7 @@ func dotBuiltin(s *shell, args []string) int {
 	}
 	data, err := s.readFile(name)
 	if err != nil {
-		s.errorf("%s: can't open '%s'", args[0], args[1])
+		s.builtinErrorf(args[0], "can't open '%s'", args[1])
 		s.exiting, s.exitStatus = true, 2
 		return 2
 	}
@@ -180,9 +180,10 @@ func exportBuiltin(s *shell, args []string) int {
 	for _, a := range args[1:] {
 		name, value, hasValue := strings.Cut(a, "=")
 		if !isName(name) {
-			s.errorf("%s: bad variable name", a)
-			status = 1
-			continue
+			// An error in a special built-in ends the shell.
+			s.builtinErrorf(args[0], "%s: bad variable name", name)
+			s.exiting, s.exitStatus = true, 2
+			return 2
 		}
 		v, ok := s.vars[name]
 		if !ok {
@@ -204,7 +205,7 @@ func localBuiltin(s *shell, args []string) int {
 	for _, a := range args[1:] {
 		name, value, hasValue := strings.Cut(a, "=")
 		if !isName(name) {
-			s.errorf("local: %s: bad variable name", a)
+			s.builtinErrorf("local", "%s: bad variable name", a)
 			return 1
 		}
 		if hasValue {
@@ -276,7 +277,7 @@ func setBuiltin(s *shell, args []string) int {
 				s.nounset = on
 			case "pipefail":
 			default:
-				s.errorf("set: illegal option -o %s", rest[0])
+				s.builtinErrorf("set", "Illegal option -o %s", rest[0])
 				return 2
 			}
 			rest = rest[1:]
@@ -292,7 +293,7 @@ func setBuiltin(s *shell, args []string) int {
 				s.nounset = on
 			case 'f', 'v', 'm', 'h', 'C', 'a', 'b', 'n':
 			default:
-				s.errorf("set: illegal option -%c", f)
+				s.builtinErrorf("set", "Illegal option -%c", f)
 				return 2
 			}
 		}
@@ -308,13 +309,13 @@ func shiftBuiltin(s *shell, args []string) int {
 	if len(args) > 1 {
 		v, err := strconv.Atoi(args[1])
 		if err != nil || v < 0 {
-			s.errorf("shift: Illegal number: %s", args[1])
+			s.builtinErrorf("shift", "Illegal number: %s", args[1])
 			return 2
 		}
 		n = v
 	}
 	if n > len(s.params) {
-		s.errorf("shift: can't shift that many")
+		// ash refuses silently.
 		return 1
 	}
 	s.params = s.params[n:]
@@ -355,7 +356,7 @@ func trapBuiltin(s *shell, args []string) int {
 	for _, name := range sigs {
 		sig, ok := signalNames[strings.ToUpper(name)]
 		if !ok {
-			s.errorf("trap: %s: bad trap", name)
+			s.builtinErrorf("trap", "%s: invalid signal specification", name)
 			status = 1
 			continue
 		}
@@ -388,7 +389,7 @@ func cdBuiltin(s *shell, args []string) int {
 		err = registry.ENOTDIR
 	}
 	if err != nil {
-		s.errorf("cd: can't cd to %s: %s", dir, registry.Strerror(err))
+		s.builtinErrorf("cd", "can't cd to %s: %s", dir, registry.Strerror(err))
 		return 2
 	}
 	s.setVar("OLDPWD", s.dir)
@@ -522,7 +523,7 @@ func waitBuiltin(s *shell, args []string) int {
 				wanted = append(wanted, j)
 			} else {
 				s.jobs.mu.Unlock()
-				s.errorf("wait: pid %s is not a child of this shell", a)
+				s.builtinErrorf("wait", "pid %s is not a child of this shell", a)
 				return 127
 			}
 		}
@@ -573,7 +574,7 @@ func killBuiltin(s *shell, args []string) int {
 		}
 		pid, err := strconv.Atoi(strings.TrimPrefix(a, "%"))
 		if err != nil {
-			s.errorf("kill: invalid number '%s'", a)
+			s.errorf("invalid number '%s'", a)
 			status = 1
 			continue
 		}
@@ -581,7 +582,7 @@ func killBuiltin(s *shell, args []string) int {
 		j, ok := s.jobs.jobs[pid]
 		s.jobs.mu.Unlock()
 		if !ok {
-			s.errorf("kill: can't kill pid %d: No such process", pid)
+			s.errorf("can't kill pid %d: No such process", pid)
 			status = 1
 			continue
 		}
@@ -678,7 +679,7 @@ func (s *shell) findPath(name string) (string, bool) {
 // letBuiltin evaluates arithmetic expressions: status 1 when the last is 0.
 func letBuiltin(s *shell, args []string) int {
 	if len(args) < 2 {
-		s.errorf("let: expression expected")
+		s.builtinErrorf("let", "expression expected")
 		return 1
 	}
 	var n int64

@@ -149,7 +149,7 @@ func multiCall(p *registry.Process) int {
 	prog, ok := Applet(p.Args[1])
 	if !ok {
 		fmt.Fprintf(stderr(p), "%s: applet not found\n", p.Args[1])
-		return 1
+		return 127
 	}
 	c := *p
 	c.Args = p.Args[1:]

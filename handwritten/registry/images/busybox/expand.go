@@ -321,8 +321,8 @@ func (s *shell) param(p wordPart) (string, error) {
 			}
 			if a == "" {
 				a = "parameter not set"
-				if set {
-					a = "parameter null or not set"
+				if p.op == ":?" {
+					a = "parameter not set or null"
 				}
 			}
 			s.errorf("%s: %s", p.name, a)

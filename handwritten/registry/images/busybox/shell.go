@@ -74,6 +74,9 @@ type shell struct {
 	kill   context.Context
 	// mayExec allows the marked last command to take the shell's place.
 	mayExec bool
+	// lineBase is 1 when reported line numbers count from 0 (ash's -c
+	// strings).
+	lineBase int
 	// interactiveMode is set while reading commands from a terminal.
 	interactiveMode bool
 }
@@ -165,7 +168,10 @@ func runShell(p *registry.Process, style Style) int {
 		data, err := s.readFile(args[0])
 		if err != nil {
 			fmt.Fprintf(s.stderr(), "%s: can't open '%s': %s\n", p.Args[0], args[0], registry.Strerror(err))
-			return 127
+			if style == Bash {
+				return 127
+			}
+			return 2
 		}
 		return s.runScript(string(data), false)
 	default:
@@ -244,26 +250,44 @@ func (s *shell) errorf(format string, args ...any) {
 }
 
 func (s *shell) msgPrefix() string {
-	if s.style == Bash {
-		if s.interactiveMode {
-			return s.arg0 + ": "
-		}
-		return fmt.Sprintf("%s: line %d: ", s.arg0, max(s.line, 1))
-	}
-	if s.style == Dash {
-		return fmt.Sprintf("%s: %d: ", s.arg0, max(s.line, 1))
-	}
-	if s.commandName != "" {
-		return fmt.Sprintf("%s: line %d: ", s.arg0, max(s.line, 1))
+	switch {
+	case s.style == Bash && s.interactiveMode:
+		return s.arg0 + ": "
+	case s.style == Bash:
+		return fmt.Sprintf("%s: line %d: ", s.arg0, s.lineNo())
+	case s.style == Dash:
+		return fmt.Sprintf("%s: %d: ", s.arg0, s.lineNo())
+	case s.commandName != "":
+		return fmt.Sprintf("%s: line %d: ", s.arg0, s.lineNo())
 	}
 	return s.arg0 + ": "
+}
+
+// lineNo is the line the shell reports: ash counts the lines of a -c
+// string from 0, of a script from 1.
+func (s *shell) lineNo() int {
+	return max(s.line, 1) - s.lineBase
+}
+
+// builtinErrorf prints a built-in's error: "sh: cd: line 0: ..." (ash),
+// "sh: 1: cd: ..." (dash), "bash: line 1: cd: ..." (bash).
+func (s *shell) builtinErrorf(name, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	switch s.style {
+	case Dash:
+		fmt.Fprintf(s.stderr(), "%s: %d: %s: %s\n", s.arg0, s.lineNo(), name, msg)
+	case Bash:
+		fmt.Fprintf(s.stderr(), "%s%s: %s\n", s.msgPrefix(), name, msg)
+	default:
+		fmt.Fprintf(s.stderr(), "%s: %s: line %d: %s\n", s.arg0, name, s.lineNo(), msg)
+	}
 }
 
 func (s *shell) syntaxErrorf(err *syntaxError) {
 	if s.style == Dash {
 		msg := err.msg
 		msg = strings.Replace(msg, "unexpected end of file", "end of file unexpected", 1)
-		fmt.Fprintf(s.stderr(), "%s: %d: Syntax error: %s\n", s.arg0, max(s.line, 1), msg)
+		fmt.Fprintf(s.stderr(), "%s: %d: Syntax error: %s\n", s.arg0, s.lineNo(), msg)
 		return
 	}
 	s.errorf("%s", err.Error())
@@ -284,6 +308,9 @@ func (s *shell) runScript(src string, dashC bool) int {
 	if dashC {
 		markExec(l)
 		s.mayExec = true
+		if s.style == Ash {
+			s.lineBase = 1
+		}
 	}
 	done := make(chan struct{})
 	defer close(done)

@@ -50,6 +50,15 @@ func TestShellBasics(t *testing.T) {
 		{"line continuation", "echo a \\\nb", 0, "a b\n", ""},
 		{"syntax error", "if true; then echo x", 2, "", "sh: syntax error: unexpected end of file (expecting \"fi\")\n"},
 		{"syntax error token", "echo a; fi", 2, "", "sh: syntax error: unexpected \"fi\"\n"},
+		// Real busybox: a builtin's error names it and the line, counted
+		// from 0 in a -c string; an error in a special builtin ends the
+		// shell.
+		{"builtin error line", "true\ncd /nosuch", 2, "", "sh: cd: line 1: can't cd to /nosuch: No such file or directory\n"},
+		{"special builtin error exits", "export 1x=2; echo not reached", 2, "", "sh: export: line 0: 1x: bad variable name\n"},
+		{"trap bad signal", "trap 'echo t' NOSIG; echo $?", 0, "1\n", "sh: trap: line 0: NOSIG: invalid signal specification\n"},
+		{"parameter not set or null", "echo ${x:?}", 2, "", "sh: x: parameter not set or null\n"},
+		{"test bad number", "test 1 -lt x", 2, "", "sh: x: bad number\n"},
+		{"return at top level", "f() { return 3; }; f; echo $?; return 4; echo after", 4, "3\n", ""},
 	})
 }
 
