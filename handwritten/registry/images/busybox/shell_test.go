@@ -87,6 +87,7 @@ func TestShellQuotingAndVariables(t *testing.T) {
 		{"empty quoted field", `set -- "" x; echo $#`, 0, "2\n", ""},
 		{"special vars", "echo $0 $$", 0, "sh 1\n", ""},
 		{"tilde", "echo ~ ~/x", 0, "/root /root/x\n", ""},
+		{"ansi-c quotes", `echo $'a\tb' "$'x'"`, 0, "a\tb $'x'\n", ""},
 		{"sh -c args", "", 0, "", ""},
 	})
 	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", `echo "$0:$1:$2"`, "name", "one", "two"})

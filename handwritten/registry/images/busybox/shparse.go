@@ -831,6 +831,29 @@ func (p *parser) lexDollar(w *word, quoted bool) bool {
 	}
 	p.advance(1) // $
 	switch {
+	case p.at("'") && !quoted:
+		// $'...': ANSI-C quoting (ash's bash compatibility).
+		p.advance(1)
+		var b strings.Builder
+		for {
+			if p.eof() {
+				p.fail("unterminated quoted string", true)
+			}
+			c := p.cur()
+			p.advance(1)
+			if c == '\'' {
+				break
+			}
+			if c == '\\' && !p.eof() {
+				b.WriteByte(c)
+				c = p.cur()
+				p.advance(1)
+			}
+			b.WriteByte(c)
+		}
+		text, _ := unescape(b.String(), false)
+		w.parts = append(w.parts, wordPart{kind: partLit, text: strings.ReplaceAll(text, "\\'", "'"), quoted: true})
+		return true
 	case p.at("(("):
 		p.advance(2)
 		depth := 0
