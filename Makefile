@@ -76,7 +76,7 @@ test-upstream-ci: generate node ## the CI subset: all upstream tests natively, t
 	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment,k8s.io/client-go/util/workqueue
 
 test-wasm: generate node ## our own tests under js/wasm in Node (memstore + upstream storage suite, in-process kube-apiserver)
-	$(WASM_ENV) $(GO) test -tags $(WASM_TAGS) -exec=$(WASM_EXEC) ./handwritten/...
+	$(WASM_ENV) $(GO) test -p 1 -tags $(WASM_TAGS) -exec=$(WASM_EXEC) ./handwritten/...
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
@@ -87,7 +87,8 @@ parity: generate ## structural parity: undeclared diffs, dropped upstream tests,
 	$(GO) run -C parity ./cmd/structural
 
 BENCH_CLUSTER = set -o pipefail; $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkStart$$' -benchtime 1x ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)' \
-	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkCreateGetPod$$' -benchtime 1000x ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)'
+	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkCreateGetPod$$' -benchtime 1000x ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)' \
+	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkDeployment100$$' -benchtime 1x -timeout 30m ./handwritten/cluster 2>&1 | grep -E '^(Benchmark|FAIL|panic)'
 
 bench: wasm node ## print the project's figures: bundle size; control plane start->ready, heap, in-process create+get pods/s (native and js/wasm in Node)
 	@echo "control plane, native:"

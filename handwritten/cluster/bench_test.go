@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
 )
@@ -83,4 +85,83 @@ func BenchmarkCreateGetPod(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pods/s")
+}
+
+// BenchmarkDeployment100 measures a 100-replica Deployment of pause on
+// three nodes: from create until every pod is Running (all-running-s), and
+// the live heap per running pod (heap-per-pod-KB, after a GC, over the heap
+// of the idle cluster).
+func BenchmarkDeployment100(b *testing.B) {
+	const replicas = 100
+	for range b.N {
+		ctx := context.Background()
+		c := cluster.New(cluster.Options{Nodes: 3})
+		if err := c.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		config := c.RESTConfig()
+		config.QPS = -1
+		client := kubernetes.NewForConfigOrDie(config)
+		for {
+			nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+			ready := 0
+			if err == nil {
+				for _, n := range nodes.Items {
+					for _, cond := range n.Status.Conditions {
+						if cond.Type == corev1.NodeReady && cond.Status == corev1.ConditionTrue {
+							ready++
+						}
+					}
+				}
+			}
+			if _, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{}); err == nil && ready == 3 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		runtime.GC()
+		var idle runtime.MemStats
+		runtime.ReadMemStats(&idle)
+
+		labels := map[string]string{"app": "pause"}
+		start := time.Now()
+		_, err := client.AppsV1().Deployments("default").Create(ctx, &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "pause"},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](replicas),
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}},
+				},
+			},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			pods, err := client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=pause"})
+			running := 0
+			if err == nil {
+				for _, p := range pods.Items {
+					if p.Status.Phase == corev1.PodRunning {
+						running++
+					}
+				}
+			}
+			if running == replicas {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(elapsed.Seconds(), "all-running-s")
+		b.ReportMetric(float64(int64(m.HeapAlloc)-int64(idle.HeapAlloc))/replicas/1024, "heap-per-pod-KB")
+		if err := c.Stop(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -11,13 +11,8 @@ import (
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/node"
 	"github.com/webernetes/webernetes/handwritten/registry"
-	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/images"
 )
-
-// images is the registry every node pulls from.
-func images() *registry.Registry {
-	return registry.New(busybox.Image{})
-}
 
 // podNetwork attaches pod sandboxes to the cluster's simulated network.
 type podNetwork struct{ net *netsim.Network }
@@ -64,7 +59,7 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		return err
 	}
 	dir := filepath.Join(c.dir, "nodes", name)
-	runtime, err := cri.New(cri.Options{Dir: filepath.Join(dir, "containers"), Registry: images(), Network: podNetwork{c.network}})
+	runtime, err := cri.New(cri.Options{Dir: filepath.Join(dir, "containers"), Registry: images.Default(), Network: podNetwork{c.network}})
 	if err != nil {
 		return err
 	}

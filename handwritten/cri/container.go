@@ -51,6 +51,8 @@ type container struct {
 	r      *Runtime
 	log    *logFile
 	term   context.CancelFunc // SIGTERM
+	kill   context.CancelFunc // SIGKILL
+	killed context.Context    // done on SIGKILL
 	exited chan struct{}      // closed once the container is EXITED
 }
 
@@ -71,6 +73,7 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 		state: runtimeapi.ContainerState_CONTAINER_CREATED, createdAt: time.Now(),
 		r: r, exited: make(chan struct{}),
 	}
+	c.killed, c.kill = context.WithCancel(context.Background())
 	if config.GetLogPath() != "" {
 		c.logPath = filepath.Join(sandboxConfig.GetLogDirectory(), config.GetLogPath())
 	}
@@ -134,7 +137,7 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 	return &registry.Process{
 		Args: args, Env: env, Dir: dir, Hostname: c.sandbox.config.GetHostname(),
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
-		FS: c.fs, Net: c.sandbox.net, Image: c.img.image, Ctx: ctx,
+		FS: c.fs, Net: c.sandbox.net, Image: c.img.image, Ctx: ctx, Kill: c.killed,
 		Usage: c.usage,
 	}
 }
@@ -214,6 +217,7 @@ func (c *container) finish(code int32, reason, message string) {
 	if c.term != nil {
 		c.term()
 	}
+	c.kill()
 	if c.log != nil {
 		c.log.close()
 	}
