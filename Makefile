@@ -58,6 +58,7 @@ test: generate node ## the project's tests: portgen, parity, upstream tests (nat
 	$(MAKE) test-unit
 	$(MAKE) check
 	$(MAKE) parity
+	$(MAKE) parity-sim
 	$(MAKE) build-roots
 	$(MAKE) wasm-smoke
 	$(MAKE) test-wasm

@@ -31,8 +31,9 @@ func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
 	}
-	fmt.Fprint(ts.Stdout(), withNewline(Normalize(out)))
-	fmt.Fprint(ts.Stderr(), withNewline(Normalize(errOut)))
+	work := ts.Getenv("WORK")
+	fmt.Fprint(ts.Stdout(), withNewline(Normalize(strings.ReplaceAll(out, work, "$WORK"))))
+	fmt.Fprint(ts.Stderr(), withNewline(Normalize(strings.ReplaceAll(errOut, work, "$WORK"))))
 	switch {
 	case code != 0 && !neg:
 		ts.Fatalf("kubectl exited %d", code)
@@ -41,20 +42,29 @@ func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// await KUBECTL-ARGS... == TEXT
-// await KUBECTL-ARGS... ~ REGEXP
+// await [-stderr] KUBECTL-ARGS... == TEXT
+// await [-stderr] KUBECTL-ARGS... ~ REGEXP
 //
 // Runs kubectl again and again until its normalized stdout, without
 // surrounding white space, equals TEXT (in which \n is a newline) or matches REGEXP (kubectl's exit
 // code does not matter, so `get --ignore-not-found` can wait for a
-// deletion with == ''). Fails after -await-timeout (3 minutes), showing the
-// last output. The final output is the script's stdout.
+// deletion with an empty TEXT). Fails after -await-timeout (3 minutes), showing the
+// last output. The final output is the script's stdout. With -stderr,
+// kubectl's stderr is compared instead (wait until a request is refused),
+// and becomes the script's stderr.
 func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! await (wait for the opposite condition instead)")
 	}
 	if len(args) < 3 || (args[len(args)-2] != "==" && args[len(args)-2] != "~") {
 		ts.Fatalf("usage: await KUBECTL-ARGS... (== TEXT | ~ REGEXP)")
+	}
+	useStderr := false
+	if len(args) > 0 && args[0] == "-stderr" {
+		useStderr, args = true, args[1:]
+	}
+	if len(args) < 3 || (args[len(args)-2] != "==" && args[len(args)-2] != "~") {
+		ts.Fatalf("usage: await [-stderr] KUBECTL-ARGS... (== TEXT | ~ REGEXP)")
 	}
 	op, want, kargs := args[len(args)-2], args[len(args)-1], args[:len(args)-2]
 	if op == "==" {
@@ -77,8 +87,15 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 		cancel()
 		if err == nil {
 			out, errOut = Normalize(o), Normalize(e)
+			if useStderr {
+				out, errOut = errOut, out
+			}
 			if match(strings.TrimSpace(out)) {
-				fmt.Fprint(ts.Stdout(), withNewline(out))
+				if useStderr {
+					fmt.Fprint(ts.Stderr(), withNewline(out))
+				} else {
+					fmt.Fprint(ts.Stdout(), withNewline(out))
+				}
 				return
 			}
 		}

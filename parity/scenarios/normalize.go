@@ -36,8 +36,10 @@ var rules = []struct {
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`), TimePlaceholder},
 	// RFC 1123 with numeric zone (kubectl describe: Creation Timestamp, Start Time).
 	{regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`), TimePlaceholder},
-	// Go's time.Time.String() (some messages print it).
-	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4} [A-Z]+`), TimePlaceholder},
+	// Go's time.Time.String() (some messages print it), and diff's file times.
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4}( [A-Z]+)?`), TimePlaceholder},
+	// kubectl diff's temporary directories.
+	{regexp.MustCompile(`\b(LIVE|MERGED)-\d+\b`), "${1}-<n>"},
 	// resourceVersion in JSON, YAML, query strings and kubectl's messages.
 	{regexp.MustCompile(`(resourceVersion"?\s*[:=]\s*\\?"?)\d+`), "${1}" + RVPlaceholder},
 	// IPv4 addresses (ClusterIPs, pod IPs, endpoints, the server's address), with a port.

@@ -10,6 +10,7 @@ func TestNormalize(t *testing.T) {
 		{"rv in json and query", `{"resourceVersion":"77"} ?resourceVersion=12&watch=true`, `{"resourceVersion":"<rv>"} ?resourceVersion=<rv>&watch=true`},
 		{"times", "creationTimestamp: \"2026-11-25T22:11:22Z\" at 2026-11-25T22:11:22.043385+00:00 Tue, 25 Nov 2026 22:11:22 +0000",
 			"creationTimestamp: \"<time>\" at <time> <time>"},
+		{"kubectl diff headers", "--- /tmp/LIVE-4101806732/v1.ConfigMap.ns.c\t2026-11-25 22:44:47.208322634 +0000", "--- /tmp/LIVE-<n>/v1.ConfigMap.ns.c\t<time>"},
 		{"ips", "ClusterIP 10.96.12.7, server https://127.0.0.1:38923/api", "ClusterIP <ip>, server https://<ip>:<port>/api"},
 		{"generated names", "pod/web-774b67d68d-x7k2p rs-bz9kq j-0-abcdz", "pod/web-774b67d68d-<rand> rs-<rand> j-0-abcdz"},
 		{"hashes are kept", "replicaset.apps/web-774b67d68d db-559c55f6bb", "replicaset.apps/web-774b67d68d db-559c55f6bb"},

@@ -138,7 +138,7 @@ func setupScenario(b *backend, env *testscript.Env) error {
 		return fmt.Errorf("scenario %q: its name is its namespace, so it must be a DNS label (lower case, digits, '-', at most 63)", name)
 	}
 	home := filepath.Join(env.WorkDir, ".home")
-	if err := os.MkdirAll(home, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(home, "tmp"), 0o755); err != nil {
 		return err
 	}
 	kubeconfig := filepath.Join(home, "kubeconfig")
@@ -151,7 +151,8 @@ func setupScenario(b *backend, env *testscript.Env) error {
 	}
 	se := &scenarioEnv{b: b, ns: name, env: []string{
 		"KUBECONFIG=" + kubeconfig,
-		"HOME=" + home, // kubectl's discovery cache, private to the scenario
+		"HOME=" + home,                         // kubectl's discovery cache, private to the scenario
+		"TMPDIR=" + filepath.Join(home, "tmp"), // kubectl diff's files, removed with $WORK
 		"KUBECTL_KUBERC=false",
 		"LC_ALL=C",
 		"PATH=" + os.Getenv("PATH"),
@@ -174,8 +175,18 @@ func setupScenario(b *backend, env *testscript.Env) error {
 	// A namespace left by an earlier run (the real cluster outlives runs)
 	// is deleted first, and the run waits until it is gone.
 	cleanup(run, name)
-	if _, err := run("wait", "--for=delete", "namespace/"+name, "--timeout=3m"); err != nil && !strings.Contains(err.Error(), "NotFound") {
-		return err
+	for {
+		left, err := run("get", "namespace", name, "--ignore-not-found", "-o", "name")
+		if err == nil && strings.TrimSpace(left) == "" {
+			left, err = run("get", clusterScoped, "-l", scenarioLabel+"="+name, "-o", "name")
+		}
+		if err == nil && strings.TrimSpace(left) == "" {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("what an earlier run of %s left is still being deleted after 4 minutes:\n%s%v", name, left, err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	if _, err := run("create", "namespace", name); err != nil {
 		return err
@@ -205,6 +216,9 @@ func setupScenario(b *backend, env *testscript.Env) error {
 	return nil
 }
 
+// clusterScoped are the kinds of cluster-scoped objects scenarios create.
+const clusterScoped = "clusterroles,clusterrolebindings,nodes,priorityclasses,persistentvolumes,customresourcedefinitions,certificatesigningrequests,validatingadmissionpolicies,validatingadmissionpolicybindings,namespaces"
+
 // cleanup deletes, without waiting, the scenario's namespace and the
 // cluster-scoped objects labelled as its own, after removing the finalizers
 // a failed scenario may have left on objects in them (they would hold the
@@ -220,6 +234,6 @@ func cleanup(run func(args ...string) (string, error), name string) {
 			run("patch", "-n", ns, obj, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
 		}
 	}
-	run("delete", "clusterroles,clusterrolebindings,nodes,priorityclasses,namespaces", "-l", scenarioLabel+"="+name, "--wait=false", "--ignore-not-found")
+	run("delete", clusterScoped, "-l", scenarioLabel+"="+name, "--wait=false", "--ignore-not-found")
 	run("delete", "namespace", name, "--wait=false", "--ignore-not-found")
 }
