@@ -21,8 +21,9 @@ type backend struct {
 	name       string // sim or real
 	kubeconfig string
 	kubectl    string
-	// nodes is true when pods scheduled to a node start running (the real
-	// cluster's KWOK node); the sim has no kubelets yet (issue 4).
+	// nodes is true when pods scheduled to a node start running: the
+	// cluster has a Ready node when the run starts (real: its KWOK node;
+	// sim: its kubelets, since `serve --nodes`).
 	nodes   bool
 	logFile string // the sim's component log, while it runs
 	stop    func() error
@@ -145,7 +146,7 @@ func startReal() (*backend, error) {
 	root := repoRoot()
 	up := filepath.Join(root, "scripts/realcluster/up.sh")
 	down := filepath.Join(root, "scripts/realcluster/down.sh")
-	b := &backend{name: "real", nodes: true, stop: func() error { return nil }}
+	b := &backend{name: "real", stop: func() error { return nil }}
 	check := exec.Command(up, "--check")
 	out, err := check.Output()
 	if err != nil {

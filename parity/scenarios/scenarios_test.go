@@ -59,7 +59,10 @@ func theCluster(t *testing.T) *backend {
 			if v, clusterErr = kubectlVersion(cluster.kubectl); clusterErr == nil && v != "v1.37.2" {
 				clusterErr = fmt.Errorf("%s is kubectl %s, want v1.37.2: run `make kubectl`", cluster.kubectl, v)
 			}
-			fmt.Printf("parity: kubectl %s (%s), backend %s\n", v, cluster.kubectl, cluster.name)
+			if clusterErr == nil {
+				cluster.nodes, clusterErr = readyNodes(cluster)
+			}
+			fmt.Printf("parity: kubectl %s (%s), backend %s, ready nodes: %v\n", v, cluster.kubectl, cluster.name, cluster.nodes)
 		}
 	})
 	if clusterErr != nil {
@@ -108,6 +111,28 @@ func TestScenarios(t *testing.T) {
 			"expand":  cmdExpand,
 		},
 	})
+}
+
+// readyNodes says whether the cluster has a Ready node to run pods on,
+// waiting a little for nodes that are registered but not Ready yet.
+func readyNodes(b *backend) (bool, error) {
+	env := []string{"KUBECONFIG=" + b.kubeconfig, "KUBECTL_KUBERC=false", "HOME=" + os.TempDir()}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		out, errOut, code, err := kubectlRun(ctx, b.kubectl, "", env, "get", "nodes", "-o", `jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`)
+		cancel()
+		if err != nil || code != 0 {
+			return false, fmt.Errorf("kubectl get nodes: exit %d %v\n%s", code, err, errOut)
+		}
+		if strings.Contains(out, "True") {
+			return true, nil
+		}
+		if strings.TrimSpace(out) == "" || time.Now().After(deadline) {
+			return false, nil
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // scenarioLabel marks every cluster-scoped object a scenario creates (Nodes,
