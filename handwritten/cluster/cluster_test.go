@@ -133,6 +133,8 @@ func TestDeploymentIsScheduled(t *testing.T) {
 // control plane; the bound only catches a hang).
 func poll(t *testing.T, ctx context.Context, what string, cond func() (bool, error)) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("%s: %.1fs", what, time.Since(start).Seconds()) }()
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 3*time.Minute, true, func(context.Context) (bool, error) {
 		ok, err := cond()
 		if err != nil {
