@@ -32,6 +32,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	netutils "k8s.io/utils/net"
 
+	"k8s.io/kubernetes/pkg/probe"
+
 	"github.com/webernetes/webernetes/handwritten/apiserver"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
@@ -57,6 +59,9 @@ type Options struct {
 const (
 	ServiceCIDR = "10.96.0.0/12"
 	PodCIDR     = "10.244.0.0/16"
+	// ControlPlaneIP is the control plane's address on the node network
+	// (nodes are 172.18.0.2 and up, as kind numbers them).
+	ControlPlaneIP = "172.18.0.1"
 )
 
 // Cluster is a control plane. Start it, use it through RESTConfig or
@@ -75,6 +80,8 @@ type Cluster struct {
 	network    *netsim.Network
 	nodes      map[string]*runningNode
 	nodeSeq    int
+
+	unregisterProbes func()
 }
 
 // New returns a Cluster that Start will run.
@@ -207,6 +214,17 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 
 	c.network = netsim.New()
 	c.nodes = map[string]*runningNode{}
+	// The control plane's own address on the pod network, from which the
+	// kubelets' network probes dial pods (probe.RegisterInProcessNetwork,
+	// a declared trim); on a real node they come from the node's IP.
+	gateway, err := c.network.AddHost(ControlPlaneIP)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	network := c.network
+	c.unregisterProbes = probe.RegisterInProcessNetwork(
+		func(ip string) bool { return network.Host(ip) != nil },
+		gateway.DialContext)
 	for i := 1; i <= c.opts.Nodes; i++ {
 		name := fmt.Sprintf("node-%d", i)
 		c.progress(name)
@@ -230,6 +248,9 @@ func (c *Cluster) Stop() error {
 func (c *Cluster) stopLocked() error {
 	var errs []error
 	c.stopNodesLocked()
+	if c.unregisterProbes != nil {
+		c.unregisterProbes()
+	}
 	if c.stopComps != nil {
 		c.stopComps()
 	}
@@ -251,7 +272,7 @@ func (c *Cluster) stopLocked() error {
 		os.RemoveAll(c.dir)
 	}
 	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
-	c.network, c.nodes, c.nodeSeq = nil, nil, 0
+	c.network, c.nodes, c.nodeSeq, c.unregisterProbes = nil, nil, 0, nil
 	return utilerrors.NewAggregate(errs)
 }
 
