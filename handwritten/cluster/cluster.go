@@ -128,6 +128,18 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
+	// The aggregation layer's own CA and the client certificate the
+	// kube-apiserver presents to aggregated API servers (kubeadm's
+	// front-proxy-ca and front-proxy-client).
+	frontProxyCA, err := pki.NewCA("front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	frontProxyClient, err := frontProxyCA.Client("front-proxy-client")
+	if err != nil {
+		return err
+	}
+
 	if c.admin, err = newIdentity(c.ca, adminUser, "system:masters"); err != nil {
 		return err
 	}
@@ -142,7 +154,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	for name, data := range map[string][]byte{
 		"ca.crt": c.ca.CertPEM(), "ca.key": c.ca.KeyPEM(),
 		"apiserver.crt": serving.CertPEM, "apiserver.key": serving.KeyPEM,
-		"sa.key": saKey.KeyPEM(),
+		"sa.key":                 saKey.KeyPEM(),
+		"front-proxy-ca.crt":     frontProxyCA.CertPEM(),
+		"front-proxy-client.crt": frontProxyClient.CertPEM, "front-proxy-client.key": frontProxyClient.KeyPEM,
 	} {
 		if err := os.WriteFile(file(name), data, 0o600); err != nil {
 			return fmt.Errorf("cluster: %w", err)
@@ -158,6 +172,13 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 			"--tls-cert-file=" + file("apiserver.crt"),
 			"--tls-private-key-file=" + file("apiserver.key"),
 			"--client-ca-file=" + file("ca.crt"),
+			"--requestheader-client-ca-file=" + file("front-proxy-ca.crt"),
+			"--requestheader-allowed-names=front-proxy-client",
+			"--requestheader-username-headers=X-Remote-User",
+			"--requestheader-group-headers=X-Remote-Group",
+			"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+			"--proxy-client-cert-file=" + file("front-proxy-client.crt"),
+			"--proxy-client-key-file=" + file("front-proxy-client.key"),
 			"--service-account-key-file=" + file("sa.key"),
 			"--service-account-signing-key-file=" + file("sa.key"),
 			"--api-audiences=https://kubernetes.default.svc.cluster.local",
