@@ -72,6 +72,9 @@ func theCluster(t *testing.T) *backend {
 }
 
 func TestScenarios(t *testing.T) {
+	if *updateFlag && *backendFlag != "real" {
+		t.Fatalf("-update records expected output from the real cluster only: add -backend=real")
+	}
 	b := theCluster(t)
 	var files []string
 	if *scenariosFlag != "" {
