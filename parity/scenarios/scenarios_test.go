@@ -5,10 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,10 +22,12 @@ var (
 	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here) or real (scripts/realcluster, reused if up)")
 	scenariosFlag = flag.String("scenarios", "", "comma-separated scenario names to run (default: every *.txtar here)")
 	updateFlag    = flag.Bool("update", false, "rewrite the expected files of failing `cmp` lines from this run's output (record on -backend=real only, then review)")
+	keepWork      = flag.Bool("keep-work", false, "keep each scenario's work directory (printed in its log) for debugging")
 	waitTimeout   = flag.Duration("await-timeout", 3*time.Minute, "how long `await` retries before it fails; generous so no scenario depends on the machine's speed")
 )
 
 var (
+	workRoot    atomic.Value // string: the scenarios' work directories
 	clusterOnce sync.Once
 	cluster     *backend
 	clusterErr  error
@@ -42,6 +47,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// stopOnSignal stops what the harness started when the run is interrupted
+// (Ctrl-C, a CI timeout's SIGTERM): the test binary would otherwise exit
+// without TestMain's cleanup, leaving the sim's directory or the reference
+// cluster behind.
+func stopOnSignal(b *backend) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(os.Stderr, "parity: %v: stopping the %s backend\n", sig, b.name)
+		if root, _ := workRoot.Load().(string); root != "" {
+			os.RemoveAll(root)
+		}
+		if err := b.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "parity: %v\n", err)
+		}
+		os.Exit(1)
+	}()
+}
+
 // theCluster starts the backend on first use: one cluster for the whole run,
 // each scenario in its own namespace.
 func theCluster(t *testing.T) *backend {
@@ -55,6 +80,7 @@ func theCluster(t *testing.T) *backend {
 			clusterErr = fmt.Errorf("-backend=%q: want sim or real", *backendFlag)
 		}
 		if clusterErr == nil {
+			stopOnSignal(cluster)
 			var v string
 			if v, clusterErr = kubectlVersion(cluster.kubectl); clusterErr == nil && v != "v1.37.2" {
 				clusterErr = fmt.Errorf("%s is kubectl %s, want v1.37.2: run `make kubectl`", cluster.kubectl, v)
@@ -91,7 +117,20 @@ func TestScenarios(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no scenario selected")
 	}
+	// Work directories live under one root that the harness removes, also
+	// when interrupted (testscript's own removal never runs then).
+	root, err := os.MkdirTemp("", "parity-scenarios-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	workRoot.Store(root)
+	t.Cleanup(func() {
+		if !*keepWork {
+			os.RemoveAll(root)
+		}
+	})
 	testscript.Run(t, testscript.Params{
+		WorkdirRoot:         root,
 		Files:               files,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
