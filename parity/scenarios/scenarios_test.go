@@ -271,6 +271,15 @@ func setupScenario(b *backend, env *testscript.Env) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	env.Setenv("NS", name)
+	// `exec sh -c 'kubectl ... | ...'` works too (unnormalized), for the
+	// rare filter kubectl cannot express.
+	for _, kv := range se.env {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "PATH" {
+			v = filepath.Dir(b.kubectl) + string(os.PathListSeparator) + v
+		}
+		env.Setenv(k, v)
+	}
 	env.Values[envKey{}] = se
 	env.Defer(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
