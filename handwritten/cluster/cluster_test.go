@@ -146,3 +146,28 @@ func poll(t *testing.T, ctx context.Context, what string, cond func() (bool, err
 		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
+
+// startWithNodes starts a cluster with n nodes, stopped when the test ends,
+// and waits until pods can be created (the controller-manager has made the
+// default ServiceAccount).
+func startWithNodes(t *testing.T, n int) (context.Context, kubernetes.Interface) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := cluster.New(cluster.Options{Nodes: n})
+	if err := c.Start(ctx); err != nil {
+		cancel()
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		cancel()
+	})
+	client := kubernetes.NewForConfigOrDie(c.RESTConfig())
+	poll(t, ctx, "the default ServiceAccount", func() (bool, error) {
+		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, nil
+	})
+	return ctx, client
+}

@@ -1,15 +1,11 @@
 package cluster_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/webernetes/webernetes/handwritten/cluster"
 )
 
 // TestPodStatesOnNode covers what the kubelet makes of the runtime's
@@ -18,18 +14,7 @@ import (
 // volume and as environment (checked by an exec readiness probe inside the
 // container).
 func TestPodStatesOnNode(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c := cluster.New(cluster.Options{Nodes: 1})
-	if err := c.Start(ctx); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	defer c.Stop()
-	client := kubernetes.NewForConfigOrDie(c.RESTConfig())
-	poll(t, ctx, "the default ServiceAccount", func() (bool, error) {
-		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	})
+	ctx, client := startWithNodes(t, 1)
 
 	if _, err := client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "settings"},
@@ -55,7 +40,7 @@ func TestPodStatesOnNode(t *testing.T) {
 				Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}}}}},
 				Containers: []corev1.Container{{
 					Name: "c", Image: "busybox", Command: []string{"sleep", "3600"},
-					Env: []corev1.EnvVar{{Name: "MODE", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "mode"}}}},
+					Env:          []corev1.EnvVar{{Name: "MODE", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "mode"}}}},
 					VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/config"}},
 					ReadinessProbe: &corev1.Probe{
 						ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c", `test "$(cat /etc/config/greeting)" = hello && test "$MODE" = fast`}}},

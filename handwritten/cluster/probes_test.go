@@ -1,16 +1,12 @@
 package cluster_test
 
 import (
-	"context"
 	"regexp"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/webernetes/webernetes/handwritten/cluster"
 )
 
 // TestNetworkProbes: the kubelet's real HTTP and TCP probes reach a pod on
@@ -19,18 +15,7 @@ import (
 // probe; a readiness probe of a port nothing listens on fails with the
 // kubelet's event and the dial error a real node gives.
 func TestNetworkProbes(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c := cluster.New(cluster.Options{Nodes: 1})
-	if err := c.Start(ctx); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	defer c.Stop()
-	client := kubernetes.NewForConfigOrDie(c.RESTConfig())
-	poll(t, ctx, "the default ServiceAccount", func() (bool, error) {
-		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
-	})
+	ctx, client := startWithNodes(t, 1)
 
 	netexec := func(name string, readinessPort int) *corev1.Pod {
 		return &corev1.Pod{
