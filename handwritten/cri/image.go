@@ -3,6 +3,8 @@ package cri
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -20,25 +22,23 @@ type image struct {
 	image registry.Image
 }
 
-func (i *image) repoTag() string {
-	for t := range i.tags {
-		return i.name + ":" + t
-	}
-	return i.name
-}
+func (i *image) repoTag() string { return i.name + ":" + i.firstTag() }
 
 func (i *image) repoDigest() string { return i.name + "@" + registry.Digest(i.name, i.firstTag()) }
 
+// firstTag is the image's first tag in order, so reports are stable (a map
+// would give a different one each time).
 func (i *image) firstTag() string {
-	for t := range i.tags {
-		return t
+	tags := slices.Sorted(maps.Keys(i.tags))
+	if len(tags) == 0 {
+		return "latest"
 	}
-	return "latest"
+	return tags[0]
 }
 
 func (i *image) api() *runtimeapi.Image {
 	img := &runtimeapi.Image{Id: i.id, Size: i.image.Config().Size, Pinned: false}
-	for t := range i.tags {
+	for _, t := range slices.Sorted(maps.Keys(i.tags)) {
 		img.RepoTags = append(img.RepoTags, i.name+":"+t)
 	}
 	img.RepoDigests = []string{i.repoDigest()}
