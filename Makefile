@@ -104,13 +104,19 @@ clean: ## remove build outputs and generated/ (keeps port.lock and its README)
 # ---------------------------------------------------------------- reference cluster (scripts/realcluster)
 # A real upstream control plane on loopback, the truth parity recordings come from.
 # Not part of `make test`; CI does not depend on these targets.
-.PHONY: realcluster-up realcluster-down parity-record-invalid
+.PHONY: realcluster-up realcluster-down realcluster-node-up realcluster-node-down parity-record-invalid
 
-realcluster-up: ## start the reference cluster (builds pinned etcd/kube-*/kubectl/kwok on first use); prints the kubeconfig path
-	scripts/realcluster/up.sh
+realcluster-up: ## start the reference cluster (builds pinned etcd/kube-*/kubectl/kwok on first use); REAL_NODE=1 adds the real node; prints the kubeconfig path
+	$(if $(REAL_NODE),REALCLUSTER_REAL_NODE=$(REAL_NODE)) scripts/realcluster/up.sh
 
-realcluster-down: ## stop exactly the processes realcluster-up started
+realcluster-down: ## stop exactly the processes realcluster-up (and realcluster-node-up) started
 	scripts/realcluster/down.sh
+
+realcluster-node-up: ## add the REAL node (containerd + kubelet + kube-proxy, root) to the reference cluster, starting it if needed
+	scripts/realcluster/node-up.sh
+
+realcluster-node-down: ## stop only the real node (its PIDs, pods, links, sysctls); the control plane keeps running
+	scripts/realcluster/node-down.sh
 
 parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the reference cluster and real kubectl
 	scripts/realcluster/record-invalid-manifests.sh
@@ -119,7 +125,7 @@ parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the r
 # The same kubectl scripts on the reference cluster (truth, recorded) and on ours.
 .PHONY: parity-real parity-sim
 
-parity-real: kubectl ## run every parity scenario on the reference cluster (reused if up, else started and stopped); records parity/results/real.json
+parity-real: kubectl ## run every parity scenario on the reference cluster and its real node (reused if up, else started and stopped; root); records parity/results/real.json
 	$(GO) run -C parity ./cmd/scenarios -backend=real
 
 parity-sim: build kubectl ## run every real-validated parity scenario on bin/webernetes serve; fails on any failure not listed in parity/results/sim-failing.txt

@@ -22,8 +22,9 @@ type backend struct {
 	kubeconfig string
 	kubectl    string
 	// nodes is true when pods scheduled to a node start running: the
-	// cluster has a Ready node when the run starts (real: its KWOK node;
-	// sim: its kubelets, since `serve --nodes`).
+	// cluster has a Ready node with a kubelet when the run starts (real:
+	// node-up.sh's, labelled realNodeLabel; sim: its kubelets, since
+	// `serve --nodes`).
 	nodes   bool
 	logFile string // the sim's component log, while it runs
 	stop    func() error
@@ -140,30 +141,51 @@ func startSim() (*backend, error) {
 	}
 }
 
-// startReal uses the reference cluster of scripts/realcluster: it reuses a
-// running one and leaves it running, or starts one and stops it at the end.
+// startReal uses the reference cluster of scripts/realcluster with its real
+// node (node-up.sh: containerd, kubelet, kube-proxy), so that [node]
+// scenarios meet a real kubelet. It reuses what runs and leaves it running,
+// and starts what is missing and stops that again at the end: the whole
+// cluster, or only the real node when the control plane was already up.
 func startReal() (*backend, error) {
 	root := repoRoot()
-	up := filepath.Join(root, "scripts/realcluster/up.sh")
-	down := filepath.Join(root, "scripts/realcluster/down.sh")
+	script := func(name string) string { return filepath.Join(root, "scripts/realcluster", name) }
 	b := &backend{name: "real", stop: func() error { return nil }}
-	check := exec.Command(up, "--check")
-	out, err := check.Output()
+	runScript := func(env []string, name string, args ...string) ([]byte, error) {
+		cmd := exec.Command(script(name), args...)
+		cmd.Env = append(os.Environ(), env...)
+		if len(args) == 0 {
+			cmd.Stderr = os.Stderr // progress and errors of a start
+		}
+		return cmd.Output()
+	}
+	stopWith := func(name string) func() error {
+		return func() error {
+			cmd := exec.Command(script(name))
+			cmd.Stderr = os.Stderr
+			return cmd.Run()
+		}
+	}
+	out, err := runScript(nil, "node-up.sh", "--check")
+	controlPlaneUp := false
 	if err != nil {
-		fmt.Fprintf(os.Stdout, "parity: starting the reference cluster (scripts/realcluster/up.sh); it is stopped again at the end\n")
-		start := exec.Command(up)
-		start.Stderr = os.Stderr
-		out, err = start.Output()
-		if err != nil {
-			return nil, fmt.Errorf("scripts/realcluster/up.sh failed (%v): read its messages above; `make realcluster-up` runs it alone", err)
+		_, cpErr := runScript([]string{"REALCLUSTER_REAL_NODE=0"}, "up.sh", "--check")
+		controlPlaneUp = cpErr == nil
+	}
+	switch {
+	case err == nil:
+		fmt.Fprintf(os.Stdout, "parity: reusing the running reference cluster and its real node; they are left running\n")
+	case controlPlaneUp:
+		fmt.Fprintf(os.Stdout, "parity: the reference cluster runs without its real node: adding it (scripts/realcluster/node-up.sh); it is stopped again at the end\n")
+		if out, err = runScript(nil, "node-up.sh"); err != nil {
+			return nil, fmt.Errorf("scripts/realcluster/node-up.sh failed (%v): read its messages above (it needs root and Debian's containerd, runc, iptables, nftables, conntrack); `make realcluster-node-up` runs it alone", err)
 		}
-		b.stop = func() error {
-			d := exec.Command(down)
-			d.Stderr = os.Stderr
-			return d.Run()
+		b.stop = stopWith("node-down.sh")
+	default:
+		fmt.Fprintf(os.Stdout, "parity: starting the reference cluster with its real node (REALCLUSTER_REAL_NODE=1 scripts/realcluster/up.sh); it is stopped again at the end\n")
+		if out, err = runScript([]string{"REALCLUSTER_REAL_NODE=1"}, "up.sh"); err != nil {
+			return nil, fmt.Errorf("REALCLUSTER_REAL_NODE=1 scripts/realcluster/up.sh failed (%v): read its messages above; `make realcluster-up REAL_NODE=1` runs it alone", err)
 		}
-	} else {
-		fmt.Fprintf(os.Stdout, "parity: reusing the running reference cluster; it is left running\n")
+		b.stop = stopWith("down.sh")
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	b.kubeconfig = lines[len(lines)-1]

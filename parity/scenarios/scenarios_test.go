@@ -155,22 +155,40 @@ func TestScenarios(t *testing.T) {
 	})
 }
 
+// realNodeLabel marks the real cluster's node with a real kubelet
+// (scripts/realcluster/node-up.sh). Its KWOK nodes, tainted out of the way
+// while it runs, do not count: they only pretend to run pods.
+const realNodeLabel = "realcluster.webernetes.dev/node=real"
+
 // readyNodes says whether the cluster has a Ready node to run pods on,
-// waiting a little for nodes that are registered but not Ready yet.
+// waiting a little for nodes that are registered but not Ready yet. On real,
+// only the real node counts, and its absence is an error: [node] scenarios
+// are validated against a real kubelet or not at all.
 func readyNodes(b *backend) (bool, error) {
 	env := []string{"KUBECONFIG=" + b.kubeconfig, "KUBECTL_KUBERC=false", "HOME=" + os.TempDir()}
+	args := []string{"get", "nodes", "-o", `jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`}
+	if b.name == "real" {
+		args = append(args, "-l", realNodeLabel)
+	}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		out, errOut, code, err := kubectlRun(ctx, b.kubectl, "", env, "get", "nodes", "-o", `jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`)
+		out, errOut, code, err := kubectlRun(ctx, b.kubectl, "", env, args...)
 		cancel()
 		if err != nil || code != 0 {
 			return false, fmt.Errorf("kubectl get nodes: exit %d %v\n%s", code, err, errOut)
 		}
-		if strings.Contains(out, "True") {
+		if strings.Contains(out, " True") {
 			return true, nil
 		}
-		if strings.TrimSpace(out) == "" || time.Now().After(deadline) {
+		if b.name == "real" && time.Now().After(deadline) {
+			root := "${XDG_CACHE_HOME:-$HOME/.cache}/webernetes/realcluster"
+			if strings.TrimSpace(out) == "" {
+				return false, fmt.Errorf("the reference cluster has no node labelled %s: run scripts/realcluster/node-up.sh (as root) to add it", realNodeLabel)
+			}
+			return false, fmt.Errorf("the reference cluster's real node is not Ready after a minute (%s): read %s/node/logs/kubelet.log; scripts/realcluster/node-up.sh restarts what is missing", strings.TrimSpace(out), root)
+		}
+		if b.name != "real" && (strings.TrimSpace(out) == "" || time.Now().After(deadline)) {
 			return false, nil
 		}
 		time.Sleep(time.Second)

@@ -2,13 +2,17 @@
 # down.sh - stop exactly the processes up.sh started (one pid file per component in $ROOT/run/pids).
 # A PID is only signalled if /proc/<pid>/exe is still our binary in $ROOT/bin (guards against PID
 # reuse); nothing is ever stopped by name. REALCLUSTER_PURGE=1 also deletes etcd data and logs.
-# Binaries, the Go build scratch modules and the certificates are kept (rm -rf $ROOT for a cold start).
+# The real node of node-up.sh, if there is one, is stopped first (node-down.sh: its PIDs, pods,
+# links, nft table, sysctls). Binaries, the Go build scratch modules and the certificates are kept
+# (rm -rf $ROOT for a cold start; containerd's state under $ROOT/node is root-owned).
 set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=${REALCLUSTER_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/webernetes/realcluster}
 BIN=$ROOT/bin
 RUN=$ROOT/run
 PIDS=$RUN/pids
 log() { echo "[realcluster down] $*" >&2; }
+[[ ! -d $ROOT/node ]] || "$HERE/node-down.sh"
 [[ -d $PIDS ]] || { log "nothing to stop (no $PIDS)"; exit 0; }
 
 ours() { # pid name -> true if pid is alive and is $BIN/name (symlinks in $ROOT resolved)

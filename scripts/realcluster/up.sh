@@ -10,6 +10,8 @@
 #
 #   up.sh            build what is missing, start, wait until ready
 #   up.sh --check    exit 0 (and print the kubeconfig path) only if already up and ready; starts nothing
+#   REALCLUSTER_REAL_NODE=1 up.sh [--check]   the same, plus a REAL node (node-up.sh: containerd +
+#                    kubelet + kube-proxy, needs root); KWOK nodes are then tainted out of the way
 #
 # Env knobs (all optional):
 #   REALCLUSTER_ROOT          cache + state dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/webernetes/realcluster)
@@ -19,6 +21,7 @@
 #   REALCLUSTER_NODES         fake nodes (1)              REALCLUSTER_SKIP_KWOK=1     no kwok, no nodes
 #   REALCLUSTER_WAIT_TIMEOUT  seconds per readiness wait (180)
 #   REALCLUSTER_KEEP_ON_FAILURE=1  leave started processes running when up.sh fails
+#   REALCLUSTER_REAL_NODE=1   also add the real node (node-up.sh, whose header lists its own knobs)
 set -euo pipefail
 
 # Pinned versions: the Kubernetes release Webernetes ports, and the etcd/kwok used with it.
@@ -81,11 +84,14 @@ running() { # every component with a pid file is alive, and at least etcd + apis
 }
 
 # ---------------------------------------------------------------- already up?
+REAL_NODE=${REALCLUSTER_REAL_NODE:-0}
 if running && ready; then
+  # the real node is node-up.sh's business: it checks, or starts what is missing, and prints the kubeconfig
+  [[ $REAL_NODE != 1 ]] || exec "$HERE/node-up.sh" "$@"
   log "already running; export KUBECONFIG=$KUBECONFIG_OUT"
   echo "$KUBECONFIG_OUT"; exit 0
 fi
-[[ ${1:-} != --check ]] || { log "not running (start it with $0)"; exit 1; }
+[[ ${1:-} != --check ]] || { log "not running (start it with ${REALCLUSTER_REAL_NODE:+REALCLUSTER_REAL_NODE=$REAL_NODE }$0)"; exit 1; }
 [[ $# == 0 ]] || { echo "usage: $0 [--check]" >&2; exit 2; }
 
 phase prerequisites
@@ -347,5 +353,9 @@ wait_for "kube-root-ca.crt ConfigMap present" kube-controller-manager kcurl -f "
 for f in "$PIDS"/*.pid; do n=${f##*/}; n=${n%.pid}; alive "$n" || die "$n exited; read $LOGS/$n.log"; done
 phase
 log "cluster up: apiserver ready at $(secs "$T_API"), total $(secs $(( $(now_ms) - T0 ))) (${TIMINGS%, })"
+if [[ $REAL_NODE == 1 ]]; then
+  log "control plane up; adding the real node (node-up.sh)"
+  "$HERE/node-up.sh" >/dev/null || die "node-up.sh failed (its messages are above)"
+fi
 log "export KUBECONFIG=$KUBECONFIG_OUT; kubectl v$K8S_VERSION is $BIN/kubectl; stop with ${REALCLUSTER_ROOT:+REALCLUSTER_ROOT=$ROOT }$HERE/down.sh"
 echo "$KUBECONFIG_OUT"

@@ -1,0 +1,3 @@
+module realcluster/sockproxy
+
+go 1.26
