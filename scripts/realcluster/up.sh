@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # up.sh - the project's reference cluster: a real Kubernetes control plane on loopback.
 #   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (upstream, built from Go
-#   modules at pinned versions) and kwok faking node(s) and pod status; no container runtime.
+#   modules at pinned versions) and kwok faking node(s) and pod status; no container runtime unless
+#   REALCLUSTER_REAL_NODE=1 (node-up.sh: one real node with containerd, kubelet, kube-proxy).
 #   kubectl of the same Kubernetes version is built next to them ($ROOT/bin/kubectl).
 #
 # Prints the admin kubeconfig path as the LAST line on stdout; everything else goes to stderr.
