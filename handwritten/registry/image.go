@@ -145,6 +145,10 @@ type FileSystem interface {
 	// OpenFile is os.OpenFile on a container path.
 	OpenFile(name string, flag int, perm fs.FileMode) (File, error)
 	Stat(name string) (fs.FileInfo, error)
+	// Lstat is Stat that does not follow a symbolic link name.
+	Lstat(name string) (fs.FileInfo, error)
+	// Readlink returns the target of the symbolic link name.
+	Readlink(name string) (string, error)
 	ReadDir(name string) ([]fs.DirEntry, error)
 	MkdirAll(name string, perm fs.FileMode) error
 	Remove(name string) error

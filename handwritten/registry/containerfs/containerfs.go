@@ -222,6 +222,53 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	return renamed{info, path.Base(name)}, nil
 }
 
+// Lstat is Stat that does not follow name if it is a symbolic link (the
+// kubelet's secret and configMap volume files are links into ..data).
+// A mount point is what is mounted there, as the kernel shows it.
+func (f *FS) Lstat(name string) (fs.FileInfo, error) {
+	name = clean(name)
+	if dev, ok := devices[name]; ok && !f.mounted(name) {
+		return deviceInfo{name: path.Base(name), kind: dev}, nil
+	}
+	m, rel := f.resolve(name)
+	if m.root == nil && rel != "." {
+		return nil, pathError("lstat", name, registry.ENOTDIR)
+	}
+	var info fs.FileInfo
+	var err error
+	switch {
+	case m.root == nil:
+		info, err = os.Stat(m.HostPath)
+	case rel == ".":
+		info, err = m.root.Stat(rel)
+	default:
+		info, err = m.root.Lstat(rel)
+	}
+	if err != nil {
+		return nil, pathError("lstat", name, err)
+	}
+	return renamed{info, path.Base(name)}, nil
+}
+
+// Readlink returns the target of the symbolic link name, as it was
+// written (a relative target is not resolved). A file that is not a link
+// gives EINVAL, as readlink(2) does.
+func (f *FS) Readlink(name string) (string, error) {
+	name = clean(name)
+	m, rel := f.resolve(name)
+	if _, ok := devices[name]; (ok && !f.mounted(name)) || rel == "." {
+		return "", pathError("readlink", name, registry.EINVAL)
+	}
+	if m.root == nil {
+		return "", pathError("readlink", name, registry.ENOTDIR)
+	}
+	target, err := m.root.Readlink(rel)
+	if err != nil {
+		return "", pathError("readlink", name, err)
+	}
+	return target, nil
+}
+
 // ReadDir returns the entries of the directory name, sorted by name.
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	name = clean(name)

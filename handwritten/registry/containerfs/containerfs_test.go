@@ -153,6 +153,52 @@ func TestErrors(t *testing.T) {
 	wantPathError(t, err, "read", "/etc", "is a directory")
 }
 
+func TestLinks(t *testing.T) {
+	// The kubelet's atomic writer: key -> ..data/key, ..data -> ..<timestamp>.
+	f, dir := newFS(t)
+	config := filepath.Join(dir, "config")
+	if err := os.Mkdir(filepath.Join(config, "..2025_01_01"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(config, "..2025_01_01", "token"), "abc123")
+	for target, link := range map[string]string{"..2025_01_01": "..data", "..data/token": "token"} {
+		if err := os.Symlink(target, filepath.Join(config, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if info, err := f.Lstat("/etc/config/token"); err != nil || info.Mode()&fs.ModeSymlink == 0 || info.Name() != "token" || info.Size() != 12 {
+		t.Errorf("Lstat(token) = %v, %v; want a link of 12 bytes", info, err)
+	}
+	if info, err := f.Stat("/etc/config/token"); err != nil || !info.Mode().IsRegular() || info.Size() != 6 {
+		t.Errorf("Stat(token) = %v, %v; want the 6-byte file", info, err)
+	}
+	for name, want := range map[string]string{"/etc/config/token": "..data/token", "/etc/config/..data": "..2025_01_01"} {
+		if target, err := f.Readlink(name); err != nil || target != want {
+			t.Errorf("Readlink(%s) = %q, %v; want %q", name, target, err, want)
+		}
+	}
+	// Mount points are what is mounted there.
+	if info, err := f.Lstat("/etc/config"); err != nil || !info.IsDir() {
+		t.Errorf("Lstat(/etc/config) = %v, %v", info, err)
+	}
+	if info, err := f.Lstat("/etc/hosts"); err != nil || !info.Mode().IsRegular() {
+		t.Errorf("Lstat(/etc/hosts) = %v, %v", info, err)
+	}
+	if info, err := f.Lstat("/dev/null"); err != nil || info.Mode()&fs.ModeCharDevice == 0 {
+		t.Errorf("Lstat(/dev/null) = %v, %v", info, err)
+	}
+	_, err := f.Lstat("/etc/config/nosuch")
+	wantPathError(t, err, "lstat", "/etc/config/nosuch", "no such file or directory")
+	_, err = f.Lstat("/etc/hosts/x")
+	wantPathError(t, err, "lstat", "/etc/hosts/x", "not a directory")
+	_, err = f.Readlink("/etc/config/key")
+	wantPathError(t, err, "readlink", "/etc/config/key", "invalid argument")
+	_, err = f.Readlink("/data")
+	wantPathError(t, err, "readlink", "/data", "invalid argument")
+	_, err = f.Readlink("/nosuch")
+	wantPathError(t, err, "readlink", "/nosuch", "no such file or directory")
+}
+
 func TestDevices(t *testing.T) {
 	f, _ := newFS(t)
 	null, err := f.OpenFile("/dev/null", os.O_RDWR, 0)

@@ -85,7 +85,7 @@ func (Image) Program(path string) (registry.Program, bool) {
 // alpineDirs is where Alpine's busybox package links the applets.
 var alpineDirs = func() map[string]string {
 	dirs := map[string]string{}
-	for _, name := range strings.Fields("ash busybox cat cp date dd echo false grep hostname kill ls mkdir mv pwd rm rmdir sh sleep touch true uname") {
+	for _, name := range strings.Fields("ash busybox cat cp date dd echo false grep hostname kill ls mkdir mv pwd rm rmdir sh sleep stat touch true uname") {
 		dirs[name] = "/bin"
 	}
 	for _, name := range strings.Fields("[ [[ basename cut dirname env head id nc nslookup printf printenv seq sort tail tee test timeout uniq wc wget which whoami yes") {

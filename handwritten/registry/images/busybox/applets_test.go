@@ -289,3 +289,67 @@ func TestNc(t *testing.T) {
 		t.Fatal("nc -l did not end with its connection")
 	}
 }
+
+// The stat cases were checked against a real busybox (1.35, whose stat is
+// 1.36's and 1.37's) on files made the same way.
+func TestStat(t *testing.T) {
+	const files = "echo 12345 > /tmp/f; touch /tmp/e; mkdir /tmp/d; "
+	runShCases(t, []shCase{
+		{"fields", files + `stat -c '%a %A %F %s %n %N %h %u %U %g %G %B' /tmp/f /tmp/e; stat -c '%F %a %A' /tmp/d`, 0,
+			"644 -rw-r--r-- regular file 6 /tmp/f /tmp/f 1 0 root 0 root 512\n" +
+				"644 -rw-r--r-- regular empty file 0 /tmp/e /tmp/e 1 0 root 0 root 512\n" +
+				"directory 755 drwxr-xr-x\n", ""},
+		{"printf modifiers", files + `stat -c '[%5a|%-5s|%05s|%.3n|%%|%q|%#a|%#f|%8.3s|%-+6s|%5-3s]' /tmp/f`, 0,
+			"[  644|6    |00006|/tm|%|q|0644|0x81a4|     006|6     |%5-3llu]\n", ""},
+		{"trailing %: no newline", files + `stat -c 'x%' /tmp/f; echo; stat -c 'a\n%n' /tmp/f`, 0, "x%\na\\n/tmp/f\n", ""},
+		{"options after files", files + "stat -c %s /tmp/f -c %n; stat -Lc%a /tmp/f", 0, "/tmp/f\n644\n", ""},
+		{"terse", files + `stat -t /tmp/f | cut -d' ' -f1,2,4,5,6,9,10,11`, 0, "/tmp/f 6 81a4 0 0 1 0 0\n", ""},
+		{"device", "stat -c '%F %t,%T %a %A %U' /dev/null", 0, "character special file 1,3 666 crw-rw-rw- root\n", ""},
+		{"default", files + "stat /tmp/f | head -n 1; stat /tmp/f | grep Uid", 0,
+			"  File: /tmp/f\nAccess: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)\n", ""},
+		{"missing", "stat /nosuch", 1, "", "stat: can't stat '/nosuch': No such file or directory\n"},
+		{"missing among others", files + "stat -c %n /tmp/f /nosuch /tmp/e /tmp/f/x; echo $?", 0, "/tmp/f\n/tmp/e\n1\n",
+			"stat: can't stat '/nosuch': No such file or directory\nstat: can't stat '/tmp/f/x': Not a directory\n"},
+		{"no --format", "stat --format=%a /tmp 2>&1 | head -n 3", 0,
+			"stat: unrecognized option '--format=%a'\nBusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\n", ""},
+		{"bad option", "stat -x /tmp 2>&1 | head -n 1; stat -c 2>&1 | head -n 1; stat 2>&1 | head -n 3 | tail -n 1", 0,
+			"stat: invalid option -- 'x'\nstat: option requires an argument -- 'c'\nUsage: stat [-ltf] [-c FMT] FILE...\n", ""},
+		{"--help", "stat --help 2>/dev/null; echo $?", 0, "0\n", ""},
+	})
+}
+
+// TestStatSecretVolume is the kubelet's secret volume (defaultMode 0400):
+// its files are links into ..data, which -L follows.
+func TestStatSecretVolume(t *testing.T) {
+	dir := t.TempDir()
+	ts := filepath.Join(dir, "..2025_01_01_00_00_00.000000001")
+	if err := os.Mkdir(ts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range map[string]string{"password": "s3cret", "token": "abc123"} {
+		if err := os.WriteFile(filepath.Join(ts, key), []byte(value), 0o400); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("..data/"+key, filepath.Join(dir, key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Base(ts), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil,
+		"ls /etc/creds; cat /etc/creds/token; echo; stat -L -c '%a %n' /etc/creds/token; "+
+			"stat -c '%a %F %s|%N' /etc/creds/token; stat -L -c '%F %s|%N' /etc/creds/token; stat -c %N /etc/creds/..data; "+
+			"stat /etc/creds/password | head -n 2; stat -L /etc/creds/password | grep Uid",
+		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/creds", HostPath: dir, ReadOnly: true}))
+	want := "password\ntoken\nabc123\n400 /etc/creds/token\n" +
+		"777 symbolic link 12|'/etc/creds/token' -> '..data/token'\n" +
+		"regular file 6|/etc/creds/token\n" +
+		"'/etc/creds/..data' -> '..2025_01_01_00_00_00.000000001'\n" +
+		"  File: '/etc/creds/password' -> '..data/password'\n" +
+		"  Size: 15        \tBlocks: 0          IO Block: 4096   symbolic link\n" +
+		"Access: (0400/-r--------)  Uid: (    0/    root)   Gid: (    0/    root)\n"
+	if code != 0 || out != want || errOut != "" {
+		t.Errorf("got %d %q %q\nwant 0 %q", code, out, errOut, want)
+	}
+}

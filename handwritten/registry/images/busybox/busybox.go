@@ -94,6 +94,7 @@ func init() {
 		"sleep":    sleep,
 		"cat":      cat,
 		"ls":       ls,
+		"stat":     stat,
 		"env":      env,
 		"printenv": printenv,
 		"date":     date,
