@@ -57,6 +57,11 @@ type BackendOptions struct {
 	// ProgressNotifyInterval is how often an idle watch opened with
 	// ProgressNotify gets a bookmark. Zero means DefaultProgressNotifyInterval.
 	ProgressNotifyInterval time.Duration
+	// MaxRequestBytes is the largest write request accepted, as etcd's
+	// --max-request-bytes: a create or update whose etcd request would be
+	// larger fails as it does with etcd ("etcdserver: request is too large",
+	// see requestsize.go). Zero (or less) means DefaultMaxRequestBytes, 1.5 MiB.
+	MaxRequestBytes int
 }
 
 // Backend is the in-memory key-value store shared by every resource's
@@ -65,6 +70,7 @@ type BackendOptions struct {
 type Backend struct {
 	clock                  clock.WithTicker
 	progressNotifyInterval time.Duration
+	maxRequestBytes        int
 
 	// ctx is cancelled by Close; every watcher and background loop ends with it.
 	ctx    context.Context
@@ -137,10 +143,14 @@ func NewBackend(opts BackendOptions) *Backend {
 	if opts.ProgressNotifyInterval <= 0 {
 		opts.ProgressNotifyInterval = DefaultProgressNotifyInterval
 	}
+	if opts.MaxRequestBytes <= 0 {
+		opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Backend{
 		clock:                  opts.Clock,
 		progressNotifyInterval: opts.ProgressNotifyInterval,
+		maxRequestBytes:        opts.MaxRequestBytes,
 		ctx:                    ctx,
 		cancel:                 cancel,
 		rev:                    1,

@@ -25,7 +25,10 @@
 // global counter, lists and watches at a compacted revision fail with the
 // same 410 Gone / "too old resource version" errors, a resourceVersion from
 // the future gets the same "Too large resource version" error, and events are
-// delivered in revision order. It must not hold its lock while calling the
+// delivered in revision order, and a create or update whose etcd request
+// would exceed etcd's --max-request-bytes (BackendOptions.MaxRequestBytes,
+// 1.5 MiB by default) fails with the error etcd's client gives
+// ("etcdserver: request is too large"). It must not hold its lock while calling the
 // codec, the transformer or validation callbacks (they may call back into the
 // store), must not let a slow watcher block writers or other watchers (a
 // watcher that falls behind past a compaction gets 410 Gone, as with etcd),

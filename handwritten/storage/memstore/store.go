@@ -223,6 +223,9 @@ func (s *store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return storage.NewInternalError(err)
 	}
+	if err := s.backend.checkPutSize(ctx, preparedKey, stored, 0, ttl != 0, false); err != nil {
+		return err
+	}
 	rev, ok, _, err := s.backend.put(preparedKey, stored, 0, s.leaseTTL(ttl))
 	if err != nil {
 		return err
@@ -502,6 +505,9 @@ func (s *store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 		stored, err := s.getTransformer().TransformToStorage(ctx, data, value.DefaultContext(preparedKey))
 		if err != nil {
 			return storage.NewInternalError(err)
+		}
+		if err := s.backend.checkPutSize(ctx, preparedKey, stored, st.rev, ttl != 0, true); err != nil {
+			return err
 		}
 		rev, ok, cur, err := s.backend.put(preparedKey, stored, st.rev, s.leaseTTL(ttl))
 		if err != nil {
