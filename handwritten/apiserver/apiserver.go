@@ -33,6 +33,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +43,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/storage"
 	etcdmetrics "k8s.io/apiserver/pkg/storage/etcd3/metrics"
@@ -74,12 +78,18 @@ type Options struct {
 
 // Server is a running kube-apiserver.
 type Server struct {
-	handler  http.Handler
-	loopback *rest.Config
-	host     string
-	addr     string
-	done     chan struct{}
-	err      error
+	handler   http.Handler
+	transport http.RoundTripper
+	loopback  *rest.Config
+	host      string
+	addr      string
+	done      chan struct{}
+	err       error
+
+	mu sync.Mutex
+	// componentHosts unregisters the hosts InProcessServerFor registered;
+	// nil once the server has stopped.
+	componentHosts map[string]func()
 }
 
 // Start builds and runs kube-apiserver and returns once /readyz reports
@@ -198,15 +208,18 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	}
 
 	srv := &Server{
-		handler:  chain.GenericAPIServer.Handler,
-		loopback: rest.CopyConfig(chain.GenericAPIServer.LoopbackClientConfig),
-		host:     randomID() + InProcessHostSuffix,
-		addr:     ln.Addr().String(),
-		done:     make(chan struct{}),
+		handler:        chain.GenericAPIServer.Handler,
+		transport:      &inprocesshttp.Transport{Handler: chain.GenericAPIServer.Handler},
+		loopback:       rest.CopyConfig(chain.GenericAPIServer.LoopbackClientConfig),
+		host:           randomID() + InProcessHostSuffix,
+		addr:           ln.Addr().String(),
+		done:           make(chan struct{}),
+		componentHosts: map[string]func(){},
 	}
 	// Clients whose server is https://<host> reach the handler chain in
 	// process (the rest.RegisterInProcessTransport trim in port.yaml).
-	cleanups = append(cleanups, rest.RegisterInProcessTransport(srv.host, &inprocesshttp.Transport{Handler: srv.handler}))
+	cleanups = append(cleanups, rest.RegisterInProcessTransport(srv.host, srv.transport))
+	cleanups = append(cleanups, srv.unregisterComponentHosts)
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
 	owned := cleanups
@@ -268,6 +281,66 @@ const InProcessHostSuffix = ".kube-apiserver.invalid"
 // process, through client-go's own TransportFor; it has no TLS and serves
 // until the server stops.
 func (s *Server) InProcessServer() string { return "https://" + s.host }
+
+// InProcessServerFor is InProcessServer for the clients of one component,
+// named as its binary is (kube-controller-manager, kube-scheduler, kubelet,
+// kube-proxy): https://<component>.<server host>. Requests to it reach the
+// same handler chain, with the User-Agent that component's own binary would
+// send. In a real cluster each component is its own program, and client-go's
+// default User-Agent (rest.DefaultKubernetesUserAgent, with rest.AddUserAgent's
+// "/<client name>" suffixes) starts with the program's name; here every
+// component runs in this one program, so requests to the component's host
+// have that name replaced with the component's. It matters because the API
+// server names a write's field manager after the User-Agent (up to its first
+// "/") when the client names none: managedFields then show
+// "kube-controller-manager", not this program's name. A User-Agent that does
+// not start with this program's name is left as it is.
+//
+// component must be a DNS label (RFC 1123); InProcessServerFor panics
+// otherwise. The host serves until the server stops.
+func (s *Server) InProcessServerFor(component string) string {
+	if errs := validation.IsDNS1123Label(component); len(errs) > 0 {
+		panic(fmt.Sprintf("apiserver: InProcessServerFor(%q): %s", component, strings.Join(errs, "; ")))
+	}
+	host := component + "." + s.host
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.componentHosts[host]; !ok && s.componentHosts != nil {
+		program, _, _ := strings.Cut(rest.DefaultKubernetesUserAgent(), "/")
+		s.componentHosts[host] = rest.RegisterInProcessTransport(host, &programUserAgent{
+			rt: s.transport, program: program + "/", component: component + "/",
+		})
+	}
+	return "https://" + host
+}
+
+// unregisterComponentHosts ends the hosts of InProcessServerFor.
+func (s *Server) unregisterComponentHosts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, unregister := range s.componentHosts {
+		unregister()
+	}
+	s.componentHosts = nil
+}
+
+// programUserAgent replaces the program name that starts a request's
+// User-Agent with a component's.
+type programUserAgent struct {
+	rt                 http.RoundTripper
+	program, component string // each with its trailing "/"
+}
+
+func (t *programUserAgent) RoundTrip(req *http.Request) (*http.Response, error) {
+	suffix, ok := strings.CutPrefix(req.Header.Get("User-Agent"), t.program)
+	if !ok {
+		return t.rt.RoundTrip(req)
+	}
+	// A RoundTripper must not modify the request it is given.
+	req = utilnet.CloneRequest(req)
+	req.Header.Set("User-Agent", t.component+suffix)
+	return t.rt.RoundTrip(req)
+}
 
 // Addr is the host:port of the server's TLS listener: natively a 127.0.0.1
 // socket, on js/wasm Go's in-process network.

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
 )
@@ -126,5 +127,54 @@ func TestCreateListWatchValidate(t *testing.T) {
 	const want = `ConfigMap "Not_Valid" is invalid: metadata.name: Invalid value: "Not_Valid": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`
 	if got := err.Error(); got != want {
 		t.Errorf("invalid configmap message:\n got: %s\nwant: %s", got, want)
+	}
+}
+
+// TestInProcessServerFor checks that a component's clients write as that
+// component's binary would: the API server names the field manager after
+// the User-Agent, which client-go starts with the program's name.
+func TestInProcessServerFor(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := apiserver.Start(ctx, apiserver.Options{})
+	if err != nil {
+		cancel()
+		t.Fatalf("start: %v", err)
+	}
+	defer func() {
+		cancel()
+		<-srv.Done()
+	}()
+
+	host := srv.InProcessServerFor("kube-controller-manager")
+	if want := strings.Replace(srv.InProcessServer(), "https://", "https://kube-controller-manager.", 1); host != want {
+		t.Errorf("InProcessServerFor = %s, want %s", host, want)
+	}
+	if again := srv.InProcessServerFor("kube-controller-manager"); again != host {
+		t.Errorf("InProcessServerFor again = %s, want %s", again, host)
+	}
+	program, _, _ := strings.Cut(rest.DefaultKubernetesUserAgent(), "/")
+	for _, tc := range []struct {
+		name, host, userAgent, manager string
+	}{
+		// kube-controller-manager's own client, and a controller's with
+		// --use-service-account-credentials (clientbuilder).
+		{"own", host, rest.DefaultKubernetesUserAgent() + "/kube-controller-manager", "kube-controller-manager"},
+		{"service-account", host, rest.DefaultKubernetesUserAgent() + "/system:serviceaccount:kube-system:deployment-controller", "kube-controller-manager"},
+		{"custom", host, "custom-tool/1.0", "custom-tool"},
+		{"default-host", srv.InProcessServer(), rest.DefaultKubernetesUserAgent(), program},
+	} {
+		config := srv.ClientConfig()
+		config.Host, config.UserAgent = tc.host, tc.userAgent
+		cs, err := kubernetes.NewForConfig(config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm, err := cs.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: tc.name}, Data: map[string]string{"k": "v"}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("%s: create configmap: %v", tc.name, err)
+		}
+		if len(cm.ManagedFields) != 1 || cm.ManagedFields[0].Manager != tc.manager {
+			t.Errorf("%s: managedFields %+v, want one entry by %q", tc.name, cm.ManagedFields, tc.manager)
+		}
 	}
 }

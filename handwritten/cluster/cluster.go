@@ -9,7 +9,9 @@
 // system:kube-scheduler) and is authorized by RBAC; its requests reach the
 // handler chain in process, through client-go's TransportFor (the in-process
 // transport trim in port.yaml), which presents the certificate to the
-// apiserver's x509 authenticator as a TLS connection would. The flags are those of the reference cluster
+// apiserver's x509 authenticator as a TLS connection would, and with the
+// User-Agent its own binary would send (apiserver.Server.InProcessServerFor),
+// so that field managers name it. The flags are those of the reference cluster
 // (scripts/realcluster, ../shared/realk8s) except where this package says why.
 //
 // What it must not do: it must not give a component a client that bypasses
@@ -189,11 +191,10 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
-	server := c.server.InProcessServer()
-	if err := controllerManager.writeKubeconfig(file("controller-manager.kubeconfig"), server, c.ca.CertPEM()); err != nil {
+	if err := controllerManager.writeKubeconfig(file("controller-manager.kubeconfig"), c.serverFor("kube-controller-manager"), c.ca.CertPEM()); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	if err := scheduler.writeKubeconfig(file("scheduler.kubeconfig"), server, c.ca.CertPEM()); err != nil {
+	if err := scheduler.writeKubeconfig(file("scheduler.kubeconfig"), c.serverFor("kube-scheduler"), c.ca.CertPEM()); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
 
@@ -255,6 +256,15 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	}
 	c.progress("ready")
 	return nil
+}
+
+// serverFor is the kube-apiserver's URL for the clients of one component,
+// named as its binary (kube-controller-manager, kube-scheduler, kubelet):
+// they reach the handler chain in process, with the User-Agent that binary
+// sends, so the field managers in managedFields are those of a real cluster
+// (apiserver.Server.InProcessServerFor). The caller holds c.mu.
+func (c *Cluster) serverFor(component string) string {
+	return c.server.InProcessServerFor(component)
 }
 
 // Stop stops the components, then the kube-apiserver, waits until all have
