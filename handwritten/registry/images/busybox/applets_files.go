@@ -118,58 +118,69 @@ func copyKillable(p *registry.Process, dst io.Writer, src io.Reader) (int64, err
 
 func ls(p *registry.Process) int {
 	set, names, _ := flags(p.Args[1:], "")
-	long := has(set, 'l') || has(set, 'n')
+	numeric := has(set, 'n')
+	long := has(set, 'l') || numeric
 	all, almost := has(set, 'a'), has(set, 'A')
 	dirOnly := has(set, 'd')
+	follow := has(set, 'L')
+	// Operands that are links are followed (`ls LINK_TO_DIR` lists the
+	// directory) unless the listing is long, of directories themselves or
+	// classified.
+	followArgs := follow || has(set, 'H') || !(long || dirOnly || has(set, 'F'))
 	if len(names) == 0 {
 		names = []string{"."}
 	}
 	if p.FS == nil {
 		return fail(p, "ls", "%s: No such file or directory", names[0])
 	}
+	lstat := func(name string, follow bool) (fs.FileInfo, error) {
+		if follow {
+			return p.FS.Stat(name)
+		}
+		return p.FS.Lstat(name)
+	}
 	status := 0
-	var files []string
-	var dirs []string
+	type operand struct {
+		name string
+		info fs.FileInfo
+	}
+	var files, dirs []operand
 	for _, n := range names {
-		info, err := p.FS.Stat(p.Path(n))
+		info, err := lstat(p.Path(n), followArgs)
 		if err != nil {
 			fmt.Fprintf(stderr(p), "ls: %s: %s\n", n, registry.Strerror(err))
 			status = 1
 			continue
 		}
 		if info.IsDir() && !dirOnly {
-			dirs = append(dirs, n)
+			dirs = append(dirs, operand{n, info})
 		} else {
-			files = append(files, n)
+			files = append(files, operand{n, info})
 		}
 	}
 	out := bufio.NewWriter(stdout(p))
 	defer out.Flush()
-	for _, n := range files {
-		info, _ := p.FS.Stat(p.Path(n))
-		printEntry(out, n, info, long)
+	for _, f := range files {
+		printEntry(p, out, f.name, p.Path(f.name), f.info, long, numeric)
 	}
 	for i, d := range dirs {
 		if len(names) > 1 {
 			if i > 0 || len(files) > 0 {
 				fmt.Fprintln(out)
 			}
-			fmt.Fprintf(out, "%s:\n", d)
+			fmt.Fprintf(out, "%s:\n", d.name)
 		}
-		entries, err := p.FS.ReadDir(p.Path(d))
+		entries, err := p.FS.ReadDir(p.Path(d.name))
 		if err != nil {
-			fmt.Fprintf(stderr(p), "ls: %s: %s\n", d, registry.Strerror(err))
+			fmt.Fprintf(stderr(p), "ls: %s: %s\n", d.name, registry.Strerror(err))
 			status = 1
 			continue
 		}
-		if long {
-			fmt.Fprintf(out, "total %d\n", len(entries)*4)
-		}
+		var list []operand
 		if all {
 			for _, dot := range []string{".", ".."} {
-				info, err := p.FS.Stat(p.Path(path.Join(d, dot)))
-				if err == nil {
-					printEntry(out, dot, info, long)
+				if info, err := p.FS.Stat(p.Path(path.Join(d.name, dot))); err == nil {
+					list = append(list, operand{dot, info})
 				}
 			}
 		}
@@ -177,74 +188,58 @@ func ls(p *registry.Process) int {
 			if strings.HasPrefix(e.Name(), ".") && !all && !almost {
 				continue
 			}
-			info, err := p.FS.Stat(p.Path(path.Join(d, e.Name())))
+			info, err := lstat(p.Path(path.Join(d.name, e.Name())), follow)
 			if err != nil {
 				if info, err = e.Info(); err != nil {
 					continue
 				}
 			}
-			if e.Type()&fs.ModeSymlink != 0 && long {
-				printEntry(out, e.Name(), symlinkInfo{info}, long)
-				continue
+			list = append(list, operand{e.Name(), info})
+		}
+		if long {
+			// In 1K blocks, as st_blocks/2 summed over what is listed.
+			var blocks int64
+			for _, f := range list {
+				blocks += newStatFile(f.name, p.Path(path.Join(d.name, f.name)), f.info).blocks
 			}
-			printEntry(out, e.Name(), info, long)
+			fmt.Fprintf(out, "total %d\n", blocks/2)
+		}
+		for _, f := range list {
+			printEntry(p, out, f.name, p.Path(path.Join(d.name, f.name)), f.info, long, numeric)
 		}
 	}
 	return status
 }
 
-type symlinkInfo struct{ fs.FileInfo }
-
-func (s symlinkInfo) Mode() fs.FileMode { return fs.ModeSymlink | 0o777 }
-
-func printEntry(w io.Writer, name string, info fs.FileInfo, long bool) {
+// printEntry prints one line of ls: the name, or with long busybox's
+// columns (mode, links, owner, group, size or device numbers, time,
+// name, and a link's target).
+func printEntry(p *registry.Process, w io.Writer, name, full string, info fs.FileInfo, long, numeric bool) {
 	if !long {
 		fmt.Fprintln(w, name)
 		return
 	}
-	nlink := 1
-	if info.IsDir() {
-		nlink = 2
+	s := newStatFile(name, full, info)
+	owner, group := idName(p, "/etc/passwd", s.uid), idName(p, "/etc/group", s.gid)
+	if numeric || owner == "UNKNOWN" {
+		owner = strconv.FormatUint(uint64(s.uid), 10)
 	}
-	size := info.Size()
-	if info.Mode()&fs.ModeDevice != 0 {
-		fmt.Fprintf(w, "%s %4d %-8s %-8s %4d, %4d %s %s\n", modeString(info.Mode()), nlink, "root", "root", 1, 3, lsTime(info.ModTime()), name)
-		return
+	if numeric || group == "UNKNOWN" {
+		group = strconv.FormatUint(uint64(s.gid), 10)
 	}
-	fmt.Fprintf(w, "%s %4d %-8s %-8s %9d %s %s\n", modeString(info.Mode()), nlink, "root", "root", size, lsTime(info.ModTime()), name)
-}
-
-// modeString is ls's mode column: drwxr-xr-x.
-func modeString(m fs.FileMode) string {
-	b := []byte("----------")
-	switch {
-	case m.IsDir():
-		b[0] = 'd'
-	case m&fs.ModeSymlink != 0:
-		b[0] = 'l'
-	case m&fs.ModeCharDevice != 0:
-		b[0] = 'c'
-	case m&fs.ModeDevice != 0:
-		b[0] = 'b'
-	case m&fs.ModeNamedPipe != 0:
-		b[0] = 'p'
-	case m&fs.ModeSocket != 0:
-		b[0] = 's'
+	fmt.Fprintf(w, "%-10s %4d %-8.8s %-8.8s ", s.modeString(), s.nlink, owner, group)
+	if t := s.mode & sIFMT; t == sIFCHR || t == sIFBLK {
+		fmt.Fprintf(w, "%4d, %3d ", devMajor(s.rdev), devMinor(s.rdev))
+	} else {
+		fmt.Fprintf(w, "%9d ", s.size)
 	}
-	const rwx = "rwxrwxrwx"
-	for i := 0; i < 9; i++ {
-		if m&(1<<uint(8-i)) != 0 {
-			b[i+1] = rwx[i]
+	fmt.Fprintf(w, "%s %s", lsTime(s.mtime), name)
+	if s.mode&sIFMT == sIFLNK {
+		if target, err := p.FS.Readlink(full); err == nil {
+			fmt.Fprintf(w, " -> %s", target)
 		}
 	}
-	if m&fs.ModeSticky != 0 {
-		if b[9] == 'x' {
-			b[9] = 't'
-		} else {
-			b[9] = 'T'
-		}
-	}
-	return string(b)
+	fmt.Fprintln(w)
 }
 
 func lsTime(t time.Time) string {

@@ -319,7 +319,7 @@ func TestStat(t *testing.T) {
 }
 
 // TestStatSecretVolume is the kubelet's secret volume (defaultMode 0400):
-// its files are links into ..data, which -L follows.
+// its files are links into ..data, which stat -L and ls -L follow.
 func TestStatSecretVolume(t *testing.T) {
 	dir := t.TempDir()
 	ts := filepath.Join(dir, "..2025_01_01_00_00_00.000000001")
@@ -340,7 +340,8 @@ func TestStatSecretVolume(t *testing.T) {
 	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil,
 		"ls /etc/creds; cat /etc/creds/token; echo; stat -L -c '%a %n' /etc/creds/token; "+
 			"stat -c '%a %F %s|%N' /etc/creds/token; stat -L -c '%F %s|%N' /etc/creds/token; stat -c %N /etc/creds/..data; "+
-			"stat /etc/creds/password | head -n 2; stat -L /etc/creds/password | grep Uid",
+			"stat /etc/creds/password | head -n 2; stat -L /etc/creds/password | grep Uid; "+
+			"ls -l /etc/creds | cut -c1-44,58-; ls -lA /etc/creds | head -n 4 | tail -n 2 | cut -c1-11,58-; ls -lL /etc/creds/token | cut -c1-44,58-",
 		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/creds", HostPath: dir, ReadOnly: true}))
 	want := "password\ntoken\nabc123\n400 /etc/creds/token\n" +
 		"777 symbolic link 12|'/etc/creds/token' -> '..data/token'\n" +
@@ -348,7 +349,13 @@ func TestStatSecretVolume(t *testing.T) {
 		"'/etc/creds/..data' -> '..2025_01_01_00_00_00.000000001'\n" +
 		"  File: '/etc/creds/password' -> '..data/password'\n" +
 		"  Size: 15        \tBlocks: 0          IO Block: 4096   symbolic link\n" +
-		"Access: (0400/-r--------)  Uid: (    0/    root)   Gid: (    0/    root)\n"
+		"Access: (0400/-r--------)  Uid: (    0/    root)   Gid: (    0/    root)\n" +
+		"total 0\n" +
+		"lrwxrwxrwx    1 root     root            15 password -> ..data/password\n" +
+		"lrwxrwxrwx    1 root     root            12 token -> ..data/token\n" +
+		"lrwxrwxrwx ..data -> ..2025_01_01_00_00_00.000000001\n" +
+		"lrwxrwxrwx password -> ..data/password\n" +
+		"-r--------    1 root     root             6 /etc/creds/token\n"
 	if code != 0 || out != want || errOut != "" {
 		t.Errorf("got %d %q %q\nwant 0 %q", code, out, errOut, want)
 	}
