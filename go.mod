@@ -198,7 +198,7 @@ replace (
 	go.etcd.io/etcd/client/pkg/v3 => ./generated/go.etcd.io/etcd/client/pkg/v3
 	k8s.io/api => k8s.io/api v0.37.2
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.37.2
-	k8s.io/apimachinery => k8s.io/apimachinery v0.37.2
+	k8s.io/apimachinery => ./generated/k8s.io/apimachinery
 	k8s.io/apiserver => ./generated/k8s.io/apiserver
 	k8s.io/cli-runtime => k8s.io/cli-runtime v0.37.2
 	k8s.io/client-go => ./generated/k8s.io/client-go

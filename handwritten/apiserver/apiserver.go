@@ -46,6 +46,7 @@ import (
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/server/egressselector"
 	"k8s.io/apiserver/pkg/storage"
 	etcdmetrics "k8s.io/apiserver/pkg/storage/etcd3/metrics"
 	etcdfeature "k8s.io/apiserver/pkg/storage/feature"
@@ -74,6 +75,11 @@ type Options struct {
 	// SecurePort is the 127.0.0.1 port of the server's TLS listener, as
 	// --secure-port; 0 picks a free one (see Server.Addr).
 	SecurePort int
+	// KubeletDial, if set, is how the server reaches kubelets (logs, exec,
+	// attach, port-forward, node proxy): the node network's dialer, as the
+	// egress selector's "cluster" dialer would be. Nil dials with the
+	// host's sockets.
+	KubeletDial utilnet.DialFunc
 }
 
 // Server is a running kube-apiserver.
@@ -158,6 +164,13 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	}, opts.Args...)
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("kube-apiserver flags: %w", err)
+	}
+	if opts.KubeletDial != nil {
+		// app.NewConfig passes KubeletConfig on to the kubelet client as it
+		// is; only an --egress-selector-config-file would replace Lookup.
+		s.KubeletConfig.Lookup = func(egressselector.NetworkContext) (utilnet.DialFunc, error) {
+			return opts.KubeletDial, nil
+		}
 	}
 	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
 		return nil, fmt.Errorf("kube-apiserver: %w", err)

@@ -30,11 +30,10 @@ import (
 	"sync"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	netutils "k8s.io/utils/net"
-
-	"k8s.io/kubernetes/pkg/probe"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
 	"github.com/webernetes/webernetes/handwritten/netsim"
@@ -83,7 +82,7 @@ type Cluster struct {
 	nodes      map[string]*runningNode
 	nodeSeq    int
 
-	unregisterProbes func()
+	unregisterNetwork func()
 }
 
 // New returns a Cluster that Start will run.
@@ -141,6 +140,12 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
+	// What the kube-apiserver presents to kubelets (kubeadm's
+	// apiserver-kubelet-client).
+	kubeletClient, err := c.ca.Client("kube-apiserver-kubelet-client", "system:masters")
+	if err != nil {
+		return err
+	}
 
 	if c.admin, err = newIdentity(c.ca, adminUser, "system:masters"); err != nil {
 		return err
@@ -159,17 +164,31 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 		"sa.key":                 saKey.KeyPEM(),
 		"front-proxy-ca.crt":     frontProxyCA.CertPEM(),
 		"front-proxy-client.crt": frontProxyClient.CertPEM, "front-proxy-client.key": frontProxyClient.KeyPEM,
+		"apiserver-kubelet-client.crt": kubeletClient.CertPEM, "apiserver-kubelet-client.key": kubeletClient.KeyPEM,
 	} {
 		if err := os.WriteFile(file(name), data, 0o600); err != nil {
 			return fmt.Errorf("cluster: %w", err)
 		}
 	}
 
+	// The node network: nodes, pods and the control plane's own address,
+	// from which the kube-apiserver reaches kubelets. Upstream code reaches
+	// it wherever it would use host sockets
+	// (utilnet.RegisterInProcessNetwork, declared trims).
+	c.network = netsim.New()
+	c.nodes = map[string]*runningNode{}
+	gateway, err := c.network.AddHost(ControlPlaneIP)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	c.unregisterNetwork = utilnet.RegisterInProcessNetwork(inProcessNetwork{c.network, gateway})
+
 	c.progress("kube-apiserver")
 	serverCtx, stopServer := context.WithCancel(ctx)
 	c.stopServer = stopServer
 	c.server, err = apiserver.Start(serverCtx, apiserver.Options{
-		SecurePort: c.opts.SecurePort,
+		SecurePort:  c.opts.SecurePort,
+		KubeletDial: gateway.DialContext,
 		Args: append([]string{
 			"--tls-cert-file=" + file("apiserver.crt"),
 			"--tls-private-key-file=" + file("apiserver.key"),
@@ -181,6 +200,11 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 			"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 			"--proxy-client-cert-file=" + file("front-proxy-client.crt"),
 			"--proxy-client-key-file=" + file("front-proxy-client.key"),
+			"--kubelet-client-certificate=" + file("apiserver-kubelet-client.crt"),
+			"--kubelet-client-key=" + file("apiserver-kubelet-client.key"),
+			// As kubeadm: kubelets are reached at their InternalIP (node
+			// names are not in any resolver here).
+			"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 			"--service-account-key-file=" + file("sa.key"),
 			"--service-account-signing-key-file=" + file("sa.key"),
 			"--api-audiences=https://kubernetes.default.svc.cluster.local",
@@ -234,19 +258,6 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	}
 	c.components = append(c.components, sched)
 
-	c.network = netsim.New()
-	c.nodes = map[string]*runningNode{}
-	// The control plane's own address on the pod network, from which the
-	// kubelets' network probes dial pods (probe.RegisterInProcessNetwork,
-	// a declared trim); on a real node they come from the node's IP.
-	gateway, err := c.network.AddHost(ControlPlaneIP)
-	if err != nil {
-		return fmt.Errorf("cluster: %w", err)
-	}
-	network := c.network
-	c.unregisterProbes = probe.RegisterInProcessNetwork(
-		func(ip string) bool { return network.Host(ip) != nil },
-		gateway.DialContext)
 	for i := 1; i <= c.opts.Nodes; i++ {
 		name := fmt.Sprintf("node-%d", i)
 		c.progress(name)
@@ -279,8 +290,9 @@ func (c *Cluster) Stop() error {
 func (c *Cluster) stopLocked() error {
 	var errs []error
 	c.stopNodesLocked()
-	if c.unregisterProbes != nil {
-		c.unregisterProbes()
+	if c.unregisterNetwork != nil {
+		c.unregisterNetwork()
+		c.unregisterNetwork = nil
 	}
 	if c.stopComps != nil {
 		c.stopComps()
@@ -303,7 +315,7 @@ func (c *Cluster) stopLocked() error {
 		os.RemoveAll(c.dir)
 	}
 	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
-	c.network, c.nodes, c.nodeSeq, c.unregisterProbes = nil, nil, 0, nil
+	c.network, c.nodes, c.nodeSeq = nil, nil, 0
 	return utilerrors.NewAggregate(errs)
 }
 

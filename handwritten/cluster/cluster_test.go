@@ -152,6 +152,13 @@ func poll(t *testing.T, ctx context.Context, what string, cond func() (bool, err
 // default ServiceAccount).
 func startWithNodes(t *testing.T, n int) (context.Context, kubernetes.Interface) {
 	t.Helper()
+	ctx, _, client := startCluster(t, n)
+	return ctx, client
+}
+
+// startCluster is startWithNodes that also returns the cluster.
+func startCluster(t *testing.T, n int) (context.Context, *cluster.Cluster, kubernetes.Interface) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := cluster.New(cluster.Options{Nodes: n})
 	if err := c.Start(ctx); err != nil {
@@ -169,5 +176,5 @@ func startWithNodes(t *testing.T, n int) (context.Context, kubernetes.Interface)
 		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
 		return err == nil, nil
 	})
-	return ctx, client
+	return ctx, c, client
 }

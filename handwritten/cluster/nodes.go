@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 
 	"k8s.io/client-go/rest"
@@ -27,9 +28,10 @@ func (p podNetwork) AttachPod(ip string) (registry.Network, func(), error) {
 
 // runningNode is a node of the cluster.
 type runningNode struct {
-	node   *node.Node
-	ip     string
-	cancel context.CancelFunc
+	node    *node.Node
+	runtime *cri.Runtime
+	ip      string
+	cancel  context.CancelFunc
 }
 
 // AddNode starts a node (a kubelet on its own runtime), which registers
@@ -50,7 +52,15 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 	}
 	c.nodeSeq++
 	ip := fmt.Sprintf("172.18.%d.%d", (c.nodeSeq+1)/256, (c.nodeSeq+1)%256)
-	if _, err := c.network.AddHost(ip); err != nil {
+	host, err := c.network.AddHost(ip)
+	if err != nil {
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
+	// The runtime's stream server, to which the kubelet proxies exec,
+	// attach and port-forward (containerd's listens on the node too).
+	streamListener, err := host.Listen(ctx, "tcp", net.JoinHostPort(ip, "10010"))
+	if err != nil {
+		c.network.RemoveHost(ip)
 		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
 	// The kubelet's identity, as its TLS bootstrap would end with.
@@ -59,8 +69,12 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		return err
 	}
 	dir := filepath.Join(c.dir, "nodes", name)
-	runtime, err := cri.New(cri.Options{Dir: filepath.Join(dir, "containers"), Registry: images.Default(), Network: podNetwork{c.network}})
+	runtime, err := cri.New(cri.Options{
+		Dir: filepath.Join(dir, "containers"), Registry: images.Default(), Network: podNetwork{c.network},
+		StreamListener: streamListener,
+	})
 	if err != nil {
+		c.network.RemoveHost(ip)
 		return err
 	}
 	nodeCtx, cancel := context.WithCancel(ctx)
@@ -70,14 +84,16 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 			Host:            c.server.InProcessServer(),
 			TLSClientConfig: rest.TLSClientConfig{CertData: id.cert.CertPEM, KeyData: id.cert.KeyPEM},
 		},
+		ClientCA:      c.ca.CertPEM(),
 		ClusterDomain: "cluster.local",
 	})
 	if err != nil {
 		cancel()
+		runtime.Shutdown()
 		c.network.RemoveHost(ip)
 		return err
 	}
-	c.nodes[name] = &runningNode{node: n, ip: ip, cancel: cancel}
+	c.nodes[name] = &runningNode{node: n, runtime: runtime, ip: ip, cancel: cancel}
 	return nil
 }
 
@@ -92,6 +108,7 @@ func (c *Cluster) StopNode(name string) error {
 		return fmt.Errorf("cluster: no node %q", name)
 	}
 	n.cancel()
+	n.runtime.Shutdown()
 	c.network.RemoveHost(n.ip)
 	delete(c.nodes, name)
 	return nil
@@ -100,7 +117,34 @@ func (c *Cluster) StopNode(name string) error {
 func (c *Cluster) stopNodesLocked() {
 	for name, n := range c.nodes {
 		n.cancel()
+		n.runtime.Shutdown()
 		c.network.RemoveHost(n.ip)
 		delete(c.nodes, name)
 	}
+}
+
+// inProcessNetwork is the node network as upstream code sees it
+// (utilnet.InProcessNetwork): the addresses of its hosts, dialled from the
+// control plane's address, listened on by the host that has the address.
+type inProcessNetwork struct {
+	net     *netsim.Network
+	gateway *netsim.Host
+}
+
+func (n inProcessNetwork) Owns(ip string) bool { return n.net.Host(ip) != nil }
+
+func (n inProcessNetwork) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return n.gateway.DialContext(ctx, network, address)
+}
+
+func (n inProcessNetwork) Listen(ctx context.Context, network, address string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	h := n.net.Host(host)
+	if h == nil {
+		return nil, fmt.Errorf("listen %s %s: cannot assign requested address", network, address)
+	}
+	return h.Listen(ctx, network, address)
 }

@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -60,6 +61,10 @@ type Options struct {
 	Network Network
 	// PullDelay is how long an image pull takes.
 	PullDelay time.Duration
+	// StreamListener is where the runtime's stream server (exec, attach,
+	// port-forward) listens, on the node's address; Shutdown closes it.
+	// Nil means those calls are Unimplemented.
+	StreamListener net.Listener
 }
 
 // Runtime implements internalapi.RuntimeService and ImageManagerService.
@@ -73,6 +78,8 @@ type Runtime struct {
 	sandboxes  map[string]*sandbox
 	containers map[string]*container
 	images     map[string]*image // by ID
+
+	stream *streamServer
 }
 
 var (
@@ -88,13 +95,29 @@ func New(opts Options) (*Runtime, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &Runtime{
+	r := &Runtime{
 		opts:       opts,
 		usedIPs:    map[netip.Addr]bool{},
 		sandboxes:  map[string]*sandbox{},
 		containers: map[string]*container{},
 		images:     map[string]*image{},
-	}, nil
+	}
+	if opts.StreamListener != nil {
+		stream, err := r.startStreaming(opts.StreamListener)
+		if err != nil {
+			return nil, err
+		}
+		r.stream = stream
+	}
+	return r, nil
+}
+
+// Shutdown stops the stream server, closing its connections. Containers
+// are not stopped: a node going down leaves its pods to the control plane.
+func (r *Runtime) Shutdown() {
+	if r.stream != nil {
+		r.stream.http.Close()
+	}
 }
 
 func newID() string {

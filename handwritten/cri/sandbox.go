@@ -183,11 +183,6 @@ func labelsMatch(selector, labels map[string]string) bool {
 	return true
 }
 
-// PortForward is served by the kubelet's streaming server (not yet).
-func (r *Runtime) PortForward(context.Context, *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
-	return nil, unimplemented("PortForward")
-}
-
 // UpdatePodSandboxResources accepts pod-level resource changes; there are
 // no cgroups to apply them to.
 func (r *Runtime) UpdatePodSandboxResources(context.Context, *runtimeapi.UpdatePodSandboxResourcesRequest) (*runtimeapi.UpdatePodSandboxResourcesResponse, error) {

@@ -17,14 +17,17 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 
 	noopoteltrace "go.opentelemetry.io/otel/trace/noop"
+	"k8s.io/apimachinery/pkg/types"
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/klog/v2"
 	kubeletapp "k8s.io/kubernetes/cmd/kubelet/app"
 	"k8s.io/kubernetes/cmd/kubelet/app/options"
@@ -59,6 +62,10 @@ type Options struct {
 	Client *rest.Config
 	// Runtime is the node's container runtime.
 	Runtime *cri.Runtime
+	// ClientCA is the PEM bundle the kubelet's server verifies client
+	// certificates with (--client-ca-file): the kube-apiserver presents
+	// one signed by the cluster CA.
+	ClientCA []byte
 	// ClusterDNS and ClusterDomain are the kubelet's --cluster-dns and
 	// --cluster-domain.
 	ClusterDNS    []string
@@ -92,16 +99,22 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	}
 	rootDir := filepath.Join(opts.Dir, "kubelet")
 	podLogsDir := filepath.Join(opts.Dir, "pod-logs")
-	for _, d := range []string{rootDir, podLogsDir} {
+	certDir := filepath.Join(rootDir, "pki")
+	for _, d := range []string{rootDir, podLogsDir, certDir} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, fmt.Errorf("node %s: %w", opts.Name, err)
 		}
+	}
+	clientCAFile := filepath.Join(certDir, "ca.crt")
+	if err := os.WriteFile(clientCAFile, opts.ClientCA, 0o600); err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
 	}
 
 	flags := options.NewKubeletFlags()
 	flags.RootDirectory = rootDir
 	flags.HostnameOverride = opts.Name
 	flags.NodeIP = opts.IP
+	flags.CertDirectory = certDir
 	config, err := options.NewKubeletConfiguration()
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
@@ -111,10 +124,16 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	config.ClusterDomain = opts.ClusterDomain
 	config.StaticPodPath = ""
 	config.RegisterNode = true
-	// The kubelet's HTTP server (logs, exec, port-forward) is reached over
-	// the pod network, which is not wired to the apiserver yet.
-	config.EnableServer = false
+	// The kubelet's server (logs, exec, attach, port-forward) listens on
+	// the node's address of the node network, where the kube-apiserver
+	// reaches it (a declared trim of ListenAndServeKubeletServer), and
+	// authenticates and authorizes as a real node's does: client
+	// certificates from the cluster CA, bearer tokens and authorization by
+	// webhook to the kube-apiserver.
+	config.EnableServer = true
+	config.Address = opts.IP
 	config.ReadOnlyPort = 0
+	config.Authentication.X509.ClientCAFile = clientCAFile
 	// No host resolver configuration: pods' DNS comes from ClusterDNS.
 	config.ResolverConfig = ""
 	// There are no cgroups: no QoS cgroups and nothing to enforce
@@ -170,10 +189,47 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		NodeStartupLatencyTracker: kubeletutil.NewNodeStartupLatencyTracker(klog.TODO()),
 		TracerProvider:            noopoteltrace.NewTracerProvider(),
 	}
+	// As the kubelet command does before RunKubelet: a self-signed serving
+	// certificate (the reference cluster does not verify kubelets'), and
+	// the server's authenticator and authorizer.
+	tlsOptions, err := kubeletapp.InitializeTLS(ctx, flags, config)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	// The TLS configuration NewMainKubelet builds from TLSOptions when its
+	// Reload* feature gates are off: the certificate and client CAs read
+	// once. With them on (the default), it starts a file watcher with a
+	// context nothing cancels, since a real kubelet's process just exits;
+	// a kubelet here must stop with its node and leave nothing running.
+	servingCert, err := tls.LoadX509KeyPair(tlsOptions.CertFile, tlsOptions.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	clientCAs, err := certutil.NewPool(tlsOptions.ClientCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	deps.TLSConfig = &tls.Config{
+		MinVersion:       tlsOptions.MinVersion,
+		CipherSuites:     tlsOptions.CipherSuites,
+		CurvePreferences: tlsOptions.CurvePreferences,
+		GetCertificate:   func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &servingCert, nil },
+		// Populate PeerCertificates in requests, but don't reject
+		// connections without verified certificates (as upstream).
+		ClientAuth: tls.RequestClientCert,
+		ClientCAs:  clientCAs,
+	}
+	auth, runAuthenticatorCAReload, err := kubeletapp.BuildAuth(types.NodeName(opts.Name), client, *config)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	deps.Auth = auth
+
 	unregister := kubelet.RegisterInProcessNodeIP(ip)
 	runCtx, stop := context.WithCancel(ctx)
 	logger := klog.FromContext(runCtx).WithValues("node", opts.Name)
 	runCtx = klog.NewContext(runCtx, logger)
+	runAuthenticatorCAReload(runCtx.Done())
 	if err := kubeletapp.RunKubelet(runCtx, &options.KubeletServer{KubeletFlags: *flags, KubeletConfiguration: *config}, deps); err != nil {
 		stop()
 		unregister()

@@ -218,7 +218,7 @@ func ReplaceDecl(src, repl []byte, name string) ([]byte, error) {
 		if imp.Name != nil {
 			alias = imp.Name.Name
 		}
-		if usesImport(f2, imp) || alias == "_" {
+		if alias == "_" || !usesImport(f2, imp) {
 			continue
 		}
 		if astutil.AddNamedImport(fset2, f2, alias, p) {

@@ -82,6 +82,9 @@ func TestReplaceDecl(t *testing.T) {
 	if !strings.Contains(s, "var Signal = os.Interrupt") || strings.Contains(s, "SIGUSR2") || strings.Contains(s, "what js lacks") {
 		t.Fatalf("declaration not replaced:\n%s", s)
 	}
+	if !strings.Contains(s, `"os"`) {
+		t.Fatalf("the replacement's import was not added:\n%s", s)
+	}
 	if !strings.Contains(s, "func Keep()") || !strings.Contains(s, "func Hangup()") {
 		t.Fatalf("other declarations lost:\n%s", s)
 	}

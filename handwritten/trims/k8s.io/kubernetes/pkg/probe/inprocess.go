@@ -3,46 +3,22 @@ package probe
 import (
 	"context"
 	"net"
-	"sync"
+
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
 // DialContextFunc dials like (*net.Dialer).DialContext.
 type DialContextFunc func(ctx context.Context, network, address string) (net.Conn, error)
 
-// inProcessNetwork is a network simulated in this process (a browser has no
-// sockets): the pod network of in-process nodes (handwritten/netsim).
-type inProcessNetwork struct {
-	owns func(ip string) bool
-	dial DialContextFunc
-}
-
-var inProcessNetworks sync.Map // *inProcessNetwork -> struct{}
-
-// RegisterInProcessNetwork makes probes of addresses whose IP owns accepts
-// dial through dial instead of the host's sockets. The returned func
-// unregisters it.
-func RegisterInProcessNetwork(owns func(ip string) bool, dial DialContextFunc) (unregister func()) {
-	n := &inProcessNetwork{owns: owns, dial: dial}
-	inProcessNetworks.Store(n, struct{}{})
-	return func() { inProcessNetworks.Delete(n) }
-}
-
-// InProcessDialer returns the dialer of the in-process network that holds
-// address's IP, if any.
+// InProcessDialer returns the dialer of the in-process network
+// (utilnet.RegisterInProcessNetwork: the pod network of in-process nodes,
+// handwritten/netsim) that holds address's IP, if any.
 func InProcessDialer(address string) (DialContextFunc, bool) {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
+	n, ok := utilnet.InProcessNetworkFor(address)
+	if !ok {
 		return nil, false
 	}
-	var found DialContextFunc
-	inProcessNetworks.Range(func(k, _ any) bool {
-		if n := k.(*inProcessNetwork); n.owns(host) {
-			found = n.dial
-			return false
-		}
-		return true
-	})
-	return found, found != nil
+	return n.DialContext, true
 }
 
 // InProcessAware wraps a dial function so that addresses of in-process
