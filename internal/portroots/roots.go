@@ -9,6 +9,7 @@ never be imported.
 package portroots
 
 import (
+	_ "k8s.io/apimachinery/pkg/api/apitesting"
 	_ "k8s.io/apiserver/pkg/apis/example/v1"
 	_ "k8s.io/apiserver/pkg/storage/testing"
 	_ "k8s.io/kubectl/pkg/cmd"
