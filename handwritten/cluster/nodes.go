@@ -81,7 +81,7 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 	n, err := node.Start(nodeCtx, node.Options{
 		Name: name, IP: ip, Dir: dir, Runtime: runtime,
 		Client: &rest.Config{
-			Host:            c.server.InProcessServer(),
+			Host:            c.serverFor("kubelet"),
 			TLSClientConfig: rest.TLSClientConfig{CertData: id.cert.CertPEM, KeyData: id.cert.KeyPEM},
 		},
 		ClientCA:      c.ca.CertPEM(),

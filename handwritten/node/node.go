@@ -147,7 +147,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	config.FailSwapOn = false
 	config.ProtectKernelDefaults = false
 
-	client, err := clientset.NewForConfig(rest.AddUserAgent(rest.CopyConfig(opts.Client), "kubelet"))
+	client, err := clientset.NewForConfig(opts.Client)
 	if err != nil {
 		return nil, err
 	}
