@@ -1,9 +1,9 @@
 // Package agnhost is the image registry.k8s.io/e2e-test-images/agnhost as
 // code: /agnhost with the subcommands Kubernetes e2e tests and tutorials
 // run (netexec, serve-hostname, pause, liveness, connect, porter,
-// logs-generator, mounttest, test-webserver), parsed by cobra as the real
-// binary parses them, on an Alpine-like userland (busybox's sh and
-// applets, and curl).
+// logs-generator, mounttest, test-webserver, grpc-health-checking),
+// parsed by cobra as the real binary parses them, on an Alpine-like
+// userland (busybox's sh and applets, and curl).
 //
 // Behaviour and messages follow test/images/agnhost of Kubernetes
 // v1.37.2, written anew for a registry.Process: servers listen on the pod
@@ -98,7 +98,8 @@ var alpineDirs = func() map[string]string {
 // ends.
 type agnhost struct {
 	*registry.Process
-	log *log.Logger
+	log   *log.Logger
+	start time.Time // the binary's start (the runtime's monotonic zero)
 
 	once sync.Once
 	exit chan int // os.Exit
@@ -126,7 +127,7 @@ func (a *agnhost) closeAll() {
 
 // Main is /agnhost.
 func Main(p *registry.Process) int {
-	a := &agnhost{Process: p, exit: make(chan int, 1)}
+	a := &agnhost{Process: p, exit: make(chan int, 1), start: time.Now()}
 	defer a.closeAll()
 	a.log = log.New(a.stderr(), "", log.LstdFlags|log.LUTC)
 	status := -1
@@ -141,6 +142,7 @@ func Main(p *registry.Process) int {
 		a.logsGeneratorCommand(&status),
 		a.mounttestCommand(&status),
 		a.testWebserverCommand(&status),
+		a.grpcHealthCheckingCommand(&status),
 	)
 	root.SetArgs(p.Args[1:])
 	root.SetOut(a.stdout())

@@ -56,18 +56,29 @@ func localhostCertificate() (tls.Certificate, error) {
 // loadCertificate is tls.LoadX509KeyPair on the container's files; the
 // image's own localhost.crt/localhost.key are built in.
 func (a *agnhost) loadCertificate(certFile, keyFile string) (tls.Certificate, error) {
-	certPEM, err := a.FS.ReadFile(a.Path(certFile))
+	certPEM, err := a.readFile(certFile)
 	if errors.Is(err, fs.ErrNotExist) && isLocalhostFile(a.Path(certFile)) && isLocalhostFile(a.Path(keyFile)) {
 		return localhostCertificate()
 	}
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	keyPEM, err := a.FS.ReadFile(a.Path(keyFile))
+	keyPEM, err := a.readFile(keyFile)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
 	return tls.X509KeyPair(certPEM, keyPEM)
+}
+
+// readFile is os.ReadFile in the container: errors name the file as
+// given, relative or not.
+func (a *agnhost) readFile(name string) ([]byte, error) {
+	b, err := a.FS.ReadFile(a.Path(name))
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = name
+	}
+	return b, err
 }
 
 func isLocalhostFile(name string) bool {
