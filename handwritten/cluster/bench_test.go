@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
+	"github.com/webernetes/webernetes/scripts/realcluster/bench"
 )
 
 // BenchmarkStart measures a cold control plane (`make bench` runs it once,
@@ -91,8 +90,12 @@ func BenchmarkCreateGetPod(b *testing.B) {
 // three nodes: from create until every pod is Running (all-running-s), and
 // the live heap per running pod (heap-per-pod-KB, after a GC, over the heap
 // of the idle cluster).
+//
+// The Deployment and the definition of "all Running" are shared with the
+// reference cluster's figure (scripts/realcluster/bench: the same Deployment
+// on real upstream binaries with 3 KWOK nodes, BenchmarkDeployment100/realk8s-kwok).
 func BenchmarkDeployment100(b *testing.B) {
-	const replicas = 100
+	const replicas = bench.Replicas
 	for range b.N {
 		ctx := context.Background()
 		c := cluster.New(cluster.Options{Nodes: 3})
@@ -123,36 +126,12 @@ func BenchmarkDeployment100(b *testing.B) {
 		var idle runtime.MemStats
 		runtime.ReadMemStats(&idle)
 
-		labels := map[string]string{"app": "pause"}
 		start := time.Now()
-		_, err := client.AppsV1().Deployments("default").Create(ctx, &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: "pause"},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](replicas),
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}},
-				},
-			},
-		}, metav1.CreateOptions{})
-		if err != nil {
+		if _, err := client.AppsV1().Deployments(bench.Namespace).Create(ctx, bench.Deployment(), metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		for {
-			pods, err := client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=pause"})
-			running := 0
-			if err == nil {
-				for _, p := range pods.Items {
-					if p.Status.Phase == corev1.PodRunning {
-						running++
-					}
-				}
-			}
-			if running == replicas {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
+		if err := bench.WaitAllRunning(ctx, client); err != nil {
+			b.Fatal(err)
 		}
 		elapsed := time.Since(start)
 		runtime.GC()
