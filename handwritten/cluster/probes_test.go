@@ -76,3 +76,59 @@ func TestNetworkProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestGRPCProbe: the kubelet's gRPC prober (grpc.health.v1 against agnhost
+// grpc-health-checking) makes a pod Ready, and a liveness probe that fails
+// once the server reports NOT_SERVING restarts the container.
+func TestGRPCProbe(t *testing.T) {
+	ctx, client := startWithNodes(t, 1)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "grpc"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "c", Image: "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
+			// NOT_SERVING from 8 s after start: Ready first, then restarted.
+			Args: []string{"grpc-health-checking", "--delay-unhealthy-sec=8"},
+			ReadinessProbe: &corev1.Probe{
+				ProbeHandler:  corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 5000}},
+				PeriodSeconds: 1,
+			},
+			LivenessProbe: &corev1.Probe{
+				ProbeHandler:     corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 5000}},
+				PeriodSeconds:    1,
+				FailureThreshold: 1,
+			},
+		}}},
+	}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "the pod Ready through its grpc probe", func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "grpc", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	poll(t, ctx, "a liveness failure event and a restart", func() (bool, error) {
+		events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=grpc,reason=Unhealthy"})
+		if err != nil {
+			return false, err
+		}
+		unhealthy := false
+		for _, e := range events.Items {
+			if e.Message == `Liveness probe failed: service unhealthy (responded with "NOT_SERVING")` {
+				unhealthy = true
+			}
+		}
+		p, err := client.CoreV1().Pods("default").Get(ctx, "grpc", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return unhealthy && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1, nil
+	})
+}

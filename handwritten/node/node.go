@@ -18,10 +18,13 @@ package node
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	noopoteltrace "go.opentelemetry.io/otel/trace/noop"
 	"k8s.io/apimachinery/pkg/types"
@@ -147,6 +150,13 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	config.FailSwapOn = false
 	config.ProtectKernelDefaults = false
 
+	// The node's power: the kubelet keeps heartbeating (node status
+	// with wait.NeverStop, the lease with context.Background) until its
+	// process exits, which an in-process kubelet never does. Once the node
+	// is stopped its requests fail, as a machine that is off sends none.
+	power := &powerSwitch{}
+	opts.Client = rest.CopyConfig(opts.Client)
+	opts.Client.Wrap(power.wrap)
 	client, err := clientset.NewForConfig(opts.Client)
 	if err != nil {
 		return nil, err
@@ -239,7 +249,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		<-runCtx.Done()
 		unregister()
 	}()
-	return &Node{name: opts.Name, stop: stop}, nil
+	return &Node{name: opts.Name, stop: func() { power.off(); stop() }}, nil
 }
 
 // Stop stops the kubelet, as a node going down: its pods keep their last
@@ -248,3 +258,23 @@ func (n *Node) Stop() { n.stop() }
 
 // Name is the node's name.
 func (n *Node) Name() string { return n.name }
+
+// powerSwitch fails a stopped node's requests to the kube-apiserver.
+type powerSwitch struct{ isOff atomic.Bool }
+
+func (p *powerSwitch) off() { p.isOff.Store(true) }
+
+func (p *powerSwitch) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if p.isOff.Load() {
+			return nil, errNodeOff
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+var errNodeOff = errors.New("the node is stopped")
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
