@@ -187,3 +187,53 @@ func TestExecAndPortForward(t *testing.T) {
 		t.Errorf("GET /hostname through the forwarded port = %q, want the pod's name", body)
 	}
 }
+
+// TestAttach attaches to a container's program as kubectl attach -i (and
+// kubectl run -i) does: the client's stdin reaches the program (stdinOnce:
+// its stdin closes with the client's) and its output reaches the client.
+func TestAttach(t *testing.T) {
+	ctx, c, client := startCluster(t, 1)
+	kubeconfig, err := c.Kubeconfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcpClient := kubernetes.NewForConfigOrDie(config)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "reader"},
+		Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers: []corev1.Container{{
+				Name: "c", Image: "busybox", Stdin: true, StdinOnce: true,
+				Command: []string{"sh", "-c", `read line; echo "got $line"`},
+			}},
+		},
+	}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "the pod Running", func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "reader", metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodRunning, err
+	})
+	u := tcpClient.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("reader").SubResource("attach").
+		VersionedParams(&corev1.PodAttachOptions{Container: "c", Stdin: true, Stdout: true, Stderr: true}, scheme.ParameterCodec).URL()
+	exec, err := remotecommand.NewWebSocketExecutor(config, "GET", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	if err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader("hello\n"), Stdout: &stdout, Stderr: io.Discard}); err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	if stdout.String() != "got hello\n" {
+		t.Errorf("attached stdout = %q", stdout.String())
+	}
+	poll(t, ctx, "the pod Succeeded", func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "reader", metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodSucceeded, err
+	})
+}

@@ -54,6 +54,11 @@ type container struct {
 	kill   context.CancelFunc // SIGKILL
 	killed context.Context    // done on SIGKILL
 	exited chan struct{}      // closed once the container is EXITED
+
+	// The running program's output, which attach also sends to its
+	// clients, and its stdin if the container has one (config.Stdin).
+	stdout, stderr *stream
+	stdin          *io.PipeWriter
 }
 
 // CreateContainer creates a container of a pulled image in a sandbox.
@@ -163,7 +168,13 @@ func (r *Runtime) StartContainer(_ context.Context, id string) error {
 	ctx, term := context.WithCancel(context.Background())
 	c.term = term
 	args := c.argv()
-	proc := c.process(ctx, args, nil, stdout, stderr)
+	var stdin io.Reader
+	if c.config.GetStdin() {
+		r, w := io.Pipe()
+		stdin, c.stdin = r, w
+	}
+	c.stdout, c.stderr = stdout, stderr
+	proc := c.process(ctx, args, stdin, stdout, stderr)
 
 	r.mu.Lock()
 	c.startedAt = time.Now()
@@ -220,6 +231,9 @@ func (c *container) finish(code int32, reason, message string) {
 	c.kill()
 	if c.log != nil {
 		c.log.close()
+	}
+	if c.stdin != nil {
+		c.stdin.Close()
 	}
 	close(c.exited)
 }

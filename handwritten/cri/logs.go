@@ -2,6 +2,7 @@ package cri
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -87,11 +88,36 @@ type stream struct {
 	name string // "stdout" or "stderr"
 	mu   sync.Mutex
 	buf  []byte
+	// attached are the writers of attach clients, which get the output
+	// as written, from when they attach.
+	attached map[*io.Writer]struct{}
+}
+
+// attach sends what the program writes from now on to w as well, until
+// the returned func is called.
+func (s *stream) attach(w io.Writer) (detach func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.attached == nil {
+		s.attached = map[*io.Writer]struct{}{}
+	}
+	key := &w
+	s.attached[key] = struct{}{}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.attached, key)
+	}
 }
 
 func (s *stream) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for w := range s.attached {
+		if _, err := (*w).Write(p); err != nil {
+			delete(s.attached, w) // the client went away
+		}
+	}
 	s.buf = append(s.buf, p...)
 	for {
 		i := bytes.IndexByte(s.buf, '\n')

@@ -2,7 +2,6 @@ package cri
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -129,9 +128,40 @@ func (s streamRuntime) Exec(ctx context.Context, containerID string, cmd []strin
 	return nil
 }
 
-// Attach is not offered yet: a container's output goes to its log only.
+// Attach connects the client to the running program: what it writes from
+// now on goes to out and errOut (as well as to the log), and in goes to its
+// stdin if the container has one; with stdinOnce, the program's stdin
+// closes when the first client's does. It returns when the container
+// exits or the client goes away.
 func (s streamRuntime) Attach(ctx context.Context, containerID string, in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommandserver.TerminalSize) error {
-	return errors.New("attach is not supported by the webernetes runtime yet")
+	c, err := s.r.runningContainer(containerID)
+	if err != nil {
+		return err
+	}
+	go drainResize(ctx, resize)
+	if out != nil {
+		defer c.stdout.attach(out)()
+		if tty {
+			// One terminal: stderr goes where stdout goes.
+			defer c.stderr.attach(out)()
+		}
+	}
+	if errOut != nil && !tty {
+		defer c.stderr.attach(errOut)()
+	}
+	if in != nil && c.stdin != nil {
+		go func() {
+			io.Copy(c.stdin, in)
+			if c.config.GetStdinOnce() {
+				c.stdin.Close()
+			}
+		}()
+	}
+	select {
+	case <-c.exited:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // PortForward connects stream to port of the pod's network namespace, as
