@@ -16,9 +16,11 @@ import (
 
 // TestStoppedNodeIsTaintedAndEvicted stops a node's kubelet as a machine
 // going down: upstream's node lifecycle controller marks the node's
-// conditions Unknown once its lease is older than the grace period and
-// taints it unreachable:NoExecute. Two nodes: with every node down the
-// controller enters full disruption mode and taints nothing.
+// conditions Unknown once its lease is older than the grace period (50 s),
+// taints it unreachable:NoExecute, and the taint eviction controller
+// deletes the pods that do not tolerate that (here after 0 s). Two nodes:
+// with every node down the controller enters full disruption mode and
+// taints nothing.
 func TestStoppedNodeIsTaintedAndEvicted(t *testing.T) {
 	ctx, c, client := startCluster(t, 2)
 	poll(t, ctx, "node-1 Ready", func() (bool, error) {
@@ -75,7 +77,17 @@ func TestStoppedNodeIsTaintedAndEvicted(t *testing.T) {
 		}
 		return ready && tainted, nil
 	})
-	// The taint eviction controller does not yet delete the pod here (a
-	// pod tolerating unreachable for 0 s keeps running on the node) though
-	// the taint is there: not yet understood, see the session notes.
+	poll(t, ctx, "the pod evicted by the taint eviction controller", func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "intolerant", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.DisruptionTarget && cond.Status == corev1.ConditionTrue && cond.Reason == "DeletionByTaintManager" &&
+				cond.Message == "Taint manager: deleting due to NoExecute taint" {
+				return p.DeletionTimestamp != nil, nil
+			}
+		}
+		return false, nil
+	})
 }

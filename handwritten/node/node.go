@@ -247,6 +247,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	}
 	go func() {
 		<-runCtx.Done()
+		power.off()
 		unregister()
 	}()
 	return &Node{name: opts.Name, stop: func() { power.off(); stop() }}, nil
