@@ -8,6 +8,7 @@ go 1.26.0
 
 require (
 	github.com/rogpeppe/go-internal v1.16.0
+	github.com/webernetes/webernetes/parity/harness v0.0.0
 	github.com/webernetes/webernetes/tools/portgen v0.0.0
 )
 
@@ -19,4 +20,7 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-replace github.com/webernetes/webernetes/tools/portgen => ../tools/portgen
+replace (
+	github.com/webernetes/webernetes/parity/harness => ./harness
+	github.com/webernetes/webernetes/tools/portgen => ../tools/portgen
+)

@@ -1,15 +1,13 @@
-package scenarios
+package harness
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -27,7 +25,7 @@ func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
 	se := envOf(ts)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, errOut, code, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, args...)
+	out, errOut, code, err := se.b.Kubectl.Run(ctx, ts.MkAbs("."), se.env, args...)
 	if err != nil {
 		ts.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
 	}
@@ -79,11 +77,11 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 		match = re.MatchString
 	}
 	se := envOf(ts)
-	deadline := time.Now().Add(*waitTimeout)
+	deadline := time.Now().Add(se.opts.AwaitTimeout)
 	var out, errOut string
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		o, e, _, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, kargs...)
+		o, e, _, err := se.b.Kubectl.Run(ctx, ts.MkAbs("."), se.env, kargs...)
 		cancel()
 		if err == nil {
 			out, errOut = Normalize(o), Normalize(e)
@@ -100,7 +98,7 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("await: after %v, kubectl %s still printed %q (want %s %q); stderr:\n%s", *waitTimeout, strings.Join(kargs, " "), strings.TrimSpace(out), op, want, errOut)
+			ts.Fatalf("await: after %v, kubectl %s still printed %q (want %s %q); stderr:\n%s", se.opts.AwaitTimeout, strings.Join(kargs, " "), strings.TrimSpace(out), op, want, errOut)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -128,34 +126,12 @@ func cmdWatch(ts *testscript.TestScript, neg bool, args []string) {
 		if se.watch(key) != nil {
 			ts.Fatalf("watch %s is already started", args[1])
 		}
-		w := &watcher{done: make(chan struct{})}
-		// -v=6 logs each response; the watch request's 200 says the watch
-		// is established (from the resourceVersion of the list before it).
-		w.cmd = exec.Command(se.b.kubectl, append(append([]string{}, args[2:]...), "-v=6")...)
-		w.cmd.Dir = ts.MkAbs(".")
-		w.cmd.Env = se.env
-		w.cmd.Stdout = &w.stdout
-		w.cmd.Stderr = &w.stderr
-		w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := w.cmd.Start(); err != nil {
-			ts.Fatalf("watch start: %v", err)
+		w, err := se.b.Kubectl.Watch(se.opts.AwaitTimeout, ts.MkAbs("."), se.env, args[2:]...)
+		if err != nil {
+			ts.Fatalf("watch %s: %v", args[1], err)
 		}
-		go func() { w.cmd.Wait(); close(w.done) }()
-		ts.Defer(func() { w.cmd.Process.Kill(); <-w.done })
+		ts.Defer(func() { w.Kill(); <-w.Done() })
 		setValue(ts, key, w)
-		established := regexp.MustCompile(`"Response" verb="GET" url="[^"]*watch=true[^"]*" status="200 OK"`)
-		deadline := time.Now().Add(*waitTimeout)
-		for !established.MatchString(w.stderr.String()) {
-			select {
-			case <-w.done:
-				ts.Fatalf("watch %s: kubectl exited before its watch was established:\n%s", args[1], lastLines(w.stderr.String(), 10))
-			default:
-			}
-			if time.Now().After(deadline) {
-				ts.Fatalf("watch %s: no watch established after %v:\n%s", args[1], *waitTimeout, lastLines(w.stderr.String(), 10))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
 	case "stop":
 		w := se.watch(key)
 		if w == nil {
@@ -166,26 +142,26 @@ func cmdWatch(ts *testscript.TestScript, neg bool, args []string) {
 			if err != nil {
 				ts.Fatalf("watch stop: %v", err)
 			}
-			deadline := time.Now().Add(*waitTimeout)
-			for !re.MatchString(Normalize(w.stdout.String())) {
+			deadline := time.Now().Add(se.opts.AwaitTimeout)
+			for !re.MatchString(Normalize(w.Stdout())) {
 				if time.Now().After(deadline) {
-					ts.Fatalf("watch %s: after %v its output still does not match %q:\n%s\nstderr:\n%s", args[1], *waitTimeout, args[2], Normalize(w.stdout.String()), lastLines(w.stderr.String(), 10))
+					ts.Fatalf("watch %s: after %v its output still does not match %q:\n%s\nstderr:\n%s", args[1], se.opts.AwaitTimeout, args[2], Normalize(w.Stdout()), LastLines(w.Stderr(), 10))
 				}
 				select {
-				case <-w.done:
-					ts.Fatalf("watch %s: kubectl exited and its output does not match %q:\n%s", args[1], args[2], Normalize(w.stdout.String()))
+				case <-w.Done():
+					ts.Fatalf("watch %s: kubectl exited and its output does not match %q:\n%s", args[1], args[2], Normalize(w.Stdout()))
 				case <-time.After(100 * time.Millisecond):
 				}
 			}
 		}
-		w.cmd.Process.Signal(syscall.SIGINT)
+		w.Interrupt()
 		select {
-		case <-w.done:
+		case <-w.Done():
 		case <-time.After(time.Minute):
-			w.cmd.Process.Kill()
-			<-w.done
+			w.Kill()
+			<-w.Done()
 		}
-		fmt.Fprint(ts.Stdout(), Normalize(w.stdout.String()))
+		fmt.Fprint(ts.Stdout(), Normalize(w.Stdout()))
 		setValue(ts, key, nil)
 	}
 }
@@ -201,7 +177,7 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 	se := envOf(ts)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, errOut, code, err := kubectlRun(ctx, se.b.kubectl, ts.MkAbs("."), se.env, args[1:]...)
+	out, errOut, code, err := se.b.Kubectl.Run(ctx, ts.MkAbs("."), se.env, args[1:]...)
 	if err != nil || code != 0 {
 		ts.Fatalf("capture: kubectl %s: exit %d %v\n%s", strings.Join(args[1:], " "), code, err, errOut)
 	}
@@ -240,13 +216,7 @@ func withNewline(s string) string {
 
 type watchKey string
 
-type watcher struct {
-	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
-	done           chan struct{}
-}
-
-func (se *scenarioEnv) watch(key watchKey) *watcher {
+func (se *scenarioEnv) watch(key watchKey) Watcher {
 	se.mu.Lock()
 	defer se.mu.Unlock()
 	return se.watches[key]
@@ -254,12 +224,12 @@ func (se *scenarioEnv) watch(key watchKey) *watcher {
 
 // setValue stores a per-scenario value; testscript only exposes reading,
 // so the map lives in the scenario's environment.
-func setValue(ts *testscript.TestScript, key watchKey, w *watcher) {
+func setValue(ts *testscript.TestScript, key watchKey, w Watcher) {
 	se := envOf(ts)
 	se.mu.Lock()
 	defer se.mu.Unlock()
 	if se.watches == nil {
-		se.watches = map[watchKey]*watcher{}
+		se.watches = map[watchKey]Watcher{}
 	}
 	if w == nil {
 		delete(se.watches, key)
@@ -268,19 +238,19 @@ func setValue(ts *testscript.TestScript, key watchKey, w *watcher) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

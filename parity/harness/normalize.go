@@ -1,14 +1,13 @@
-// Package scenarios runs the parity scenarios (*.txtar, testscript) against
-// this project's cluster (backend=sim) and the reference cluster of
-// scripts/realcluster (backend=real). This file is the one normalizer every
-// scenario's kubectl output goes through, so that what differs from run to
-// run (generated names, UIDs, times, IPs, ages, resourceVersions) never
-// decides a comparison, and everything else does.
+// This file is the one normalizer every scenario's kubectl output goes
+// through, so that what differs from run to run (generated names, UIDs,
+// times, IPs, ages, resourceVersions) never decides a comparison, and
+// everything else does.
 //
 // The normalizer must not hide behaviour: it rewrites only values that the
 // API server or a controller chooses at random or from the clock. A
 // pod-template-hash, a generation, a count or a message stays as it is.
-package scenarios
+
+package harness
 
 import (
 	"regexp"

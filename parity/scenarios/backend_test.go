@@ -4,28 +4,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/webernetes/webernetes/parity/harness"
 )
 
 // A backend is a running cluster the scenarios are driven against, with the
-// kubectl binary to drive it.
+// kubectl binary to drive it, and how to stop what the harness started.
 type backend struct {
-	name       string // sim or real
-	kubeconfig string
-	kubectl    string
-	// nodes is true when pods scheduled to a node start running: the
-	// cluster has a Ready node with a kubelet when the run starts (real:
-	// node-up.sh's, labelled realNodeLabel; sim: its kubelets, since
-	// `serve --nodes`).
-	nodes   bool
+	harness.Backend
 	logFile string // the sim's component log, while it runs
 	stop    func() error
 }
@@ -46,22 +41,6 @@ func needBinary(path, how string) error {
 	return nil
 }
 
-// kubectlVersion is the client's gitVersion, which must be the pinned one
-// for the comparison to mean anything.
-func kubectlVersion(kubectl string) (string, error) {
-	out, err := exec.Command(kubectl, "version", "--client", "-o", "json").Output()
-	if err != nil {
-		return "", fmt.Errorf("%s version: %v", kubectl, err)
-	}
-	var v struct {
-		ClientVersion struct{ GitVersion string } `json:"clientVersion"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		return "", fmt.Errorf("%s version: %v", kubectl, err)
-	}
-	return v.ClientVersion.GitVersion, nil
-}
-
 // startSim runs `bin/webernetes serve` on a free loopback port until stop.
 func startSim() (*backend, error) {
 	root := repoRoot()
@@ -77,12 +56,12 @@ func startSim() (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{name: "sim", kubectl: kubectl, kubeconfig: filepath.Join(dir, "kubeconfig")}
+	b := &backend{Backend: harness.Backend{Name: "sim", Kubectl: execKubectl(kubectl), Kubeconfig: filepath.Join(dir, "kubeconfig")}}
 	logFile := filepath.Join(dir, "cluster.log")
-	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.kubeconfig, "--log-file="+logFile)
+	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile)
 	// Dies with the test binary (a go test timeout panics past any cleanup).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var progress syncBuffer
+	var progress harness.SyncBuffer
 	cmd.Stderr = &progress
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -134,7 +113,7 @@ func startSim() (*backend, error) {
 	case err := <-exited:
 		tail, _ := os.ReadFile(logFile)
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("webernetes serve exited before it was ready (%v):\n%s\n%s", err, progress.String(), lastLines(string(tail), 20))
+		return nil, fmt.Errorf("webernetes serve exited before it was ready (%v):\n%s\n%s", err, progress.String(), harness.LastLines(string(tail), 20))
 	case <-time.After(5 * time.Minute):
 		b.stop()
 		return nil, fmt.Errorf("webernetes serve not ready after 5 minutes (log %s):\n%s", logFile, progress.String())
@@ -149,7 +128,7 @@ func startSim() (*backend, error) {
 func startReal() (*backend, error) {
 	root := repoRoot()
 	script := func(name string) string { return filepath.Join(root, "scripts/realcluster", name) }
-	b := &backend{name: "real", stop: func() error { return nil }}
+	b := &backend{Backend: harness.Backend{Name: "real"}, stop: func() error { return nil }}
 	runScript := func(env []string, name string, args ...string) ([]byte, error) {
 		cmd := exec.Command(script(name), args...)
 		cmd.Env = append(os.Environ(), env...)
@@ -188,25 +167,23 @@ func startReal() (*backend, error) {
 		b.stop = stopWith("down.sh")
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	b.kubeconfig = lines[len(lines)-1]
-	b.kubectl = filepath.Join(root, "bin", "kubectl")
-	if _, err := os.Stat(b.kubectl); err != nil {
-		b.kubectl = filepath.Join(filepath.Dir(b.kubeconfig), "bin", "kubectl")
+	b.Kubeconfig = lines[len(lines)-1]
+	kubectl := filepath.Join(root, "bin", "kubectl")
+	if _, err := os.Stat(kubectl); err != nil {
+		kubectl = filepath.Join(filepath.Dir(b.Kubeconfig), "bin", "kubectl")
 	}
+	b.Kubectl = execKubectl(kubectl)
 	return b, nil
 }
 
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+// execKubectl is a kubectl binary.
+type execKubectl string
 
-// kubectlRun runs kubectl with the given environment and returns its output.
-func kubectlRun(ctx context.Context, kubectl, dir string, env []string, args ...string) (stdout, stderr string, code int, err error) {
-	cmd := exec.CommandContext(ctx, kubectl, args...)
+func (k execKubectl) Path() string { return string(k) }
+
+// Run runs the binary with the given environment and returns its output.
+func (k execKubectl) Run(ctx context.Context, dir string, env []string, args ...string) (stdout, stderr string, code int, err error) {
+	cmd := exec.CommandContext(ctx, string(k), args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out, errOut bytes.Buffer
@@ -217,3 +194,48 @@ func kubectlRun(ctx context.Context, kubectl, dir string, env []string, args ...
 	}
 	return out.String(), errOut.String(), 0, err
 }
+
+// Watch runs the binary in the background with -v=6, which logs each
+// response: the watch request's 200 says the watch is established (from
+// the resourceVersion of the list before it).
+func (k execKubectl) Watch(timeout time.Duration, dir string, env []string, args ...string) (harness.Watcher, error) {
+	w := &execWatcher{done: make(chan struct{})}
+	w.cmd = exec.Command(string(k), append(append([]string{}, args...), "-v=6")...)
+	w.cmd.Dir = dir
+	w.cmd.Env = env
+	w.cmd.Stdout = &w.stdout
+	w.cmd.Stderr = &w.stderr
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := w.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { w.cmd.Wait(); close(w.done) }()
+	established := regexp.MustCompile(`"Response" verb="GET" url="[^"]*watch=true[^"]*" status="200 OK"`)
+	deadline := time.Now().Add(timeout)
+	for !established.MatchString(w.stderr.String()) {
+		select {
+		case <-w.done:
+			return nil, fmt.Errorf("kubectl exited before its watch was established:\n%s", harness.LastLines(w.stderr.String(), 10))
+		default:
+		}
+		if time.Now().After(deadline) {
+			w.Kill()
+			<-w.done
+			return nil, fmt.Errorf("no watch established after %v:\n%s", timeout, harness.LastLines(w.stderr.String(), 10))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return w, nil
+}
+
+type execWatcher struct {
+	cmd            *exec.Cmd
+	stdout, stderr harness.SyncBuffer
+	done           chan struct{}
+}
+
+func (w *execWatcher) Stdout() string        { return w.stdout.String() }
+func (w *execWatcher) Stderr() string        { return w.stderr.String() }
+func (w *execWatcher) Done() <-chan struct{} { return w.done }
+func (w *execWatcher) Interrupt()            { w.cmd.Process.Signal(syscall.SIGINT) }
+func (w *execWatcher) Kill()                 { w.cmd.Process.Kill() }

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/scenarios -backend=real   # every scenario on the reference cluster; records results/real.json
 //	go run ./cmd/scenarios -backend=sim    # every real-validated scenario on bin/webernetes serve
+//	go run ./cmd/scenarios -backend=sim -inprocess=wasm  # the tagged subset, kubectl in the cluster's process, under js/wasm
 //
 // On real, a scenario that fails is a wrong scenario (fix or delete it); the
 // record says which passed, with the kubectl version and the date. On sim,
@@ -25,7 +26,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/webernetes/webernetes/parity/harness"
 )
+
+// inproc says how the in-process runner is built and run (-inprocess).
+var inproc struct{ mode, ldflags, tags string }
 
 // A record is what results/real.json holds for one scenario.
 type record struct {
@@ -40,6 +46,9 @@ func main() {
 	only := flag.String("scenarios", "", "comma-separated scenario names (default: all; on sim, all validated on real)")
 	parallel := flag.Int("parallel", 6, "scenarios run at once (each waits on controllers far more than it computes)")
 	verbose := flag.Bool("v", false, "print every scenario's log, not only failing ones")
+	flag.StringVar(&inproc.mode, "inprocess", "", "native or wasm: run the scenarios tagged `"+harness.Tag+"` (default) with the in-process runner (inprocess/: the cluster and upstream kubectl in one process), natively or under js/wasm in Node; sim only")
+	flag.StringVar(&inproc.ldflags, "ldflags", "", "-ldflags of the in-process runner's build (the Makefile's VERSION_X)")
+	flag.StringVar(&inproc.tags, "tags", "", "-tags of the in-process runner's build")
 	flag.Parse()
 	if err := run(*backend, *only, *parallel, *verbose); err != nil {
 		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
@@ -61,6 +70,14 @@ func run(backend, only string, parallel int, verbose bool) error {
 	var names []string
 	for _, f := range all {
 		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
+	}
+	if inproc.mode != "" {
+		if backend != "sim" || (inproc.mode != "native" && inproc.mode != "wasm") {
+			return fmt.Errorf("-inprocess=%q -backend=%s: want -inprocess=native or wasm, with -backend=sim", inproc.mode, backend)
+		}
+		if names, err = harness.Tagged(scenarioDir); err != nil {
+			return err
+		}
 	}
 	if only != "" {
 		names = strings.Split(only, ",")
@@ -167,7 +184,13 @@ func run(backend, only string, parallel int, verbose bool) error {
 		fmt.Printf("recorded %d scenarios in parity/%s (kubectl %s, %s)\n", len(names), realFile, kubectl, date)
 	}
 
-	fmt.Printf("\nparity scenarios on %s, by area (%s):\n", backend, elapsed)
+	label := backend
+	if inproc.mode == "wasm" {
+		label += "-wasm"
+	} else if inproc.mode == "native" {
+		label += "-inprocess"
+	}
+	fmt.Printf("\nparity scenarios on %s, by area (%s):\n", label, elapsed)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "area\tscenarios\tpassed\tfailed\tknown sim failures\tskipped")
 	var keys []string
@@ -212,7 +235,7 @@ func run(backend, only string, parallel int, verbose bool) error {
 	}
 	// Known failures count as skipped in the closing line: they are
 	// expected, listed with their reason above.
-	fmt.Printf("\nparity-%s: %d passed, %d failed, %d skipped\n", backend, tot.passed, tot.failed, tot.known+tot.skipped)
+	fmt.Printf("\nparity-%s: %d passed, %d failed, %d skipped\n", label, tot.passed, tot.failed, tot.known+tot.skipped)
 	if tot.failed > 0 {
 		return fmt.Errorf("%d scenarios failed on %s", tot.failed, backend)
 	}
@@ -254,6 +277,31 @@ func goTest(backend string, names []string, parallel int) (map[string]string, ma
 	args := []string{"test", "-count=1", "-json", "-timeout=90m", fmt.Sprintf("-parallel=%d", parallel), "./" + scenarioDir,
 		"-run=^TestScenarios$", "-args", "-backend=" + backend, "-scenarios=" + strings.Join(names, ",")}
 	cmd := exec.Command("go", args...)
+	if inproc.mode != "" {
+		// The in-process runner: its own test, built with the root
+		// module through its go.work, run by go test (under wasm with
+		// Node, through -exec).
+		work, err := filepath.Abs("inprocess/go.work")
+		if err != nil {
+			return nil, nil, "", err
+		}
+		args = []string{"test", "-count=1", "-json", "-timeout=90m", fmt.Sprintf("-parallel=%d", parallel), "-ldflags=" + inproc.ldflags}
+		if inproc.tags != "" {
+			args = append(args, "-tags="+inproc.tags)
+		}
+		cmd.Env = append(os.Environ(), "GOWORK="+work)
+		if inproc.mode == "wasm" {
+			goroot, err := exec.Command("go", "env", "GOROOT").Output()
+			if err != nil {
+				return nil, nil, "", fmt.Errorf("go env GOROOT: %v", err)
+			}
+			args = append(args, "-exec="+filepath.Join(strings.TrimSpace(string(goroot)), "lib/wasm/go_js_wasm_exec"))
+			cmd.Env = append(cmd.Env, "GOOS=js", "GOARCH=wasm")
+		}
+		args = append(args, ".", "-run=^TestScenarios$", "-args", "-scenarios="+strings.Join(names, ","))
+		cmd.Args = append([]string{"go"}, args...)
+		cmd.Dir = "inprocess"
+	}
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
