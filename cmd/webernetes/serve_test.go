@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -247,6 +249,47 @@ func TestServeWithKubectl(t *testing.T) {
 	if out := s.ok("", "describe", "pod", "-l", "app=web", "--show-events=true"); !strings.Contains(out, "Successfully assigned default/web-") {
 		t.Errorf("describe pod shows no Scheduled event:\n%s", out)
 	}
+
+	// The kube-apiserver reaches the kubelets' servers: logs, exec (exit
+	// codes as kubectl reports them), and port-forward to a pod's port.
+	if out := s.ok("", "logs", "deployment/web"); out != "serving\n" {
+		t.Errorf("logs: %q", out)
+	}
+	if out, errOut, code := s.run("", "", "exec", "deployment/web", "--", "sh", "-c", "echo hi; exit 3"); out != "hi\n" || code != 3 || errOut != "command terminated with exit code 3\n" {
+		t.Errorf("exec: stdout %q, stderr %q, exit %d", out, errOut, code)
+	}
+	s.ok("", "run", "pf", "--image=registry.k8s.io/e2e-test-images/agnhost:2.66.1", "--", "netexec", "--http-port=8080")
+	s.eventually(`^True$`, "get", "pod", "pf", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+	pfCtx, stopForward := context.WithCancel(context.Background())
+	defer stopForward()
+	forward := exec.CommandContext(pfCtx, s.kubectl, "port-forward", "pod/pf", ":8080")
+	forward.Env = append(os.Environ(), "KUBECONFIG="+s.kubeconfig, "KUBECTL_KUBERC=false")
+	var forwarded syncBuffer
+	forward.Stdout = &forwarded
+	if err := forward.Start(); err != nil {
+		t.Fatal(err)
+	}
+	forwarding := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> 8080`)
+	var localPort string
+	for deadline := time.Now().Add(time.Minute); localPort == ""; time.Sleep(100 * time.Millisecond) {
+		if m := forwarding.FindStringSubmatch(forwarded.String()); m != nil {
+			localPort = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("kubectl port-forward printed no forwarding line: %q", forwarded.String())
+		}
+	}
+	if resp, err := http.Get("http://127.0.0.1:" + localPort + "/hostname"); err != nil {
+		t.Errorf("GET through kubectl port-forward: %v", err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != "pf" {
+			t.Errorf("GET /hostname through kubectl port-forward = %q, want pf", body)
+		}
+	}
+	stopForward()
+	forward.Wait()
+	s.ok("", "delete", "pod", "pf", "--wait=false")
 
 	if out := s.ok("", "scale", "deployment/web", "--replicas=3"); out != "deployment.apps/web scaled\n" {
 		t.Errorf("scale: %s", out)
