@@ -25,8 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	noopoteltrace "go.opentelemetry.io/otel/trace/noop"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -127,6 +129,13 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	config.ClusterDomain = opts.ClusterDomain
 	config.StaticPodPath = ""
 	config.RegisterNode = true
+	// As the reference cluster's real node (scripts/realcluster,
+	// NODE-FACTS.md), whose behaviour the parity scenarios record: a 10 s
+	// resync, so a container in back-off shows CrashLoopBackOff ~10-15 s
+	// after it exits (with the upstream default of 1m it shows Error until
+	// a resync falls inside a back-off).
+	config.SyncFrequency = metav1.Duration{Duration: 10 * time.Second}
+	config.NodeStatusReportFrequency = metav1.Duration{Duration: 10 * time.Second}
 	// The kubelet's server (logs, exec, attach, port-forward) listens on
 	// the node's address of the node network, where the kube-apiserver
 	// reaches it (a declared trim of ListenAndServeKubeletServer), and
