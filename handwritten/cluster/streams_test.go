@@ -15,11 +15,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/transport/spdy"
 	utilexec "k8s.io/client-go/util/exec"
+
+	"github.com/webernetes/webernetes/handwritten/cluster"
 )
 
 // TestContainerLogs reads a container's log through the kube-apiserver,
@@ -82,17 +85,7 @@ func TestContainerLogs(t *testing.T) {
 // SPDY.
 func TestExecAndPortForward(t *testing.T) {
 	ctx, c, client := startCluster(t, 1)
-	kubeconfig, err := c.Kubeconfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// kubectl's way in: the kube-apiserver's TLS listener, where a
-	// connection can be upgraded to a stream.
-	config, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcpClient := kubernetes.NewForConfigOrDie(config)
+	config, tcpClient := listenerClient(t, c)
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "server"},
 		Spec: corev1.PodSpec{
@@ -193,15 +186,7 @@ func TestExecAndPortForward(t *testing.T) {
 // its stdin closes with the client's) and its output reaches the client.
 func TestAttach(t *testing.T) {
 	ctx, c, client := startCluster(t, 1)
-	kubeconfig, err := c.Kubeconfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	config, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcpClient := kubernetes.NewForConfigOrDie(config)
+	config, tcpClient := listenerClient(t, c)
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "reader"},
 		Spec: corev1.PodSpec{
@@ -236,4 +221,20 @@ func TestAttach(t *testing.T) {
 		p, err := client.CoreV1().Pods("default").Get(ctx, "reader", metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodSucceeded, err
 	})
+}
+
+// listenerClient is kubectl's way in: the admin's config and client for the
+// kube-apiserver's TLS listener, where a connection can be upgraded to a
+// stream (the in-process transport has no connection to upgrade).
+func listenerClient(t *testing.T, c *cluster.Cluster) (*rest.Config, kubernetes.Interface) {
+	t.Helper()
+	kubeconfig, err := c.Kubeconfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return config, kubernetes.NewForConfigOrDie(config)
 }
