@@ -5,18 +5,16 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
 
-// TestLivenessRestartsAndOOMKill: a Deployment of agnhost liveness (the
-// Kubernetes docs' liveness example: /healthz fails after 10 s) becomes
-// Available, then its httpGet liveness probe fails and the kubelet
-// restarts the container with upstream's event; a container whose memory
-// use exceeds its limit is OOMKilled with exit code 137.
-func TestLivenessRestartsAndOOMKill(t *testing.T) {
+// TestLivenessRestarts: a Deployment of agnhost liveness (the Kubernetes
+// docs' liveness example: /healthz fails after 10 s) becomes Available,
+// then its httpGet liveness probe fails and the kubelet restarts the
+// container with upstream's events.
+func TestLivenessRestarts(t *testing.T) {
 	ctx, client := startWithNodes(t, 1)
 	labels := map[string]string{"app": "liveness"}
 	deploy := &appsv1.Deployment{
@@ -40,21 +38,6 @@ func TestLivenessRestartsAndOOMKill(t *testing.T) {
 	if _, err := client.AppsV1().Deployments("default").Create(ctx, deploy, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	oom := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "hog"},
-		Spec: corev1.PodSpec{
-			RestartPolicy: corev1.RestartPolicyNever,
-			Containers: []corev1.Container{{
-				Name: "c", Image: "busybox",
-				Command:   []string{"dd", "if=/dev/zero", "of=/dev/null", "bs=64M"},
-				Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")}},
-			}},
-		},
-	}
-	if _, err := client.CoreV1().Pods("default").Create(ctx, oom, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
 	poll(t, ctx, "the Deployment Available", func() (bool, error) {
 		d, err := client.AppsV1().Deployments("default").Get(ctx, "liveness", metav1.GetOptions{})
 		if err != nil {
@@ -88,13 +71,5 @@ func TestLivenessRestartsAndOOMKill(t *testing.T) {
 		}
 		restarted := len(pod.Status.ContainerStatuses) == 1 && pod.Status.ContainerStatuses[0].RestartCount >= 1
 		return failed && killing && restarted, nil
-	})
-	poll(t, ctx, "the memory hog OOMKilled", func() (bool, error) {
-		p, err := client.CoreV1().Pods("default").Get(ctx, "hog", metav1.GetOptions{})
-		if err != nil || len(p.Status.ContainerStatuses) == 0 {
-			return false, err
-		}
-		term := p.Status.ContainerStatuses[0].State.Terminated
-		return p.Status.Phase == corev1.PodFailed && term != nil && term.Reason == "OOMKilled" && term.ExitCode == 137, nil
 	})
 }

@@ -1,0 +1,45 @@
+//go:build !wasm
+
+// Not run under js/wasm: there the kubelet builds container configs with
+// pkg/kubelet/kuberuntime's non-Linux files, which set no Linux resources,
+// so the runtime sees no memory limit and nothing is OOM-killed. Needs a
+// declared trim that builds the Linux container config on wasm too.
+
+package cluster_test
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestOOMKill: a container whose memory use exceeds its limit is OOMKilled
+// with exit code 137, and its pod (restartPolicy Never) fails.
+func TestOOMKill(t *testing.T) {
+	ctx, client := startWithNodes(t, 1)
+	oom := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "hog"},
+		Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers: []corev1.Container{{
+				Name: "c", Image: "busybox",
+				Command:   []string{"dd", "if=/dev/zero", "of=/dev/null", "bs=64M"},
+				Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")}},
+			}},
+		},
+	}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, oom, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	poll(t, ctx, "the memory hog OOMKilled", func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "hog", metav1.GetOptions{})
+		if err != nil || len(p.Status.ContainerStatuses) == 0 {
+			return false, err
+		}
+		term := p.Status.ContainerStatuses[0].State.Terminated
+		return p.Status.Phase == corev1.PodFailed && term != nil && term.Reason == "OOMKilled" && term.ExitCode == 137, nil
+	})
+}
