@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
+	podutil "k8s.io/kubernetes/pkg/api/v1/pod"
 	"k8s.io/utils/ptr"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
@@ -177,4 +178,17 @@ func startCluster(t *testing.T, n int) (context.Context, *cluster.Cluster, kuber
 		return err == nil, nil
 	})
 	return ctx, c, client
+}
+
+// waitPodReady waits until pod name in default is Ready (upstream's
+// podutil.IsPodReady).
+func waitPodReady(t *testing.T, ctx context.Context, client kubernetes.Interface, name, what string) {
+	t.Helper()
+	poll(t, ctx, what, func() (bool, error) {
+		p, err := client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return podutil.IsPodReady(p), nil
+	})
 }

@@ -39,18 +39,7 @@ func TestNetworkProbes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	poll(t, ctx, "pod ready Ready through its httpGet probe", func() (bool, error) {
-		p, err := client.CoreV1().Pods("default").Get(ctx, "ready", metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		for _, cond := range p.Status.Conditions {
-			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	waitPodReady(t, ctx, client, "ready", "pod ready Ready through its httpGet probe")
 	failed := regexp.MustCompile(`^Readiness probe failed: Get "http://10\.244\.\d+\.\d+:9999/healthz": dial tcp 10\.244\.\d+\.\d+:9999: connect: connection refused$`)
 	poll(t, ctx, "an Unhealthy event for wrong-port", func() (bool, error) {
 		events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=wrong-port,reason=Unhealthy"})
@@ -102,18 +91,7 @@ func TestGRPCProbe(t *testing.T) {
 	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, ctx, "the pod Ready through its grpc probe", func() (bool, error) {
-		p, err := client.CoreV1().Pods("default").Get(ctx, "grpc", metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		for _, cond := range p.Status.Conditions {
-			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	waitPodReady(t, ctx, client, "grpc", "the pod Ready through its grpc probe")
 	poll(t, ctx, "a liveness failure event and a restart", func() (bool, error) {
 		events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=grpc,reason=Unhealthy"})
 		if err != nil {

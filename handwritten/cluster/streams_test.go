@@ -103,18 +103,7 @@ func TestExecAndPortForward(t *testing.T) {
 	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, ctx, "the pod Ready", func() (bool, error) {
-		p, err := client.CoreV1().Pods("default").Get(ctx, "server", metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		for _, cond := range p.Status.Conditions {
-			if cond.Type == corev1.PodReady {
-				return cond.Status == corev1.ConditionTrue, nil
-			}
-		}
-		return false, nil
-	})
+	waitPodReady(t, ctx, client, "server", "the pod Ready")
 
 	execURL := func(cmd ...string) *url.URL {
 		return tcpClient.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("server").SubResource("exec").
