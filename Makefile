@@ -76,8 +76,9 @@ test-upstream-ci: generate node ## the CI subset: all upstream tests natively, t
 	$(GO) run -C parity ./cmd/test-upstream -targets native
 	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment,k8s.io/client-go/util/workqueue
 
-test-wasm: generate node ## our own tests under js/wasm in Node (memstore + upstream storage suite, in-process kube-apiserver)
-	$(WASM_ENV) $(GO) test -p 1 -tags $(WASM_TAGS) -exec=$(WASM_EXEC) ./handwritten/...
+test-wasm: generate node ## our own tests under js/wasm in Node (memstore + upstream storage suite, in-process kube-apiserver, clusters: one process per test)
+	$(WASM_ENV) $(GO) test -p 1 -tags $(WASM_TAGS) -exec=$(WASM_EXEC) $$($(WASM_ENV) $(GO) list ./handwritten/... | grep -v '/handwritten/cluster$$')
+	scripts/wasm-test-each.sh ./handwritten/cluster $(WASM_TAGS)
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
