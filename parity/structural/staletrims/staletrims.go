@@ -100,6 +100,20 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		if msg := buildTagStale(path.Base(t.File), src, t); msg != "" {
 			report("%s", msg)
 		}
+		implied := trim.FileNameConstraint(t.File)
+		switch {
+		case t.Widen != "" && t.To == "" && implied != "":
+			report("the file's name implies %q, which no //go:build line widens: give the trim a new name (to:) without a _GOOS or _GOARCH suffix", implied)
+		case t.To != "" && implied == "":
+			report("the file's name implies no constraint: widen it in place, without to:")
+		case t.To != "" && trim.FileNameConstraint(t.To) != "":
+			report("the new name %s implies %q: pick one without a _GOOS or _GOARCH suffix", t.To, trim.FileNameConstraint(t.To))
+		}
+		if t.To != "" {
+			if _, err := os.Stat(filepath.Join(m.Upstream, filepath.FromSlash(path.Join(dir, t.To)))); err == nil {
+				report("upstream %s now has %s, the name the trim gives the file: pick another", upName, t.To)
+			}
+		}
 	case manifest.KindMoveDecls:
 		for _, d := range t.Decls {
 			switch n := countDecls(src, d); {
@@ -114,7 +128,7 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		if _, err := os.Stat(filepath.Join(m.Upstream, filepath.FromSlash(path.Join(dir, t.To)))); err == nil {
 			report("upstream %s now has %s, the file the trim moves declarations to: pick another name", upName, t.To)
 		}
-		if msg := moveStale(path.Base(t.File), src, t); msg != "" {
+		if msg := moveStale(m, src, t); msg != "" {
 			report("%s", msg)
 		}
 	case manifest.KindRenameDecl:
@@ -128,6 +142,16 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		}
 		if countDecls(src, t.NewName) > 0 {
 			report("upstream %s now declares %s, the name the trim renames %s to: pick another", upName, t.NewName, t.Decl)
+		}
+	case manifest.KindReplaceRef:
+		switch n := trim.CountRefs(src, t.Ref); {
+		case n < 0:
+			report("upstream file does not parse, or %q is not import/path.Name", t.Ref)
+		case n == 0:
+			report("upstream %s no longer refers to %s in this file: the trim no longer applies, remove it", upName, t.Ref)
+		}
+		if countDecls(src, t.With) > 0 {
+			report("upstream %s now declares %s in this file, the identifier the trim replaces %s with: pick another", upName, t.With, t.Ref)
 		}
 	case manifest.KindReplaceDecl:
 		switch n := countDecls(src, t.Decl); {
@@ -149,7 +173,7 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		}
 	}
 	// A trim of a package that left the import closure applies to nothing.
-	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls || t.Kind == manifest.KindRenameDecl {
+	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls || t.Kind == manifest.KindRenameDecl || t.Kind == manifest.KindReplaceRef {
 		if _, err := os.Stat(m.Generated); err == nil {
 			if _, err := os.Stat(filepath.Join(m.Generated, filepath.FromSlash(dir))); err != nil {
 				report("package %s is not in the port (not in the roots' import closure): the trim no longer applies, remove it", structural.ImportPath(m.Path, dir))
@@ -207,7 +231,7 @@ func buildTagStale(name string, src []byte, t manifest.Trim) string {
 			return "upstream's file has no build constraint to widen"
 		}
 		// Stale when every build the widening admits already builds the file.
-		if implied, ok := structural.Implies(name, w, "x.go", up); ok && implied {
+		if implied, ok := structural.Implies("x.go", w, name, up); ok && implied && t.To == "" {
 			return fmt.Sprintf("upstream's file name and constraint %q already admit every build where %q holds: the trim changes nothing, remove it", up, t.Widen)
 		}
 		return ""
@@ -224,8 +248,9 @@ func buildTagStale(name string, src []byte, t manifest.Trim) string {
 }
 
 // moveStale says why a movedecls trim changes no build, or returns "": the
-// moved declarations' constraint excludes nothing upstream's file builds.
-func moveStale(name string, src []byte, t manifest.Trim) string {
+// moved declarations' constraint excludes nothing upstream's file builds,
+// and no buildtag trim of the file makes it build elsewhere than they do.
+func moveStale(m *structural.Module, src []byte, t manifest.Trim) string {
 	up, err := structural.BuildConstraint(src)
 	if err != nil {
 		return fmt.Sprintf("upstream build constraint does not parse: %v", err)
@@ -234,10 +259,67 @@ func moveStale(name string, src []byte, t manifest.Trim) string {
 	if err != nil {
 		return fmt.Sprintf("bad constraint %q: %v", t.Constraint, err)
 	}
-	if implied, ok := structural.Implies(name, up, "x.go", c); ok && implied {
-		return fmt.Sprintf("upstream's file name and constraint %s already imply %q: moving the declarations changes no build, remove the trim", quote(up), t.Constraint)
+	name := path.Base(t.File)
+	if implied, ok := structural.Implies(name, up, "x.go", c); !ok || !implied {
+		return ""
 	}
-	return ""
+	// The move keeps the declarations where upstream built them; it matters
+	// when the file itself is widened or narrowed by a buildtag trim. Moved,
+	// they build where c and upstream's file name and constraint hold.
+	moved := c
+	if implied := trim.FileNameConstraint(name); implied != "" {
+		ix, _ := constraint.Parse("//go:build " + implied)
+		moved = &constraint.AndExpr{X: ix, Y: moved}
+	}
+	if up != nil {
+		moved = &constraint.AndExpr{X: up, Y: moved}
+	}
+	for _, bt := range m.Trims {
+		if bt.Kind != manifest.KindBuildTag || bt.File != t.File {
+			continue
+		}
+		restName, rest, err := trimmedBuild(name, up, bt)
+		if err != nil {
+			return err.Error()
+		}
+		a, okA := structural.Implies(restName, rest, t.To, moved)
+		b, okB := structural.Implies(t.To, moved, restName, rest)
+		if !okA || !okB || !a || !b {
+			return ""
+		}
+	}
+	return fmt.Sprintf("upstream's file name and constraint %s already imply %q: moving the declarations changes no build, remove the trim", quote(up), t.Constraint)
+}
+
+// trimmedBuild is the name and build constraint a buildtag trim gives a file
+// named name whose upstream constraint is up.
+func trimmedBuild(name string, up constraint.Expr, bt manifest.Trim) (string, constraint.Expr, error) {
+	expr, op := bt.Constraint, "&&"
+	if bt.Widen != "" {
+		expr, op = bt.Widen, "||"
+	}
+	x, err := constraint.Parse("//go:build " + expr)
+	if err != nil {
+		return "", nil, fmt.Errorf("bad buildtag expression %q: %v", expr, err)
+	}
+	if bt.To != "" {
+		if implied := trim.FileNameConstraint(name); implied != "" {
+			ix, _ := constraint.Parse("//go:build " + implied)
+			if up == nil {
+				up = ix
+			} else if up.String() != ix.String() {
+				up = &constraint.AndExpr{X: ix, Y: up}
+			}
+		}
+		name = bt.To
+	}
+	switch {
+	case up == nil:
+		return name, x, nil
+	case op == "||":
+		return name, &constraint.OrExpr{X: up, Y: x}, nil
+	}
+	return name, &constraint.AndExpr{X: up, Y: x}, nil
 }
 
 func quote(x constraint.Expr) string {

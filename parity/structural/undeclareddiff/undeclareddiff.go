@@ -55,6 +55,7 @@ type fileTrims struct {
 	moved     []string          // names movedecls trims move out of this file
 	movedTo   *manifest.Trim    // the movedecls trim that creates this file
 	renamed   map[string]string // renamedecl: upstream func name -> new name
+	refs      []*manifest.Trim  // replaceref trims, in manifest order
 }
 
 // Run compares every replacement module with upstream.
@@ -109,12 +110,19 @@ func checkModule(in *structural.Input, m *structural.Module) ([]structural.Findi
 				ft.renamed = map[string]string{}
 			}
 			ft.renamed[t.Decl] = t.NewName
+		case manifest.KindReplaceRef:
+			ft.refs = append(ft.refs, t)
 		case manifest.KindMoveDecls:
 			ft.moved = append(ft.moved, t.Decls...)
 			get(path.Join(path.Dir(t.File), t.To)).movedTo = t
 		}
 	}
-	c := &checker{in: in, m: m, byFile: byFile}
+	c := &checker{in: in, m: m, byFile: byFile, renamedFrom: map[string]string{}}
+	for f, ft := range byFile {
+		if ft.buildtag != nil && ft.buildtag.To != "" {
+			c.renamedFrom[path.Join(path.Dir(f), ft.buildtag.To)] = f
+		}
+	}
 
 	// Compare files in parallel: most are byte-equal, so this is I/O bound.
 	out, err := structural.Parallel(tree.Files, c.checkFile)
@@ -133,6 +141,9 @@ type checker struct {
 	in     *structural.Input
 	m      *structural.Module
 	byFile map[string]*fileTrims
+	// renamedFrom maps the new name a widening buildtag trim gives a file
+	// (to:) to the file's upstream path.
+	renamedFrom map[string]string
 }
 
 func (c *checker) finding(rel string, line int, format string, args ...any) structural.Finding {
@@ -173,7 +184,7 @@ func (c *checker) missingFiles(tree *structural.Tree) ([]structural.Finding, err
 		if have[f] {
 			continue
 		}
-		if ft := c.byFile[f]; ft != nil && ft.drop {
+		if ft := c.byFile[f]; ft != nil && (ft.drop || ft.buildtag != nil && ft.buildtag.To != "") {
 			continue
 		}
 		out = append(out, c.finding(f, 0, "%s has this file in a ported package, but generated/ lacks it and no dropfile trim declares that", c.upstreamName()))
@@ -182,9 +193,21 @@ func (c *checker) missingFiles(tree *structural.Tree) ([]structural.Finding, err
 }
 
 func (c *checker) checkFile(rel string) ([]structural.Finding, error) {
-	ft := c.byFile[rel]
+	// upRel is the file's upstream path: rel, unless a buildtag trim
+	// renamed the file to rel.
+	upRel := rel
+	if orig, ok := c.renamedFrom[rel]; ok {
+		if _, err := os.Stat(filepath.Join(c.m.Upstream, filepath.FromSlash(rel))); err == nil {
+			return []structural.Finding{c.finding(rel, 0, "a buildtag trim renames %s to this file, but %s has it: pick another name", orig, c.upstreamName())}, nil
+		}
+		upRel = orig
+	}
+	ft := c.byFile[upRel]
 	if ft == nil {
 		ft = &fileTrims{}
+	}
+	if upRel == rel && ft.buildtag != nil && ft.buildtag.To != "" {
+		return []structural.Finding{c.finding(rel, 0, "a buildtag trim renames this file to %s, but generated/ has it under its upstream name (generated/ is stale: cd tools/portgen && go run . generate)", ft.buildtag.To)}, nil
 	}
 	if ft.drop {
 		return []structural.Finding{c.finding(rel, 0, "a dropfile trim removes this file, but generated/ has it (generated/ is stale: cd tools/portgen && go run . generate)")}, nil
@@ -192,7 +215,7 @@ func (c *checker) checkFile(rel string) ([]structural.Finding, error) {
 	if ft.movedTo != nil {
 		return c.checkMovedFile(rel, ft.movedTo)
 	}
-	up, err := os.ReadFile(filepath.Join(c.m.Upstream, filepath.FromSlash(rel)))
+	up, err := os.ReadFile(filepath.Join(c.m.Upstream, filepath.FromSlash(upRel)))
 	upExists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
@@ -210,6 +233,18 @@ func (c *checker) checkFile(rel string) ([]structural.Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(ft.refs) > 0 {
+		// replaceref trims change references and nothing else: compare
+		// with upstream as they leave it.
+		if bytes.Equal(up, gen) {
+			return []structural.Finding{c.finding(rel, 0, "equals upstream, but a replaceref trim of %s is declared for it (generated/ is stale: cd tools/portgen && go run . generate)", ft.refs[0].Ref)}, nil
+		}
+		for _, t := range ft.refs {
+			if up, err = trim.ReplaceRef(up, t.Ref, t.With); err != nil {
+				return []structural.Finding{c.finding(rel, 0, "replaceref trim of %s: %v", t.Ref, err)}, nil
+			}
+		}
+	}
 	if bytes.Equal(up, gen) {
 		var out []structural.Finding
 		if ft.buildtag != nil {
@@ -226,10 +261,10 @@ func (c *checker) checkFile(rel string) ([]structural.Finding, error) {
 	if !strings.HasSuffix(rel, ".go") {
 		return []structural.Finding{c.finding(rel, 0, "differs from %s; only Go files can be trimmed, so no trim can declare this", c.upstreamName())}, nil
 	}
-	return c.compareGo(rel, up, gen, ft), nil
+	return c.compareGo(rel, upRel, up, gen, ft), nil
 }
 
-func (c *checker) compareGo(rel string, upSrc, genSrc []byte, ft *fileTrims) []structural.Finding {
+func (c *checker) compareGo(rel, upRel string, upSrc, genSrc []byte, ft *fileTrims) []structural.Finding {
 	up, err := summarize(upSrc)
 	if err != nil {
 		return []structural.Finding{c.finding(rel, 0, "%s does not parse: %v", c.upstreamName(), err)}
@@ -246,7 +281,7 @@ func (c *checker) compareGo(rel string, upSrc, genSrc []byte, ft *fileTrims) []s
 	}
 
 	// The build constraint: unchanged, or exactly what the buildtag trim declares.
-	want, err := expectedConstraint(up.build, ft.buildtag)
+	want, err := expectedConstraint(upRel, up.build, ft.buildtag)
 	got := structural.ExprString(gen.build)
 	switch {
 	case err != nil:
@@ -531,9 +566,24 @@ func majorVersion(s string) bool {
 }
 
 // expectedConstraint is the constraint a generated file must carry.
-func expectedConstraint(up constraint.Expr, bt *manifest.Trim) (string, error) {
+func expectedConstraint(upRel string, up constraint.Expr, bt *manifest.Trim) (string, error) {
 	if bt == nil {
 		return structural.ExprString(up), nil
+	}
+	if bt.To != "" {
+		// Renamed: the constraint the upstream name implied joins the
+		// //go:build line before widening (as trim.WidenRenamedBuildTag).
+		implied := trim.FileNameConstraint(upRel)
+		if implied == "" {
+			return "", fmt.Errorf("renames %s to %s, but its name implies no constraint: widen it in place", path.Base(upRel), bt.To)
+		}
+		x, _ := constraint.Parse("//go:build " + implied)
+		if up == nil || up.String() != x.String() {
+			if up != nil {
+				x = &constraint.AndExpr{X: x, Y: up}
+			}
+			up = x
+		}
 	}
 	if bt.Widen != "" {
 		w, err := constraint.Parse("//go:build " + bt.Widen)

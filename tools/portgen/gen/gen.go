@@ -152,7 +152,16 @@ func Build(o *Options, dir, inputs string) (*lock.Lock, *upstream.Closure, error
 			if t.Kind == manifest.KindRenameDecl {
 				decl = t.Decl + "->" + t.NewName
 			}
+			if t.Kind == manifest.KindBuildTag && t.To != "" {
+				decl = "->" + t.To
+			}
+			if t.Kind == manifest.KindReplaceRef {
+				decl = t.Ref + "->" + t.With
+			}
 			l.Trims = append(l.Trims, lock.Trim{Module: mod.Path, Kind: t.Kind, File: t.File, Decl: decl})
+		}
+		if err := renameFiles(filepath.Join(dir, filepath.FromSlash(mod.Path)), mod.Trims); err != nil {
+			return nil, nil, m.Errorf(fmt.Sprintf(".modules[%d]", i), "%v", err)
 		}
 		l.Modules = append(l.Modules, lock.Module{Path: mod.Path, Version: cm.Version, Packages: len(cm.Packages)})
 	}
@@ -253,6 +262,25 @@ func copyFile(src, dst string) error {
 	return writeFile(dst, data)
 }
 
+// renameFiles gives the files of buildtag trims with a new name (to:) that
+// name, in the same directory, after all of the module's trims applied.
+func renameFiles(modDir string, trims []manifest.Trim) error {
+	for _, t := range trims {
+		if t.Kind != manifest.KindBuildTag || t.To == "" {
+			continue
+		}
+		from := filepath.Join(modDir, filepath.FromSlash(t.File))
+		to := filepath.Join(filepath.Dir(from), t.To)
+		if _, err := os.Stat(to); err == nil {
+			return fmt.Errorf("buildtag trim of %s: %s already exists: pick another name", t.File, t.To)
+		}
+		if err := os.Rename(from, to); err != nil {
+			return fmt.Errorf("buildtag trim of %s: %v", t.File, err)
+		}
+	}
+	return nil
+}
+
 func writeFile(dst string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
@@ -282,6 +310,18 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 		b, err := existing()
 		if err != nil {
 			return err
+		}
+		if t.To != "" {
+			// The file is renamed once every trim of the module has applied
+			// (renameFiles): trims keep naming it by its upstream name.
+			nb, err := trim.WidenRenamedBuildTag(b, t.File, t.To, t.Widen)
+			if err != nil {
+				return err
+			}
+			return writeFile(target, nb)
+		}
+		if c := trim.FileNameConstraint(t.File); t.Widen != "" && c != "" {
+			return fmt.Errorf("the file's name implies the constraint %q, which no //go:build line can widen: give the trim a new name (to:) without a _GOOS or _GOARCH suffix", c)
 		}
 		build := trim.BuildTag
 		expr := t.Constraint
@@ -342,6 +382,16 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 			return err
 		}
 		nb, err := trim.RenameDecl(b, t.Decl, t.NewName)
+		if err != nil {
+			return err
+		}
+		return writeFile(target, nb)
+	case manifest.KindReplaceRef:
+		b, err := existing()
+		if err != nil {
+			return err
+		}
+		nb, err := trim.ReplaceRef(b, t.Ref, t.With)
 		if err != nil {
 			return err
 		}

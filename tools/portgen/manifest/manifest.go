@@ -45,6 +45,11 @@ const (
 	// byte for byte otherwise, so an added file can define Decl as a wrapper
 	// that adds behaviour and then calls upstream's code under its new name.
 	KindRenameDecl = "renamedecl"
+	// KindReplaceRef makes an upstream file refer to a package-level
+	// identifier (With) wherever it refers to a qualified one (Ref,
+	// "import/path.Name"), byte for byte otherwise, so an added file can
+	// supply what that identifier is on a target that cannot use Ref.
+	KindReplaceRef = "replaceref"
 )
 
 // Manifest is the parsed port manifest.
@@ -106,7 +111,8 @@ type Module struct {
 
 // Trim is one declared difference between upstream and the port.
 type Trim struct {
-	// Kind is one of buildtag, addfile, replacedecl, dropfile.
+	// Kind is one of buildtag, addfile, replacedecl, renamedecl, replaceref,
+	// movedecls, dropfile.
 	Kind string `json:"kind"`
 	// File is the file's path relative to the module root.
 	File string `json:"file"`
@@ -121,8 +127,14 @@ type Trim struct {
 	Decls []string `json:"decls,omitempty"`
 	// NewName is the name a renamedecl trim gives the upstream func.
 	NewName string `json:"newName,omitempty"`
-	// To is the file (in the same directory) a movedecls trim moves them to.
+	// To is the file (in the same directory) a movedecls trim moves them to,
+	// or the new name a widening buildtag trim gives a file whose name's
+	// _GOOS/_GOARCH suffix would otherwise still exclude the widened builds.
 	To string `json:"to,omitempty"`
+	// Ref is the qualified identifier ("import/path.Name") a replaceref trim
+	// replaces, and With the package-level identifier it is replaced with.
+	Ref  string `json:"ref,omitempty"`
+	With string `json:"with,omitempty"`
 	// Source is the replacement, relative to the manifest's trims directory.
 	Source string `json:"source,omitempty"`
 	// Reason says why upstream cannot be used as is.
@@ -314,7 +326,7 @@ func (m *Manifest) validate() error {
 			if t.File == "" || path.IsAbs(t.File) || strings.Contains(t.File, "..") || path.Clean(t.File) != t.File {
 				return m.Errorf(tp, "trim file %q must be a clean path relative to the module root", t.File)
 			}
-			key := t.Kind + " " + t.File + " " + t.Decl
+			key := t.Kind + " " + t.File + " " + t.Decl + " " + t.Ref
 			if seenTrim[key] {
 				return m.Errorf(tp, "trim %s of %s is declared twice", t.Kind, t.File)
 			}
@@ -323,6 +335,9 @@ func (m *Manifest) validate() error {
 			case KindBuildTag:
 				if (t.Constraint == "") == (t.Widen == "") {
 					return m.Errorf(tp, "buildtag trim of %s needs either constraint (to narrow, e.g. \"!wasm\") or widen (e.g. \"wasm\")", t.File)
+				}
+				if t.To != "" && (t.Widen == "" || strings.Contains(t.To, "/") || !strings.HasSuffix(t.To, ".go")) {
+					return m.Errorf(tp, "buildtag trim of %s: to (a new .go file name in the same directory) goes with widen only", t.File)
 				}
 			case KindAddFile:
 				if t.Source == "" {
@@ -340,9 +355,13 @@ func (m *Manifest) validate() error {
 				if t.Decl == "" || !goIdent.MatchString(t.NewName) || strings.Contains(t.Decl, ".") {
 					return m.Errorf(tp, "renamedecl trim of %s needs decl (a top-level func) and newName (a Go identifier)", t.File)
 				}
+			case KindReplaceRef:
+				if t.Ref == "" || !goIdent.MatchString(t.With) {
+					return m.Errorf(tp, "replaceref trim of %s needs ref (import/path.Name) and with (a Go identifier)", t.File)
+				}
 			case KindDropFile:
 			default:
-				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, renamedecl, movedecls or dropfile)", t.Kind)
+				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, renamedecl, replaceref, movedecls or dropfile)", t.Kind)
 			}
 		}
 	}

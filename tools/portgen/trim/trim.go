@@ -13,6 +13,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"path"
 	"strconv"
 	"strings"
 
@@ -440,4 +441,222 @@ func dropUnusedImports(fset *token.FileSet, f *ast.File) bool {
 		}
 	}
 	return changed
+}
+
+// ReplaceRef makes src refer to the package-level identifier with wherever it
+// refers to ref, a qualified identifier "import/path.Name" (runtime.GOOS,
+// github.com/opencontainers/cgroups.HugePageSizes). Only those references
+// change, byte for byte; the import is dropped once nothing else uses it. An
+// added file of the package defines with: the seam through which a target
+// that cannot build (or must not use) the imported identifier gets its own.
+func ReplaceRef(src []byte, ref, with string) ([]byte, error) {
+	importPath, name, err := SplitRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !goIdentifier(with) {
+		return nil, fmt.Errorf("%q is not a Go identifier: a replaceref trim replaces a reference with a package-level identifier", with)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse upstream: %v", err)
+	}
+	var imp *ast.ImportSpec
+	for _, s := range f.Imports {
+		if p, _ := strconv.Unquote(s.Path.Value); p == importPath {
+			imp = s
+		}
+	}
+	if imp == nil {
+		return nil, fmt.Errorf("the file does not import %q", importPath)
+	}
+	for _, d := range f.Decls {
+		for _, n := range DeclNames(d) {
+			if n == with {
+				return nil, fmt.Errorf("the file already declares %s", with)
+			}
+		}
+	}
+	spans := refSpans(fset, f, imp, name)
+	if len(spans) == 0 {
+		return nil, fmt.Errorf("the file does not refer to %s", ref)
+	}
+	var b bytes.Buffer
+	prev := 0
+	for _, sp := range spans {
+		b.Write(src[prev:sp[0]])
+		b.WriteString(with)
+		prev = sp[1]
+	}
+	b.Write(src[prev:])
+
+	fset2 := token.NewFileSet()
+	f2, err := parser.ParseFile(fset2, "trimmed.go", b.Bytes(), parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse trimmed result: %v", err)
+	}
+	if !dropUnusedImports(fset2, f2) {
+		return b.Bytes(), nil
+	}
+	var out bytes.Buffer
+	if err := format.Node(&out, fset2, f2); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// CountRefs reports how often src refers to ref ("import/path.Name"), or -1
+// when src does not parse.
+func CountRefs(src []byte, ref string) int {
+	importPath, name, err := SplitRef(ref)
+	if err != nil {
+		return -1
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, s := range f.Imports {
+		if p, _ := strconv.Unquote(s.Path.Value); p == importPath {
+			n += len(refSpans(fset, f, s, name))
+		}
+	}
+	return n
+}
+
+// SplitRef splits "import/path.Name" into the import path and the name.
+func SplitRef(ref string) (importPath, name string, err error) {
+	i := strings.LastIndex(ref, ".")
+	if i <= 0 || strings.LastIndex(ref, "/") > i || !goIdentifier(ref[i+1:]) {
+		return "", "", fmt.Errorf("%q is not a qualified identifier (import/path.Name)", ref)
+	}
+	return ref[:i], ref[i+1:], nil
+}
+
+// refSpans returns the byte ranges of the selector expressions pkg.name in f
+// whose pkg is the package imp imports.
+func refSpans(fset *token.FileSet, f *ast.File, imp *ast.ImportSpec, name string) [][2]int {
+	p, _ := strconv.Unquote(imp.Path.Value)
+	names := ImportNames(p)
+	if imp.Name != nil {
+		names = []string{imp.Name.Name}
+	}
+	var spans [][2]int
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != name {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || id.Obj != nil {
+			return true
+		}
+		for _, pkgName := range names {
+			if id.Name == pkgName {
+				spans = append(spans, [2]int{fset.Position(sel.Pos()).Offset, fset.Position(sel.End()).Offset})
+				break
+			}
+		}
+		return true
+	})
+	return spans
+}
+
+func goIdentifier(s string) bool {
+	if s == "" || token.IsKeyword(s) {
+		return false
+	}
+	return token.IsIdentifier(s)
+}
+
+// Go's known GOOS and GOARCH values (go/build's syslist), which make a file
+// name's _GOOS, _GOARCH or _GOOS_GOARCH suffix a build constraint.
+var (
+	knownOS   = strings.Fields("aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos")
+	knownArch = strings.Fields("386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm")
+)
+
+// FileNameConstraint returns the build constraint a Go file's name implies
+// (its _GOOS, _GOARCH or _GOOS_GOARCH suffix, as go/build reads it), or "".
+func FileNameConstraint(name string) string {
+	name = strings.TrimSuffix(strings.TrimSuffix(path.Base(name), ".go"), "_test")
+	elems := strings.Split(name, "_")
+	if len(elems) < 2 {
+		return ""
+	}
+	has := func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	last := elems[len(elems)-1]
+	if len(elems) >= 3 && has(knownOS, elems[len(elems)-2]) && has(knownArch, last) {
+		return elems[len(elems)-2] + " && " + last
+	}
+	if has(knownOS, last) || has(knownArch, last) {
+		return last
+	}
+	return ""
+}
+
+// WidenRenamedBuildTag is WidenBuildTag for a file that is also renamed from
+// name to a name with no platform suffix: the constraint the old name implied
+// moves into the //go:build line (ANDed with the file's own, unless that is
+// the same), and expr is ORed onto the result. A //go:build line cannot widen
+// a _linux.go file; a _linux.go file renamed this way builds where it did,
+// and also where expr holds.
+func WidenRenamedBuildTag(src []byte, name, newName, expr string) ([]byte, error) {
+	implied := FileNameConstraint(name)
+	if implied == "" {
+		return nil, fmt.Errorf("the name %s implies no build constraint: widen it in place (drop to:)", path.Base(name))
+	}
+	if c := FileNameConstraint(newName); c != "" {
+		return nil, fmt.Errorf("the new name %s implies the build constraint %q: pick a name without a _GOOS or _GOARCH suffix", newName, c)
+	}
+	src, err := withNameConstraint(src, implied)
+	if err != nil {
+		return nil, err
+	}
+	return WidenBuildTag(src, expr)
+}
+
+// withNameConstraint writes the constraint a file's name implies into its
+// //go:build line, adding one if it has none.
+func withNameConstraint(src []byte, implied string) ([]byte, error) {
+	impliedExpr, err := constraint.Parse("//go:build " + implied)
+	if err != nil {
+		return nil, err
+	}
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	for i, l := range lines {
+		t := strings.TrimSpace(string(l))
+		if t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "//") {
+			break
+		}
+		if constraint.IsPlusBuild(t) {
+			return nil, fmt.Errorf("file has // +build lines; expected a //go:build line only")
+		}
+		if !constraint.IsGoBuild(t) {
+			continue
+		}
+		old, err := constraint.Parse(t)
+		if err != nil {
+			return nil, fmt.Errorf("parse upstream constraint: %v", err)
+		}
+		if old.String() == impliedExpr.String() {
+			return src, nil
+		}
+		lines[i] = []byte("//go:build " + (&constraint.AndExpr{X: impliedExpr, Y: old}).String() + "\n")
+		return bytes.Join(lines, nil), nil
+	}
+	return append([]byte("//go:build "+impliedExpr.String()+"\n\n"), src...), nil
 }

@@ -163,3 +163,50 @@ func TestRenameDecl(t *testing.T) {
 		t.Fatalf("renaming onto an existing name: err = %v", err)
 	}
 }
+
+func TestReplaceRef(t *testing.T) {
+	const src = `package demo
+
+import (
+	"fmt"
+	goruntime "runtime"
+)
+
+// OS is the platform.
+func OS() string { return goruntime.GOOS + "/" + goruntime.GOARCH }
+
+func Print() { fmt.Println(goruntime.GOOS) }
+`
+	got, err := ReplaceRef([]byte(src), "runtime.GOOS", "nodeOS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(src, "goruntime.GOOS", "nodeOS")
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	// The last reference gone, the import goes too.
+	got, err = ReplaceRef(got, "runtime.GOARCH", "nodeArch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = strings.ReplaceAll(strings.Replace(want, "goruntime.GOARCH", "nodeArch", 1), "\tgoruntime \"runtime\"\n", "")
+	want = strings.Replace(want, "import (\n\t\"fmt\"\n)", "import (\n\t\"fmt\"\n)", 1)
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if n := CountRefs([]byte(src), "runtime.GOOS"); n != 2 {
+		t.Fatalf("CountRefs = %d, want 2", n)
+	}
+	for _, bad := range []struct{ ref, with, err string }{
+		{"runtime.GOOS", "OS", "already declares OS"},
+		{"runtime.NumCPU", "numCPU", "does not refer to runtime.NumCPU"},
+		{"os.Getenv", "getenv", `does not import "os"`},
+		{"GOOS", "nodeOS", "not a qualified identifier"},
+		{"runtime.GOOS", "node.OS", "not a Go identifier"},
+	} {
+		if _, err := ReplaceRef([]byte(src), bad.ref, bad.with); err == nil || !strings.Contains(err.Error(), bad.err) {
+			t.Errorf("ReplaceRef(%s, %s): err = %v, want %q", bad.ref, bad.with, err, bad.err)
+		}
+	}
+}
