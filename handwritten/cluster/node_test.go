@@ -50,6 +50,14 @@ func TestPodRunsOnNode(t *testing.T) {
 	if got := node.Status.NodeInfo.ContainerRuntimeVersion; got != "webernetes://0.1.0" {
 		t.Errorf("containerRuntimeVersion = %q", got)
 	}
+	// A Linux node whatever the kubelet was built for (js/wasm included):
+	// manifests select kubernetes.io/os=linux and pods name spec.os linux.
+	if os, arch := node.Labels[corev1.LabelOSStable], node.Labels[corev1.LabelArchStable]; os != "linux" || arch != "amd64" {
+		t.Errorf("node labels kubernetes.io/os=%q kubernetes.io/arch=%q, want linux and amd64", os, arch)
+	}
+	if info := node.Status.NodeInfo; info.OperatingSystem != "linux" || info.Architecture != "amd64" {
+		t.Errorf("nodeInfo operatingSystem=%q architecture=%q, want linux and amd64", info.OperatingSystem, info.Architecture)
+	}
 	if len(node.Status.Addresses) == 0 || node.Status.Addresses[0].Address != "172.18.0.2" {
 		t.Errorf("node addresses = %v, want InternalIP 172.18.0.2 first", node.Status.Addresses)
 	}
@@ -57,6 +65,8 @@ func TestPodRunsOnNode(t *testing.T) {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "shell"},
 		Spec: corev1.PodSpec{
+			OS:            &corev1.PodOS{Name: corev1.Linux},
+			NodeSelector:  map[string]string{corev1.LabelOSStable: "linux"},
 			RestartPolicy: corev1.RestartPolicyNever,
 			Containers: []corev1.Container{{
 				Name: "shell", Image: "busybox:1.37",
@@ -96,22 +106,31 @@ func TestPodRunsOnNode(t *testing.T) {
 	}
 
 	// The kubelet recorded what it did.
+	want := []string{"Scheduled", "Pulling", "Pulled", "Created", "Started"}
+	reasons := sets.New[string]()
+	defer func() {
+		if t.Failed() {
+			t.Logf("event reasons seen: %v, want all of %v", sets.List(reasons), want)
+		}
+	}()
 	poll(t, ctx, "the kubelet's events", func() (bool, error) {
 		events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=shell"})
 		if err != nil {
 			return false, err
 		}
-		reasons := sets.New[string]()
+		reasons = sets.New[string]()
 		for _, e := range events.Items {
 			reasons.Insert(e.Reason)
 		}
-		return reasons.HasAll("Scheduled", "Pulling", "Pulled", "Created", "Started"), nil
+		return reasons.HasAll(want...), nil
 	})
 
 	// A container that exits 3 under restartPolicy Never fails the pod.
 	failing := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "fails"},
 		Spec: corev1.PodSpec{
+			OS:            &corev1.PodOS{Name: corev1.Linux},
+			NodeSelector:  map[string]string{corev1.LabelOSStable: "linux"},
 			RestartPolicy: corev1.RestartPolicyNever,
 			Containers:    []corev1.Container{{Name: "c", Image: "busybox", Command: []string{"sh", "-c", "exit 3"}}},
 		},

@@ -1,10 +1,3 @@
-//go:build !wasm
-
-// Not run under js/wasm: there the kubelet builds container configs with
-// pkg/kubelet/kuberuntime's non-Linux files, which set no Linux resources,
-// so the runtime sees no memory limit and nothing is OOM-killed. Needs a
-// declared trim that builds the Linux container config on wasm too.
-
 package cluster_test
 
 import (
