@@ -227,7 +227,8 @@ func buildTagStale(name string, src []byte, t manifest.Trim) string {
 		if err != nil {
 			return fmt.Sprintf("bad widen expression %q: %v", t.Widen, err)
 		}
-		if up == nil {
+		// A renamed file's constraint is also the one its old name implies.
+		if up == nil && (t.To == "" || trim.FileNameConstraint(name) == "") {
 			return "upstream's file has no build constraint to widen"
 		}
 		// Stale when every build the widening admits already builds the file.

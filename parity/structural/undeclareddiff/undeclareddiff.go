@@ -184,7 +184,14 @@ func (c *checker) missingFiles(tree *structural.Tree) ([]structural.Finding, err
 		if have[f] {
 			continue
 		}
-		if ft := c.byFile[f]; ft != nil && (ft.drop || ft.buildtag != nil && ft.buildtag.To != "") {
+		if ft := c.byFile[f]; ft != nil && ft.drop {
+			continue
+		}
+		if ft := c.byFile[f]; ft != nil && ft.buildtag != nil && ft.buildtag.To != "" {
+			// Renamed: excused only when generated/ has it under its new name.
+			if !have[path.Join(path.Dir(f), ft.buildtag.To)] {
+				out = append(out, c.finding(f, 0, "%s has this file in a ported package; a buildtag trim renames it to %s, but generated/ has it under neither name", c.upstreamName(), ft.buildtag.To))
+			}
 			continue
 		}
 		out = append(out, c.finding(f, 0, "%s has this file in a ported package, but generated/ lacks it and no dropfile trim declares that", c.upstreamName()))

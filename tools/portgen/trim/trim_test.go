@@ -210,3 +210,90 @@ func Print() { fmt.Println(goruntime.GOOS) }
 		}
 	}
 }
+
+func TestFileNameConstraint(t *testing.T) {
+	for name, want := range map[string]string{
+		"x_linux.go":               "linux",
+		"x_linux_amd64.go":         "linux && amd64",
+		"x_wasm.go":                "wasm",
+		"x_js_wasm.go":             "js && wasm",
+		"linux.go":                 "",
+		"x_linuxnode.go":           "",
+		"x_linux_test.go":          "linux",
+		"x_linux_amd64_test.go":    "linux && amd64",
+		"linux_test.go":            "",
+		"portable_unix.go":         "", // unix is a build tag, never a file name suffix
+		"pkg/kubelet/x_linux.go":   "linux",
+		"x_amd64_linux.go":         "linux", // GOARCH_GOOS is not a pair: only the last element counts
+		"kuberuntime_container.go": "",
+	} {
+		if got := FileNameConstraint(name); got != want {
+			t.Errorf("FileNameConstraint(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestWidenRenamedBuildTag(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, file, to, expr, want, err string
+	}{
+		{
+			name: "name constraint moves into a new line",
+			src:  "// Copyright\n\npackage x\n",
+			file: "a_linux.go", to: "a_node.go", expr: "wasm",
+			want: "//go:build linux || wasm\n\n// Copyright\n\npackage x\n",
+		},
+		{
+			name: "line already says what the name implies",
+			src:  "//go:build linux\n\n// Copyright\n\npackage x\n",
+			file: "dir/a_linux.go", to: "a_node.go", expr: "wasm",
+			want: "//go:build linux || wasm\n\n// Copyright\n\npackage x\n",
+		},
+		{
+			name: "line and name ANDed",
+			src:  "//go:build cgo\n\npackage x\n",
+			file: "a_linux_amd64.go", to: "a.go", expr: "wasm",
+			want: "//go:build (linux && amd64 && cgo) || wasm\n\npackage x\n",
+		},
+		{
+			name: "plus build lines kept in sync",
+			src:  "//go:build cgo\n// +build cgo\n\npackage x\n",
+			file: "a_linux.go", to: "a_node.go", expr: "wasm",
+			want: "//go:build (linux && cgo) || wasm\n// +build linux,cgo wasm\n\npackage x\n",
+		},
+		{
+			name: "unsuffixed name",
+			src:  "//go:build linux\n\npackage x\n",
+			file: "a.go", to: "b.go", expr: "wasm",
+			err: "implies no build constraint",
+		},
+		{
+			name: "suffixed new name",
+			src:  "package x\n",
+			file: "a_linux.go", to: "a_wasm.go", expr: "wasm",
+			err: `the new name a_wasm.go implies the build constraint "wasm"`,
+		},
+		{
+			name: "only a plus build line",
+			src:  "// +build linux\n\npackage x\n",
+			file: "a_linux.go", to: "a_node.go", expr: "wasm",
+			err: "+build",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := WidenRenamedBuildTag([]byte(tc.src), tc.file, tc.to, tc.expr)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Fatalf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}

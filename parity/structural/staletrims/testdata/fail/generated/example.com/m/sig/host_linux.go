@@ -1,0 +1,3 @@
+package sig
+
+func Host() string { return "linux" }

@@ -1,0 +1,3 @@
+package sig
+
+func Net() bool { return true }

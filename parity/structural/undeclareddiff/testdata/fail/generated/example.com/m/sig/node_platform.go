@@ -1,0 +1,7 @@
+package sig
+
+// The platform the node reports: a Linux node, also on wasm.
+const (
+	nodeOS   = "linux"
+	nodeArch = "amd64"
+)
