@@ -63,6 +63,9 @@ type container struct {
 
 // CreateContainer creates a container of a pulled image in a sandbox.
 func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *runtimeapi.ContainerConfig, sandboxConfig *runtimeapi.PodSandboxConfig) (string, error) {
+	if err := r.refuseWhenDown(); err != nil {
+		return "", err
+	}
 	r.mu.Lock()
 	s, ok := r.sandboxes[sandboxID]
 	img := r.findImage(config.GetImage().GetImage())
@@ -149,6 +152,9 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 
 // StartContainer runs the container's program.
 func (r *Runtime) StartContainer(_ context.Context, id string) error {
+	if err := r.refuseWhenDown(); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	c, ok := r.containers[id]
 	r.mu.Unlock()

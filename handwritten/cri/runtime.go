@@ -80,6 +80,8 @@ type Runtime struct {
 	images     map[string]*image // by ID
 
 	stream *streamServer
+	// down is set by Shutdown: the machine is off.
+	down bool
 }
 
 var (
@@ -112,12 +114,44 @@ func New(opts Options) (*Runtime, error) {
 	return r, nil
 }
 
-// Shutdown stops the stream server, closing its connections. Containers
-// are not stopped: a node going down leaves its pods to the control plane.
+// Shutdown stops the runtime as a machine losing power: every running
+// container is killed at once (exit 137, no grace period), every sandbox
+// loses its network, the stream server closes its connections, and nothing
+// is created or started again (errNodeDown). What the node leaves behind is
+// the control plane's to handle (node lifecycle marks it and evicts its
+// pods); status and removal calls keep answering, so a kubelet still
+// running in this process sees its containers exited.
 func (r *Runtime) Shutdown() {
+	r.mu.Lock()
+	r.down = true
+	var containers []*container
+	for _, c := range r.containers {
+		containers = append(containers, c)
+	}
+	r.mu.Unlock()
+	for _, c := range containers {
+		c.stop(0)
+	}
+	r.mu.Lock()
+	for _, s := range r.sandboxes {
+		s.state = runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+		r.releaseNetwork(s)
+	}
+	r.mu.Unlock()
 	if r.stream != nil {
 		r.stream.http.Close()
 	}
+}
+
+// refuseWhenDown fails calls that would create or start something once the
+// runtime is shut down, as a kubelet's calls to a runtime that is gone do.
+func (r *Runtime) refuseWhenDown() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.down {
+		return status.Error(codes.Unavailable, "the node is shut down")
+	}
+	return nil
 }
 
 func newID() string {

@@ -29,6 +29,9 @@ func hostNetwork(config *runtimeapi.PodSandboxConfig) bool {
 // RunPodSandbox creates a ready sandbox with an IP from the pod CIDR (none
 // for a host-network pod, whose IP is the node's).
 func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandboxConfig, handler string) (string, error) {
+	if err := r.refuseWhenDown(); err != nil {
+		return "", err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := &sandbox{id: newID(), config: config, handler: handler, createdAt: time.Now(), state: runtimeapi.PodSandboxState_SANDBOX_READY}

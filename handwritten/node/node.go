@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,8 @@ import (
 	"k8s.io/kubernetes/pkg/kubelet"
 	cadvisortest "k8s.io/kubernetes/pkg/kubelet/cadvisor/testing"
 	"k8s.io/kubernetes/pkg/kubelet/cm"
+	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/config"
+	kubetypes "k8s.io/kubernetes/pkg/kubelet/types"
 	kubeletutil "k8s.io/kubernetes/pkg/kubelet/util"
 	"k8s.io/kubernetes/pkg/util/oom"
 	"k8s.io/kubernetes/pkg/volume"
@@ -257,6 +260,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	go func() {
 		<-runCtx.Done()
 		power.off()
+		forgetPods(deps.PodConfig)
 		unregister()
 	}()
 	return &Node{name: opts.Name, stop: func() { power.off(); stop() }}, nil
@@ -268,6 +272,29 @@ func (n *Node) Stop() { n.stop() }
 
 // Name is the node's name.
 func (n *Node) Name() string { return n.name }
+
+// forgetPods tells a stopped kubelet that its API source has no pods left,
+// as it would hear if every pod bound to it were deleted. A real kubelet's
+// process ends with its machine; this one's goroutines cannot be ended from
+// outside (the sync loop, pod and prober workers do not watch its context),
+// so it is left with nothing to do: it stops its pods' probe workers and
+// pod workers, and kills their containers (which the runtime's Shutdown
+// kills anyway). Without this, every probe of every pod kept running, and
+// logging, in this process for as long as it lived.
+//
+// The source's updates are of an unexported type whose zero value means
+// "no pods"; its channel is the one the kubelet's API pod source uses.
+func forgetPods(cfg *kubeletconfig.PodConfig) {
+	if cfg == nil {
+		return
+	}
+	ch := reflect.ValueOf(cfg.Channel(context.Background(), kubetypes.ApiserverSource))
+	timeout := reflect.ValueOf(time.After(10 * time.Second))
+	reflect.Select([]reflect.SelectCase{
+		{Dir: reflect.SelectSend, Chan: ch, Send: reflect.Zero(ch.Type().Elem())},
+		{Dir: reflect.SelectRecv, Chan: timeout},
+	})
+}
 
 // powerSwitch fails a stopped node's requests to the kube-apiserver.
 type powerSwitch struct{ isOff atomic.Bool }
