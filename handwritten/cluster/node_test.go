@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,7 +133,7 @@ func TestPodRunsOnNode(t *testing.T) {
 			OS:            &corev1.PodOS{Name: corev1.Linux},
 			NodeSelector:  map[string]string{corev1.LabelOSStable: "linux"},
 			RestartPolicy: corev1.RestartPolicyNever,
-			Containers:    []corev1.Container{{Name: "c", Image: "busybox", Command: []string{"sh", "-c", "exit 3"}}},
+			Containers:    []corev1.Container{{Name: "c", Image: "busybox:1.36", Command: []string{"sh", "-c", "exit 3"}}},
 		},
 	}
 	if _, err := client.CoreV1().Pods("default").Create(ctx, failing, metav1.CreateOptions{}); err != nil {
@@ -146,6 +147,33 @@ func TestPodRunsOnNode(t *testing.T) {
 		term := p.Status.ContainerStatuses[0].State.Terminated
 		return term != nil && term.ExitCode == 3 && term.Reason == "Error", nil
 	})
+	// busybox:1.36 is one of the images the node has from the start (as
+	// the reference cluster's real node): nothing is pulled (the tag makes
+	// the pull policy IfNotPresent), and the image is reported as an
+	// imported one, by its first tag and its ID. And the kubelet has a
+	// cluster DNS: no MissingClusterDNS warning.
+	poll(t, ctx, "the failing pod's image present, not pulled", func() (bool, error) {
+		events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=fails"})
+		if err != nil {
+			return false, err
+		}
+		for _, e := range events.Items {
+			if e.Reason == "Pulling" || e.Reason == "MissingClusterDNS" {
+				return false, fmt.Errorf("event %s: %s", e.Reason, e.Message)
+			}
+			if e.Reason == "Pulled" && e.Message == `Container image "busybox:1.36" already present on machine and can be accessed by the pod` {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	p, err := client.CoreV1().Pods("default").Get(ctx, "fails", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := p.Status.ContainerStatuses[0]; cs.Image != "docker.io/library/busybox:1.36" || !strings.HasPrefix(cs.ImageID, "sha256:") {
+		t.Errorf("preloaded image: container image %q, imageID %q; want docker.io/library/busybox:1.36 and the image's ID", cs.Image, cs.ImageID)
+	}
 
 	// Deleting the pod stops its container within its grace period.
 	if err := client.CoreV1().Pods("default").Delete(ctx, "shell", metav1.DeleteOptions{}); err != nil {

@@ -26,6 +26,26 @@ func (p podNetwork) AttachPod(ip string) (registry.Network, func(), error) {
 	return h, func() { p.net.RemoveHost(ip) }, nil
 }
 
+// ClusterDNS is the kubelets' --cluster-dns: kube-dns's conventional
+// ClusterIP in ServiceCIDR, as the reference cluster's real node has it
+// (scripts/realcluster/node-up.sh). Nothing serves it (no CoreDNS), but
+// without it the kubelet warns MissingClusterDNS for every pod.
+const ClusterDNS = "10.96.0.10"
+
+// preloadedImages are the images every node has from the start (the
+// runtime's LoadImage, each image with its tags), so that pods of them with
+// imagePullPolicy IfNotPresent pull nothing: those of the reference
+// cluster's real node, which imports them (scripts/realcluster/node/images.sh)
+// and which the parity scenarios use, where the registry serves them.
+var preloadedImages = []struct {
+	name string
+	tags []string
+}{
+	{"registry.k8s.io/pause", []string{"3.10.2", "3.10", "3.9"}},
+	{"docker.io/library/busybox", []string{"1.36", "latest"}},
+	{"registry.k8s.io/e2e-test-images/agnhost", []string{"2.66.1", "2.55", "2.53"}},
+}
+
 // runningNode is a node of the cluster.
 type runningNode struct {
 	node    *node.Node
@@ -77,6 +97,13 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		c.network.RemoveHost(ip)
 		return err
 	}
+	for _, img := range preloadedImages {
+		if err := runtime.LoadImage(img.name, img.tags...); err != nil {
+			runtime.Shutdown()
+			c.network.RemoveHost(ip)
+			return fmt.Errorf("cluster: node %s: %w", name, err)
+		}
+	}
 	nodeCtx, cancel := context.WithCancel(ctx)
 	n, err := node.Start(nodeCtx, node.Options{
 		Name: name, IP: ip, Dir: dir, Runtime: runtime,
@@ -85,6 +112,7 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 			TLSClientConfig: rest.TLSClientConfig{CertData: id.cert.CertPEM, KeyData: id.cert.KeyPEM},
 		},
 		ClientCA:      c.ca.CertPEM(),
+		ClusterDNS:    []string{ClusterDNS},
 		ClusterDomain: "cluster.local",
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package cri
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -20,11 +21,21 @@ type image struct {
 	name  string // repository
 	tags  map[string]bool
 	image registry.Image
+	// loaded: put in place by LoadImage, not pulled, so it has no repo
+	// digest (as an image imported from a file into containerd).
+	loaded bool
 }
 
 func (i *image) repoTag() string { return i.name + ":" + i.firstTag() }
 
-func (i *image) repoDigest() string { return i.name + "@" + registry.Digest(i.name, i.firstTag()) }
+// repoDigest is the image's reference as containerd reports a container's
+// (ImageRef): its repo digest, or, for a loaded image, which has none, its ID.
+func (i *image) repoDigest() string {
+	if i.loaded {
+		return i.id
+	}
+	return i.name + "@" + registry.Digest(i.name, i.firstTag())
+}
 
 // firstTag is the image's first tag in order, so reports are stable (a map
 // would give a different one each time).
@@ -41,7 +52,9 @@ func (i *image) api() *runtimeapi.Image {
 	for _, t := range slices.Sorted(maps.Keys(i.tags)) {
 		img.RepoTags = append(img.RepoTags, i.name+":"+t)
 	}
-	img.RepoDigests = []string{i.repoDigest()}
+	if !i.loaded {
+		img.RepoDigests = []string{i.repoDigest()}
+	}
 	return img
 }
 
@@ -58,7 +71,7 @@ func (r *Runtime) findImage(ref string) *image {
 		if img.name != name {
 			continue
 		}
-		if digest != "" && digest == registry.Digest(img.name, img.firstTag()) {
+		if digest != "" && !img.loaded && digest == registry.Digest(img.name, img.firstTag()) {
 			return img
 		}
 		if digest == "" && img.tags[tag] {
@@ -71,16 +84,23 @@ func (r *Runtime) findImage(ref string) *image {
 // PullImage pulls an image from the registry, taking PullDelay. An image
 // the registry does not serve fails as containerd fails (gRPC NotFound,
 // "failed to pull and unpack image …"), which the kubelet shows as
-// ErrImagePull.
+// ErrImagePull. Other failures are containerd's gRPC Unknown, which the
+// kubelet's CRI client (k8s.io/cri-client) turns into a plain error of the
+// status's message before the kubelet sees it: they are returned so, as
+// that client is not between the kubelet and this runtime.
 func (r *Runtime) PullImage(ctx context.Context, spec *runtimeapi.ImageSpec, _ *runtimeapi.AuthConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
 	ref := spec.GetImage()
 	img, name, tag, err := r.opts.Registry.Resolve(ref)
 	if err != nil {
 		var nf *registry.NotFoundError
-		if errors.As(err, &nf) {
+		var ue *registry.UnreachableError
+		switch {
+		case errors.As(err, &nf):
 			return "", status.Errorf(codes.NotFound, "failed to pull and unpack image %q: %v", nf.Ref, err)
+		case errors.As(err, &ue):
+			return "", fmt.Errorf("failed to pull and unpack image %q: %v", ue.Ref, err)
 		}
-		return "", status.Errorf(codes.Unknown, "failed to pull and unpack image %q: %v", ref, err)
+		return "", fmt.Errorf("failed to pull and unpack image %q: %v", ref, err)
 	}
 	if r.opts.PullDelay > 0 {
 		select {
@@ -97,8 +117,50 @@ func (r *Runtime) PullImage(ctx context.Context, spec *runtimeapi.ImageSpec, _ *
 		p = &image{id: id, name: name, tags: map[string]bool{}, image: img}
 		r.images[id] = p
 	}
+	// The tag moves to the pulled image, as in containerd's image store.
+	for _, other := range r.images {
+		if other != p && other.name == name {
+			delete(other.tags, tag)
+		}
+	}
 	p.tags[tag] = true
+	p.loaded = false // pulled: it has its repo digest now
 	return id, nil
+}
+
+// LoadImage puts the registry's image name in place under tags without a
+// pull, as `ctr images import` of one saved image with those tags does on a
+// real node (the reference cluster's node, scripts/realcluster/node-up.sh,
+// has its images so): the kubelet finds it present (IfNotPresent pulls
+// nothing); it is one image (one ID) however many tags it has, so a
+// container of any of them reports the first tag in order as its image,
+// as containerd does; and, like an imported image, it has no repo digest,
+// so containers of it report their image ID as imageID.
+func (r *Runtime) LoadImage(name string, tags ...string) error {
+	if len(tags) == 0 {
+		return fmt.Errorf("cri: load %s: no tag", name)
+	}
+	var img registry.Image
+	var repo string
+	for _, tag := range tags {
+		i, n, _, err := r.opts.Registry.Resolve(name + ":" + tag)
+		if err != nil {
+			return err
+		}
+		img, repo = i, n
+	}
+	id := registry.ID(repo, tags[0])
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.images[id]
+	if !ok {
+		p = &image{id: id, name: repo, tags: map[string]bool{}, image: img, loaded: true}
+		r.images[id] = p
+	}
+	for _, tag := range tags {
+		p.tags[tag] = true
+	}
+	return nil
 }
 
 // ImageStatus reports a pulled image, or none.

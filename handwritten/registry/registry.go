@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,6 +39,60 @@ func (e *NotFoundError) Error() string {
 
 // Unwrap returns ErrNotFound.
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
+// UnreachableError is the error of Resolve for an image on a registry at a
+// loopback host (localhost, 127.0.0.1, [::1]) that serves none of the
+// registry's images: nothing listens there on a node, so the request fails
+// as containerd's resolver fails (a plain-HTTP manifest request, the
+// connection refused), which a real node shows with ErrImagePull:
+//
+//	failed to pull and unpack image "localhost:5999/app:1.0":
+//	failed to resolve reference "localhost:5999/app:1.0":
+//	failed to do request: Head "http://localhost:5999/v2/app/manifests/1.0":
+//	dial tcp 127.0.0.1:5999: connect: connection refused
+type UnreachableError struct {
+	// Ref is the normalized reference: "localhost:5999/app:1.0".
+	Ref string
+	// URL is the manifest request's ("http://localhost:5999/v2/app/manifests/1.0").
+	URL string
+	// Addr is the address dialled ("127.0.0.1:5999").
+	Addr string
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("failed to resolve reference %q: failed to do request: Head %q: dial tcp %s: connect: connection refused", e.Ref, e.URL, e.Addr)
+}
+
+// unreachable returns the UnreachableError of a reference to a registry at
+// a loopback host that serves no image of r, or nil. r.mu held.
+func (r *Registry) unreachable(domain, name, tag, digest, normalized string) error {
+	host, port := domain, "80"
+	if h, p, err := net.SplitHostPort(domain); err == nil {
+		host, port = h, p
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	ip := host
+	if host == "localhost" {
+		ip = "127.0.0.1" // as the node's resolver answers
+	}
+	if addr := net.ParseIP(ip); addr == nil || !addr.IsLoopback() {
+		return nil
+	}
+	for served := range r.images {
+		if strings.HasPrefix(served, domain+"/") {
+			return nil
+		}
+	}
+	ref := tag
+	if digest != "" {
+		ref = digest
+	}
+	return &UnreachableError{
+		Ref:  normalized,
+		URL:  "http://" + domain + "/v2/" + strings.TrimPrefix(name, domain+"/") + "/manifests/" + ref,
+		Addr: net.JoinHostPort(ip, port),
+	}
+}
 
 // Registry serves images by reference. It is safe for concurrent use.
 type Registry struct {
@@ -78,7 +133,9 @@ func (r *Registry) List() []Image {
 // "nginx:1.27" is docker.io/library/nginx:1.27. A digest ("@sha256:...")
 // must be Digest(name, tag) of the tag given, or, without a tag, of one of
 // the image's tags or "latest". An image or tag the registry does not serve
-// gives a *NotFoundError; a malformed reference a plain error.
+// gives a *NotFoundError, or an *UnreachableError where the registry host is
+// a loopback one none of its images is on; a malformed reference a plain
+// error.
 func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) {
 	name, tag, digest, err := ParseReference(ref)
 	if err != nil {
@@ -95,7 +152,15 @@ func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) 
 
 	r.mu.RLock()
 	img, ok := r.images[name]
+	var unreachable error
+	if !ok {
+		domain, _, _ := strings.Cut(name, "/")
+		unreachable = r.unreachable(domain, name, tag, digest, normalized)
+	}
 	r.mu.RUnlock()
+	if unreachable != nil {
+		return nil, "", "", unreachable
+	}
 	if !ok {
 		return nil, "", "", notFound
 	}

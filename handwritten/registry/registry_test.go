@@ -83,6 +83,33 @@ func TestResolveNotFound(t *testing.T) {
 	}
 }
 
+// TestResolveUnreachable: a registry on a loopback host that serves no
+// image is not listening: containerd's request to it is refused.
+func TestResolveUnreachable(t *testing.T) {
+	r := New(append(testImages(), &Simple{Repository: "localhost:5000/served"})...)
+	d := Digest("localhost:5999/app", "1.0")
+	for ref, want := range map[string]string{
+		"localhost:5999/parity/nosuch:1.0": `failed to resolve reference "localhost:5999/parity/nosuch:1.0": failed to do request: Head "http://localhost:5999/v2/parity/nosuch/manifests/1.0": dial tcp 127.0.0.1:5999: connect: connection refused`,
+		"localhost/app":                    `failed to resolve reference "localhost/app:latest": failed to do request: Head "http://localhost/v2/app/manifests/latest": dial tcp 127.0.0.1:80: connect: connection refused`,
+		"127.0.0.1:5000/app@" + d:          `failed to resolve reference "127.0.0.1:5000/app@` + d + `": failed to do request: Head "http://127.0.0.1:5000/v2/app/manifests/` + d + `": dial tcp 127.0.0.1:5000: connect: connection refused`,
+		"[::1]:5000/app:v1":                `failed to resolve reference "[::1]:5000/app:v1": failed to do request: Head "http://[::1]:5000/v2/app/manifests/v1": dial tcp [::1]:5000: connect: connection refused`,
+	} {
+		_, _, _, err := r.Resolve(ref)
+		var ue *UnreachableError
+		if !errors.As(err, &ue) || errors.Is(err, ErrNotFound) || err.Error() != want {
+			t.Errorf("Resolve(%q) error = %v; want UnreachableError %s", ref, err, want)
+		}
+	}
+	// A loopback registry that serves an image answers: the others there are not found.
+	_, _, _, err := r.Resolve("localhost:5000/other:1.0")
+	if want := `failed to resolve reference "localhost:5000/other:1.0": localhost:5000/other:1.0: not found`; !errors.Is(err, ErrNotFound) || err.Error() != want {
+		t.Errorf("Resolve(localhost:5000/other:1.0) error = %v; want NotFoundError %s", err, want)
+	}
+	if _, _, _, err := r.Resolve("localhost:5000/served:2"); err != nil {
+		t.Errorf("Resolve(localhost:5000/served:2): %v", err)
+	}
+}
+
 func TestDigest(t *testing.T) {
 	re := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	a, b := Digest("docker.io/library/busybox", "latest"), Digest("docker.io/library/busybox", "1.36")
