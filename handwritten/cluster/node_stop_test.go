@@ -1,3 +1,10 @@
+//go:build !wasm
+
+// Not run under js/wasm: the check dumps all goroutines (runtime.Stack), and
+// on js/wasm the process stalled while a goroutine polled that way (no other
+// goroutine ran for 140 s, in 5 of 9 runs; a goroutine printing once a
+// second never printed). The code under test is the same natively.
+
 package cluster_test
 
 import (
