@@ -6,8 +6,11 @@ import (
 	"go/build/constraint"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/webernetes/webernetes/tools/portgen/trim"
 )
 
 // BuildConstraint returns the //go:build expression in the header of Go
@@ -122,14 +125,7 @@ func platformTag(tag string) bool {
 	if strings.HasPrefix(tag, "go1.") {
 		return true
 	}
-	for _, k := range []string{knownOS, knownArch} {
-		for _, v := range strings.Fields(k) {
-			if v == tag {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.Contains(trim.KnownOS, tag) || slices.Contains(trim.KnownArch, tag)
 }
 
 // ports is `go tool dist list` of Go 1.26.
@@ -140,10 +136,3 @@ linux/mips64 linux/mips64le linux/mipsle linux/ppc64 linux/ppc64le linux/riscv64
 netbsd/386 netbsd/amd64 netbsd/arm netbsd/arm64 openbsd/386 openbsd/amd64 openbsd/arm
 openbsd/arm64 openbsd/ppc64 openbsd/riscv64 plan9/386 plan9/amd64 plan9/arm solaris/amd64
 wasip1/wasm windows/386 windows/amd64 windows/arm64`)
-
-// knownOS and knownArch are go/build's GOOS and GOARCH names (syslist.go),
-// including ones no port uses.
-const (
-	knownOS   = "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos"
-	knownArch = "386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm"
-)

@@ -14,6 +14,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -572,11 +573,12 @@ func goIdentifier(s string) bool {
 	return token.IsIdentifier(s)
 }
 
-// Go's known GOOS and GOARCH values (go/build's syslist), which make a file
-// name's _GOOS, _GOARCH or _GOOS_GOARCH suffix a build constraint.
+// KnownOS and KnownArch are go/build's GOOS and GOARCH names (syslist.go),
+// which make a file name's _GOOS, _GOARCH or _GOOS_GOARCH suffix a build
+// constraint and which go/build decides from the configuration.
 var (
-	knownOS   = strings.Fields("aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos")
-	knownArch = strings.Fields("386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm")
+	KnownOS   = strings.Fields("aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos")
+	KnownArch = strings.Fields("386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm")
 )
 
 // FileNameConstraint returns the build constraint a Go file's name implies
@@ -587,19 +589,11 @@ func FileNameConstraint(name string) string {
 	if len(elems) < 2 {
 		return ""
 	}
-	has := func(list []string, s string) bool {
-		for _, x := range list {
-			if x == s {
-				return true
-			}
-		}
-		return false
-	}
 	last := elems[len(elems)-1]
-	if len(elems) >= 3 && has(knownOS, elems[len(elems)-2]) && has(knownArch, last) {
+	if len(elems) >= 3 && slices.Contains(KnownOS, elems[len(elems)-2]) && slices.Contains(KnownArch, last) {
 		return elems[len(elems)-2] + " && " + last
 	}
-	if has(knownOS, last) || has(knownArch, last) {
+	if slices.Contains(KnownOS, last) || slices.Contains(KnownArch, last) {
 		return last
 	}
 	return ""
