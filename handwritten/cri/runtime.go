@@ -124,20 +124,14 @@ func New(opts Options) (*Runtime, error) {
 func (r *Runtime) Shutdown() {
 	r.mu.Lock()
 	r.down = true
-	var containers []*container
-	for _, c := range r.containers {
-		containers = append(containers, c)
+	var sandboxes []string
+	for id := range r.sandboxes {
+		sandboxes = append(sandboxes, id)
 	}
 	r.mu.Unlock()
-	for _, c := range containers {
-		c.stop(0)
+	for _, id := range sandboxes {
+		_ = r.StopPodSandbox(context.Background(), id) // kills its containers at once; never fails
 	}
-	r.mu.Lock()
-	for _, s := range r.sandboxes {
-		s.state = runtimeapi.PodSandboxState_SANDBOX_NOTREADY
-		r.releaseNetwork(s)
-	}
-	r.mu.Unlock()
 	if r.stream != nil {
 		r.stream.http.Close()
 	}
