@@ -19,7 +19,7 @@ K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
 VERSION_X   := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
 LDFLAGS     := -s -w $(VERSION_X)
 
-.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node clean
+.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser webernetes-wasm clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ check: generate ## regenerate into a temp dir and fail on any drift in generated
 	$(PORTGEN) check
 
 build: generate ## build the native programs into bin/ (webernetes, allcomponents)
-	$(GO) build -ldflags='$(LDFLAGS)' -o $(BIN)/webernetes ./cmd/webernetes
+	scripts/gobuild-progress.sh "native build of bin/webernetes" ./cmd/webernetes -ldflags='$(LDFLAGS)' -o $(BIN)/webernetes
 	$(GO) build -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents ./cmd/allcomponents
 
 kubectl: ## build upstream kubectl at port.yaml's version into bin/kubectl (tools/kubectl pins it as a module)
@@ -41,18 +41,36 @@ kubectl: ## build upstream kubectl at port.yaml's version into bin/kubectl (tool
 build-roots: generate ## compile every root package of port.yaml for js/wasm and natively
 	roots=$$($(PORTGEN) roots) && $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) $$roots && $(GO) build $$roots
 
-wasm: generate node ## link every component for js/wasm, print its size, guard dead-method elimination
+webernetes-wasm: generate ## link the product (cmd/webernetes-wasm: the cluster + kubectl) for js/wasm into bin/webernetes.wasm, with .gz and .br beside it; print its size
+	$(WASM_ENV) scripts/gobuild-progress.sh "js/wasm build of bin/webernetes.wasm" ./cmd/webernetes-wasm -tags=$(WASM_TAGS) -ldflags='$(LDFLAGS)' -o $(BIN)/webernetes.wasm.new
+	@# An unchanged program keeps its file (and time), so its .gz and .br are not made again.
+	@if cmp -s $(BIN)/webernetes.wasm.new $(BIN)/webernetes.wasm; then rm $(BIN)/webernetes.wasm.new; else mv $(BIN)/webernetes.wasm.new $(BIN)/webernetes.wasm; fi
+	@if [ $(BIN)/webernetes.wasm.br -nt $(BIN)/webernetes.wasm ] && [ $(BIN)/webernetes.wasm.gz -nt $(BIN)/webernetes.wasm ]; then ls -l $(BIN)/webernetes.wasm*; \
+	  else $(GO) run ./tools/wasmsize -write -brotli $${BROTLI_QUALITY:-9} $(BIN)/webernetes.wasm; fi
+
+wasm: webernetes-wasm node ## the product wasm (webernetes-wasm) and the all-components one, their sizes; guard dead-method elimination in the components
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
 	$(GO) run ./tools/wasmsize -brotli $${BROTLI_QUALITY:-9} $(BIN)/allcomponents.wasm
-	@echo "guard: no <ReflectMethod> in the wasm link (it would defeat dead-method elimination)"
+	@echo "guard: no <ReflectMethod> in the components' wasm link (it would defeat dead-method elimination; kubectl's help templates still do: issue 16)"
 	@set -o pipefail; $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='-s -w -dumpdep' -o /dev/null ./cmd/allcomponents 2>&1 \
 	  | { grep -F '<ReflectMethod>' || true; } | tee $(BIN)/reflectmethod.txt; test ! -s $(BIN)/reflectmethod.txt
 
-run: build kubectl ## run a cluster (webernetes serve): kube-apiserver on https://127.0.0.1:6443, kubeconfig printed; PORT=… to change
-	$(BIN)/webernetes serve --port $${PORT:-6443}
+run: build kubectl webernetes-wasm web ## run a cluster (webernetes serve): kube-apiserver on https://127.0.0.1:6443, kubeconfig printed, and the page that runs a cluster in the browser on http://127.0.0.1:8080/; PORT=…, PAGE_PORT=… to change
+	$(BIN)/webernetes serve --port $${PORT:-6443} --page-listen 127.0.0.1:$${PAGE_PORT:-8080}
 
-node: ## make sure Node.js (for js/wasm runs) is installed
+node: ## make sure Node.js and npm (js/wasm runs, web/) are installed
 	@command -v node >/dev/null || { echo "installing Node.js (needed to run js/wasm)"; apt-get update -qq && apt-get install -y -qq nodejs; }
+	@command -v npm >/dev/null || { echo "installing npm (needed to build web/)"; apt-get update -qq && apt-get install -y -qq npm; }
+
+chromium: ## make sure Debian's Chromium (the browser tests drive it headless) is installed
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium (for the browser tests)"; apt-get update -qq && apt-get install -y -qq chromium; }
+
+web: node ## build web/ (the loader, worker and page) into web/dist: npm ci from the lockfile, then esbuild
+	cd web && { test -d node_modules -a node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
+	cd web && WASM_EXEC_JS=$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js npm run build
+
+test-browser: webernetes-wasm web chromium build ## the browser tests: Playwright drives headless Chromium on the page (bin/webernetes page); screenshots in bin/browser-test/
+	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes npm test
 
 test: generate node ## the project's tests: portgen, parity, upstream tests (native + one package under wasm), wasm smoke
 	$(MAKE) test-unit
@@ -62,6 +80,7 @@ test: generate node ## the project's tests: portgen, parity, upstream tests (nat
 	$(MAKE) build-roots
 	$(MAKE) wasm-smoke
 	$(MAKE) test-wasm
+	$(MAKE) test-browser
 	$(MAKE) test-upstream-ci
 
 test-unit: generate build kubectl ## unit tests of tools/portgen and the root module (serve's tests drive bin/webernetes with bin/kubectl)
@@ -81,7 +100,7 @@ test-wasm: generate node ## our own tests under js/wasm in Node (memstore + upst
 	scripts/wasm-test-each.sh ./handwritten/cluster $(WASM_TAGS)
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
-	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
+	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
 	node $(NODE_ARGS) $$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js $(BIN)/allcomponents.wasm | tee $(BIN)/wasm-smoke.txt
 	grep -q '^kube-apiserver: ' $(BIN)/wasm-smoke.txt && grep -q '^kubelet: ' $(BIN)/wasm-smoke.txt
 

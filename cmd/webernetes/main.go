@@ -3,6 +3,7 @@
 //
 //	webernetes serve             a cluster with its kube-apiserver on 127.0.0.1 (TLS)
 //	webernetes kubectl [args]    upstream kubectl, pointed at the served cluster by default
+//	webernetes page              only the page that runs a cluster in the browser
 //
 // It holds only wiring: the cluster is handwritten/cluster, kubectl is
 // k8s.io/kubectl/pkg/cmd.
@@ -29,7 +30,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newKubectlCommand())
+	root.AddCommand(newServeCommand(), newKubectlCommand(), newPageCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "webernetes:", err)
 		os.Exit(1)

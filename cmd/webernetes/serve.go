@@ -25,6 +25,8 @@ type serveOptions struct {
 	kubeconfig string
 	logFile    string
 	verbosity  int
+	pageListen string
+	page       pageFiles
 }
 
 func newServeCommand() *cobra.Command {
@@ -41,6 +43,8 @@ func newServeCommand() *cobra.Command {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", o.kubeconfig, "where to write the administrator's kubeconfig (removed on shutdown)")
 	fs.StringVar(&o.logFile, "log-file", filepath.Join(os.TempDir(), "webernetes", "cluster.log"), "where the components' logs go")
 	fs.IntVarP(&o.verbosity, "v", "v", 0, "log verbosity of the components (klog -v)")
+	fs.StringVar(&o.pageListen, "page-listen", "", "also serve the page that runs a cluster in the browser on this address (e.g. 127.0.0.1:8080; make run sets it)")
+	o.page.flags(cmd)
 	return cmd
 }
 
@@ -57,6 +61,18 @@ func serve(o serveOptions) error {
 			return fmt.Errorf("127.0.0.1:%d is not free (%v): stop what listens there or pass --port", o.port, err)
 		}
 		ln.Close()
+	}
+	pageURL := ""
+	if o.pageListen != "" {
+		if err := o.page.check(); err != nil {
+			return err
+		}
+		url, stopPage, err := listenPage(o.pageListen, &o.page)
+		if err != nil {
+			return fmt.Errorf("%w: stop what listens there or pass --page-listen", err)
+		}
+		defer stopPage()
+		pageURL = url
 	}
 	if err := logToFile(o.logFile, o.verbosity); err != nil {
 		return err
@@ -86,6 +102,9 @@ func serve(o serveOptions) error {
 	}
 	say("cluster ready; Ctrl-C stops it")
 	fmt.Printf("export KUBECONFIG=%s\n", o.kubeconfig)
+	if pageURL != "" {
+		fmt.Printf("webernetes: page %s (a cluster of its own in the browser)\n", pageURL)
+	}
 
 	<-ctx.Done()
 	stop() // a second signal ends the process at once

@@ -7,25 +7,12 @@ package inprocess
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/printers"
-	"k8s.io/client-go/rest"
-	"k8s.io/component-base/cli"
-	kubectlcmd "k8s.io/kubectl/pkg/cmd"
-	"k8s.io/kubectl/pkg/cmd/plugin"
-	cmdutil "k8s.io/kubectl/pkg/cmd/util"
-
-	"github.com/spf13/cobra"
-
+	"github.com/webernetes/webernetes/handwritten/inprocesskubectl"
 	"github.com/webernetes/webernetes/parity/harness"
 )
 
@@ -36,28 +23,21 @@ import (
 // calls hold a lock while they run, and a watching kubectl until its watch
 // is established (it reads nothing of that kind afterwards).
 type Kubectl struct {
-	mu sync.Mutex
+	mu      sync.Mutex
+	restore func()
 }
 
 // NewKubectl makes kubectl's fatal errors (cmdutil.CheckErr, which exits
 // the process) end only the call, with kubectl's exit code and message,
 // until Close.
 func NewKubectl() *Kubectl {
-	cmdutil.BehaviorOnFatal(func(msg string, code int) { panic(fatalExit{msg, code}) })
-	return &Kubectl{}
+	return &Kubectl{restore: inprocesskubectl.CatchFatal()}
 }
 
 // Close restores kubectl's exit on fatal errors.
-func (k *Kubectl) Close() { cmdutil.DefaultBehaviorOnFatal() }
+func (k *Kubectl) Close() { k.restore() }
 
 func (k *Kubectl) Path() string { return "" }
-
-// fatalExit is what BehaviorOnFatal's handler panics with, recovered by the
-// call it ends.
-type fatalExit struct {
-	msg  string
-	code int
-}
 
 func (k *Kubectl) Run(ctx context.Context, dir string, env []string, args ...string) (string, string, int, error) {
 	c := k.start(ctx, dir, env, args, false)
@@ -118,18 +98,15 @@ func (k *Kubectl) start(ctx context.Context, dir string, env []string, args []st
 			k.mu.Unlock()
 		})
 	}
-	var establishedOnce sync.Once
 	onWatch := func() {
-		establishedOnce.Do(func() {
-			close(c.established)
-			if watch {
-				release()
-			}
-		})
+		close(c.established)
+		if watch {
+			release()
+		}
 	}
 	go func() {
 		defer close(c.done)
-		c.code = run(ctx, args, &c.stdout, &c.stderr, onWatch)
+		c.code = inprocesskubectl.Run(ctx, inprocesskubectl.Call{Args: args, Stdout: &c.stdout, Stderr: &c.stderr, OnWatch: onWatch})
 		c.stdout.close()
 		c.stderr.close()
 		release()
@@ -174,103 +151,6 @@ func setProcess(dir string, env []string) (restore func()) {
 			}
 		}
 	}
-}
-
-// run is cmd/kubectl's main with args, kubectl's output going to stdout and
-// stderr, its requests ending with ctx, and onWatch called once a watch
-// request has been answered 200. It returns kubectl's exit code.
-func run(ctx context.Context, args []string, stdout, stderr *gatedBuffer, onWatch func()) (code int) {
-	defer func() {
-		switch r := recover().(type) {
-		case nil:
-		case fatalExit:
-			if r.msg != "" {
-				if !strings.HasSuffix(r.msg, "\n") {
-					r.msg += "\n"
-				}
-				fmt.Fprint(stderr, r.msg)
-			}
-			code = r.code
-		default: // as the Go runtime ends a program that panics
-			fmt.Fprintf(stderr, "panic: %v\n\n%s", r, debug.Stack())
-			code = 2
-		}
-	}()
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}
-	warnings := rest.NewWarningWriter(stderr, rest.WarningWriterOptions{Deduplicate: true, Color: printers.AllowsColorOutput(stderr)})
-	// The ConfigFlags NewDefaultKubectlCommand passes (cmd.defaultConfigFlags),
-	// with the requests tied to the call.
-	configFlags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().WithDiscoveryBurst(300).WithDiscoveryQPS(50.0).
-		WithWarningPrinter(streams).
-		WithWrapConfigFn(func(c *rest.Config) *rest.Config {
-			c.WarningHandler = warnings
-			c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-				return &callTransport{rt: rt, ctx: ctx, onWatch: onWatch}
-			})
-			return c
-		})
-	command := kubectlcmd.NewDefaultKubectlCommandWithArgs(kubectlcmd.KubectlOptions{
-		PluginHandler: kubectlcmd.NewDefaultPluginHandler(plugin.ValidPluginFilenamePrefixes),
-		Arguments:     append([]string{"kubectl"}, args...),
-		ConfigFlags:   configFlags,
-		IOStreams:     streams,
-	})
-	command.SetArgs(args)
-	// kubectl prints the warnings of its requests with the process's
-	// default warning handler, which it sets to its own; the cluster's
-	// components in this process use that default too. So the warnings of
-	// the call's requests go to the call's stderr through its rest.Config
-	// instead (a writer with kubectl's options), and the default is the
-	// one the components have without kubectl: klog.
-	pre := command.PersistentPreRunE
-	command.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
-		err := pre(cmd, args)
-		rest.SetDefaultWarningHandlerWithContext(rest.WarningLogger{})
-		return err
-	}
-	if err := cli.RunNoErrOutput(command); err != nil {
-		cmdutil.CheckErr(err)
-	}
-	return 0
-}
-
-// callTransport ends a call's requests when its context ends, and reports
-// the first watch request answered 200 (the watch is established from then
-// on: a change made afterwards is seen).
-type callTransport struct {
-	rt      http.RoundTripper
-	ctx     context.Context
-	onWatch func()
-}
-
-func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.ctx.Err(); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(req.Context())
-	stop := context.AfterFunc(t.ctx, cancel)
-	resp, err := t.rt.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		stop()
-		cancel()
-		return resp, err
-	}
-	if req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && req.URL.Query().Get("watch") == "true" {
-		t.onWatch()
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { stop(); cancel() }}
-	return resp, nil
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel func()
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // gatedBuffer is a buffer safe for concurrent use that drops what is

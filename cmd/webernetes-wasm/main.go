@@ -1,0 +1,45 @@
+//go:build js
+
+// Command webernetes-wasm is the program a web page runs: the cluster
+// (handwritten/cluster: control plane and nodes) and upstream kubectl in one
+// js/wasm program, driven from JavaScript through handwritten/jsapi. web/'s
+// worker runs it with an in-memory file system as globalThis.fs; it sets
+// globalThis.webernetes, calls globalThis.onWebernetesReady() if the page
+// defined it, and runs until the worker ends.
+//
+// It holds only wiring.
+package main
+
+import (
+	"flag"
+	"os"
+	"syscall/js"
+
+	"k8s.io/klog/v2"
+
+	"github.com/webernetes/webernetes/handwritten/jsapi"
+)
+
+// componentLogSize is how much of the components' log a page keeps: the
+// newest 1 MiB (a page must not grow while it is open).
+const componentLogSize = 1 << 20
+
+func main() {
+	// The program is kubectl for the kubectl calls it runs, as the kubectl
+	// binary: its requests' User-Agent, and so the field managers of its
+	// writes, start with os.Args[0]. The cluster's own components name
+	// themselves (cluster.Cluster gives each its binary's User-Agent).
+	os.Args[0] = "kubectl"
+
+	logs := jsapi.NewLogTail(componentLogSize)
+	fs := flag.NewFlagSet("klog", flag.ExitOnError)
+	klog.InitFlags(fs)
+	fs.Parse([]string{"-logtostderr=false", "-alsologtostderr=false", "-stderrthreshold=FATAL"})
+	klog.SetOutput(logs)
+
+	jsapi.Register(&jsapi.API{}, logs)
+	if ready := js.Global().Get("onWebernetesReady"); ready.Type() == js.TypeFunction {
+		ready.Invoke()
+	}
+	select {}
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// pageFiles is where the page and its bundle come from: web/'s build output
+// (the page, the loader, the worker) and the js/wasm program, as `make wasm`
+// and `make web` leave them in a checkout.
+type pageFiles struct {
+	dir  string // web/dist
+	wasm string // bin/webernetes.wasm
+}
+
+func (p *pageFiles) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&p.dir, "web-dir", "web/dist", "the page's files (web/'s build output: make web)")
+	cmd.Flags().StringVar(&p.wasm, "wasm", "bin/webernetes.wasm", "the js/wasm program the page runs (make wasm), served as /webernetes.wasm")
+}
+
+// check says what to build when a file the page needs is missing.
+func (p *pageFiles) check() error {
+	for f, target := range map[string]string{filepath.Join(p.dir, "index.html"): "make web", p.wasm: "make wasm"} {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("the page needs %s (%v): run %s", f, err, target)
+		}
+	}
+	return nil
+}
+
+// handler serves the page's files, and the wasm at /webernetes.wasm. A file
+// with a precompressed sibling (name.br, name.gz, not older than the file)
+// is served from it when the client accepts that encoding, with its
+// Content-Encoding; the Content-Type is always the uncompressed file's
+// (application/wasm for the bundle, which WebAssembly.compileStreaming
+// requires).
+func (p *pageFiles) handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := path.Clean("/" + r.URL.Path)
+		if strings.HasSuffix(name, "/") {
+			name += "index.html"
+		}
+		file := filepath.Join(p.dir, filepath.FromSlash(name))
+		if name == "/webernetes.wasm" {
+			file = p.wasm
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Add("Vary", "Accept-Encoding")
+		f, st, err := openRegular(file)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		accepted := r.Header.Get("Accept-Encoding")
+		for _, enc := range []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			if !acceptsEncoding(accepted, enc.name) {
+				continue
+			}
+			if cf, cst, err := openRegular(file + enc.ext); err == nil {
+				defer cf.Close()
+				if !cst.ModTime().Before(st.ModTime()) {
+					w.Header().Set("Content-Encoding", enc.name)
+					http.ServeContent(w, r, name, cst.ModTime(), cf)
+					return
+				}
+			}
+		}
+		http.ServeContent(w, r, name, st.ModTime(), f)
+	})
+}
+
+func openRegular(name string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file", name)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+// acceptsEncoding says whether an Accept-Encoding header accepts enc (a
+// q=0 entry refuses it).
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
+			continue
+		}
+		q := strings.ReplaceAll(params, " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
+
+// listenPage starts serving the page on addr and returns its URL and what
+// stops it.
+func listenPage(addr string, p *pageFiles) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("page: %w", err)
+	}
+	srv := &http.Server{Handler: p.handler()}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
+}
+
+func newPageCommand() *cobra.Command {
+	var files pageFiles
+	listen := "127.0.0.1:8080"
+	cmd := &cobra.Command{
+		Use:   "page",
+		Short: "Serve only the page that runs a cluster in the browser (no cluster in this process)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := files.check(); err != nil {
+				return err
+			}
+			url, stop, err := listenPage(listen, &files)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			fmt.Printf("webernetes: page %s\n", url)
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			return nil
+		},
+	}
+	files.flags(cmd)
+	cmd.Flags().StringVar(&listen, "listen", listen, "address to serve the page on (port 0 picks a free one)")
+	return cmd
+}

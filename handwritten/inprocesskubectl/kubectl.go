@@ -1,0 +1,218 @@
+// Package inprocesskubectl runs upstream kubectl (k8s.io/kubectl/pkg/cmd) as
+// a call in the process that runs the cluster, as cmd/kubectl's main runs
+// it, with the call's own arguments, standard input and output, and exit
+// code. It is how kubectl runs where there is no kubectl binary to exec and no
+// socket to a host: in the browser (handwritten/jsapi) and in the in-process
+// parity runner (parity/inprocess).
+//
+// kubectl's fatal errors (cmdutil.CheckErr, which exits the process) end
+// only the call, with kubectl's exit code and message, once CatchFatal has
+// been called.
+//
+// What it must not do: it must not change what kubectl prints or how it
+// parses its arguments (the command is upstream's NewDefaultKubectlCommand
+// with the ConfigFlags it builds by default), and it must not set the
+// process's environment or working directory: the caller decides those
+// (kubectl reads KUBECONFIG, HOME and its working directory from the
+// process).
+package inprocesskubectl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/client-go/rest"
+	"k8s.io/component-base/cli"
+	kubectlcmd "k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/plugin"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+)
+
+// CatchFatal makes kubectl's fatal errors end only the call that met them,
+// with kubectl's exit code and message, until the returned function restores
+// kubectl's exit on fatal errors.
+func CatchFatal() (restore func()) {
+	cmdutil.BehaviorOnFatal(func(msg string, code int) { panic(fatalExit{msg, code}) })
+	return cmdutil.DefaultBehaviorOnFatal
+}
+
+// fatalExit is what BehaviorOnFatal's handler panics with, recovered by the
+// call it ends.
+type fatalExit struct {
+	msg  string
+	code int
+}
+
+// Call is one kubectl run.
+type Call struct {
+	Args []string // without the program name
+	// Stdin is the call's standard input. kubectl reads some of it from its
+	// IOStreams and some from the process's os.Stdin (the resource builder's
+	// `-f -`), so a call with a Stdin has the process's os.Stdin too, for as
+	// long as it runs: such calls run one at a time.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// OnWatch, if set, is called once, when the call's first watch request
+	// has been answered 200: the watch is established, and a change made
+	// from then on is seen.
+	OnWatch func()
+}
+
+// Run runs kubectl with the call's arguments until it returns or ctx ends
+// (its requests end with ctx), and returns kubectl's exit code. A panic in
+// kubectl ends the call as the Go runtime ends a program that panics: the
+// panic and stack on stderr, exit code 2.
+func Run(ctx context.Context, c Call) (code int) {
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case fatalExit:
+			if r.msg != "" {
+				if !strings.HasSuffix(r.msg, "\n") {
+					r.msg += "\n"
+				}
+				fmt.Fprint(c.Stderr, r.msg)
+			}
+			code = r.code
+		default:
+			fmt.Fprintf(c.Stderr, "panic: %v\n\n%s", r, debug.Stack())
+			code = 2
+		}
+	}()
+	var stdin io.Reader = strings.NewReader("")
+	if c.Stdin != nil {
+		data, err := io.ReadAll(c.Stdin)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "error: reading standard input: %v\n", err)
+			return 1
+		}
+		restore, err := processStdin(data)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "error: standard input: %v\n", err)
+			return 1
+		}
+		defer restore()
+		stdin = bytes.NewReader(data)
+	}
+	var watchOnce sync.Once
+	onWatch := func() {
+		if c.OnWatch != nil {
+			watchOnce.Do(c.OnWatch)
+		}
+	}
+	streams := genericiooptions.IOStreams{In: stdin, Out: c.Stdout, ErrOut: c.Stderr}
+	warnings := rest.NewWarningWriter(c.Stderr, rest.WarningWriterOptions{Deduplicate: true, Color: printers.AllowsColorOutput(c.Stderr)})
+	// The ConfigFlags NewDefaultKubectlCommand passes (cmd.defaultConfigFlags),
+	// with the requests tied to the call.
+	configFlags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().WithDiscoveryBurst(300).WithDiscoveryQPS(50.0).
+		WithWarningPrinter(streams).
+		WithWrapConfigFn(func(rc *rest.Config) *rest.Config {
+			rc.WarningHandler = warnings
+			rc.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+				return &callTransport{rt: rt, ctx: ctx, onWatch: onWatch}
+			})
+			return rc
+		})
+	command := kubectlcmd.NewDefaultKubectlCommandWithArgs(kubectlcmd.KubectlOptions{
+		PluginHandler: kubectlcmd.NewDefaultPluginHandler(plugin.ValidPluginFilenamePrefixes),
+		Arguments:     append([]string{"kubectl"}, c.Args...),
+		ConfigFlags:   configFlags,
+		IOStreams:     streams,
+	})
+	command.SetArgs(c.Args)
+	// kubectl prints the warnings of its requests with the process's
+	// default warning handler, which it sets to its own; the cluster's
+	// components in this process use that default too. So the warnings of
+	// the call's requests go to the call's stderr through its rest.Config
+	// instead (a writer with kubectl's options), and the default is the
+	// one the components have without kubectl: klog.
+	pre := command.PersistentPreRunE
+	command.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		err := pre(cmd, args)
+		rest.SetDefaultWarningHandlerWithContext(rest.WarningLogger{})
+		return err
+	}
+	if err := cli.RunNoErrOutput(command); err != nil {
+		cmdutil.CheckErr(err)
+	}
+	return 0
+}
+
+// stdinMu is held by the call whose data os.Stdin is.
+var stdinMu sync.Mutex
+
+// processStdin makes os.Stdin read data (from a temporary file: js/wasm has
+// no pipes) until restore, which the same call must run.
+func processStdin(data []byte) (restore func(), err error) {
+	f, err := os.CreateTemp("", "kubectl-stdin-")
+	if err != nil {
+		return nil, err
+	}
+	if _, err = f.Write(data); err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	stdinMu.Lock()
+	saved := os.Stdin
+	os.Stdin = f
+	return func() {
+		os.Stdin = saved
+		stdinMu.Unlock()
+		f.Close()
+		os.Remove(f.Name())
+	}, nil
+}
+
+// callTransport ends a call's requests when its context ends, and reports
+// the first watch request answered 200.
+type callTransport struct {
+	rt      http.RoundTripper
+	ctx     context.Context
+	onWatch func()
+}
+
+func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(t.ctx, cancel)
+	resp, err := t.rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		return resp, err
+	}
+	if req.Method == http.MethodGet && resp.StatusCode == http.StatusOK && req.URL.Query().Get("watch") == "true" {
+		t.onWatch()
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { stop(); cancel() }}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel func()
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}

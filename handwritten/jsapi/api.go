@@ -1,0 +1,511 @@
+// Package jsapi is what a web page gets of a cluster: start and stop it, run
+// upstream kubectl against it, and apply, get, list, watch and delete objects
+// by the names kubectl gives resources. api.go is that API in plain Go (tested
+// natively); bridge_js.go hands it to JavaScript through syscall/js as
+// promise-returning functions on globalThis.webernetes, which web/'s worker
+// calls.
+//
+// Every request is a client request to the kube-apiserver as the cluster's
+// administrator, through client-go (the dynamic client, discovery and
+// upstream's REST mapper), so errors are the apiserver's own Status messages:
+// a page shows the same validation errors kubectl would.
+//
+// What it must not do: it must not hold Kubernetes behaviour of its own (no
+// defaulting, validation or status logic: the apiserver and controllers own
+// those), must not reach into the cluster's storage, and must not block the
+// JavaScript event loop (bridge_js.go runs every call in a goroutine).
+package jsapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/webernetes/webernetes/handwritten/cluster"
+	"github.com/webernetes/webernetes/handwritten/inprocesskubectl"
+)
+
+// FieldManager is the field manager of Apply's server-side applies.
+const FieldManager = "webernetes"
+
+// StartOptions configure API.Start.
+type StartOptions struct {
+	Nodes int
+	// Progress, if set, is told the name of each startup phase as it
+	// begins (handwritten/cluster's phases).
+	Progress func(phase string)
+}
+
+// API is one cluster and what a page does with it. The zero value is a
+// cluster not yet started, whose kubeconfig goes to kubectl's default place.
+type API struct {
+	// Kubeconfig is where Start writes the administrator's kubeconfig;
+	// "" is kubectl's default, $HOME/.kube/config.
+	Kubeconfig string
+
+	mu      sync.Mutex
+	cluster *cluster.Cluster
+	config  *rest.Config
+	dynamic dynamic.Interface
+	mapper  *restmapper.DeferredDiscoveryRESTMapper
+	expand  meta.RESTMapper
+	// restoreFatal undoes inprocesskubectl.CatchFatal on Stop.
+	restoreFatal func()
+}
+
+// Start runs the cluster and writes the administrator's kubeconfig (by
+// default to kubectl's default place, $HOME/.kube/config), with the
+// kube-apiserver's in-process address, so kubectl calls find the cluster as a
+// learner's kubectl finds theirs.
+func (a *API) Start(ctx context.Context, opts StartOptions) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cluster != nil {
+		return errors.New("the cluster is already started")
+	}
+	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Progress: opts.Progress})
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start the cluster: %w", err)
+	}
+	config := c.RESTConfig()
+	disco, err := discovery.NewDiscoveryClientForConfig(config)
+	if err == nil {
+		a.dynamic, err = dynamic.NewForConfig(config)
+	}
+	if err == nil {
+		err = writeKubeconfig(c, a.kubeconfigPath())
+	}
+	if err != nil {
+		c.Stop()
+		return fmt.Errorf("start the cluster: %w", err)
+	}
+	a.cluster, a.config = c, config
+	a.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
+	a.expand = restmapper.NewShortcutExpander(a.mapper, disco, func(msg string) { klog.Warning(msg) })
+	a.restoreFatal = inprocesskubectl.CatchFatal()
+	return nil
+}
+
+// Stop stops the cluster and removes the kubeconfig Start wrote.
+func (a *API) Stop() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cluster == nil {
+		return nil
+	}
+	os.Remove(a.kubeconfigPath())
+	a.restoreFatal()
+	err := a.cluster.Stop()
+	a.cluster, a.config, a.dynamic, a.mapper, a.expand = nil, nil, nil, nil, nil
+	return err
+}
+
+func (a *API) started() (dynamic.Interface, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cluster == nil {
+		return nil, errors.New("the cluster is not running: start it first")
+	}
+	return a.dynamic, nil
+}
+
+func (a *API) kubeconfigPath() string {
+	if a.Kubeconfig != "" {
+		return a.Kubeconfig
+	}
+	return clientcmd.RecommendedHomeFile
+}
+
+// writeKubeconfig writes the administrator's kubeconfig (the cluster CA,
+// kubernetes-admin's client certificate) with the kube-apiserver's
+// in-process address: client-go reaches it through its in-process
+// transport, where a browser has no socket.
+func writeKubeconfig(c *cluster.Cluster, path string) error {
+	data, err := c.Kubeconfig()
+	if err != nil {
+		return err
+	}
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		return err
+	}
+	for _, cl := range cfg.Clusters {
+		cl.Server = c.RESTConfig().Host
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+// KubectlResult is what one kubectl call printed and its exit code.
+type KubectlResult struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+// Kubectl runs upstream kubectl with args (without the program name) and
+// stdin, against the cluster through $HOME/.kube/config unless args say
+// otherwise.
+func (a *API) Kubectl(ctx context.Context, args []string, stdin string) KubectlResult {
+	var stdout, stderr syncBuffer
+	call := inprocesskubectl.Call{Args: args, Stdout: &stdout, Stderr: &stderr}
+	if stdin != "" {
+		call.Stdin = strings.NewReader(stdin)
+	}
+	code := inprocesskubectl.Run(ctx, call)
+	return KubectlResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
+}
+
+// resource is a resource as the REST mapper resolved a name kubectl
+// accepts ("pods", "po", "deployments.apps", "deploy").
+type resource struct {
+	gvr        schema.GroupVersionResource
+	namespaced bool
+}
+
+// resolve finds the resource a name means, as kubectl's resource builder
+// does; after a miss it refreshes discovery once (a CRD may just have been
+// created).
+func (a *API) resolve(name string) (resource, error) {
+	a.mu.Lock()
+	mapper, expand := a.mapper, a.expand
+	a.mu.Unlock()
+	if mapper == nil {
+		return resource{}, errors.New("the cluster is not running: start it first")
+	}
+	var r resource
+	err := retryNoMatch(mapper, func() error {
+		fullySpecified, groupResource := schema.ParseResourceArg(strings.ToLower(name))
+		gvr := groupResource.WithVersion("")
+		if fullySpecified != nil {
+			gvr = *fullySpecified
+		}
+		found, err := expand.ResourceFor(gvr)
+		if err != nil {
+			return err
+		}
+		gvk, err := expand.KindFor(found)
+		if err != nil {
+			return err
+		}
+		m, err := expand.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return err
+		}
+		r = resource{gvr: m.Resource, namespaced: m.Scope.Name() == meta.RESTScopeNameNamespace}
+		return nil
+	})
+	if meta.IsNoMatchError(err) {
+		return resource{}, fmt.Errorf(`the server doesn't have a resource type %q`, name)
+	}
+	return r, err
+}
+
+func retryNoMatch(mapper *restmapper.DeferredDiscoveryRESTMapper, f func() error) error {
+	err := f()
+	if meta.IsNoMatchError(err) {
+		mapper.Reset()
+		err = f()
+	}
+	return err
+}
+
+// client is the dynamic client for a resource in a namespace ("" is all
+// namespaces for a list or watch; ignored for a cluster-scoped resource).
+func (a *API) client(name, namespace string) (dynamic.ResourceInterface, error) {
+	dyn, err := a.started()
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.namespaced && namespace != "" {
+		return dyn.Resource(r.gvr).Namespace(namespace), nil
+	}
+	return dyn.Resource(r.gvr), nil
+}
+
+// Get returns one object as JSON.
+func (a *API) Get(ctx context.Context, res, namespace, name string) ([]byte, error) {
+	c, err := a.client(res, namespaceOrDefault(namespace))
+	if err != nil {
+		return nil, err
+	}
+	obj, err := c.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.MarshalJSON()
+}
+
+// List returns a list as JSON.
+func (a *API) List(ctx context.Context, res, namespace string) ([]byte, error) {
+	c, err := a.client(res, namespace)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return list.MarshalJSON()
+}
+
+// Delete deletes one object, in the background as kubectl delete does
+// (dependents are removed by the garbage collector).
+func (a *API) Delete(ctx context.Context, res, namespace, name string) error {
+	c, err := a.client(res, namespaceOrDefault(namespace))
+	if err != nil {
+		return err
+	}
+	background := metav1.DeletePropagationBackground
+	return c.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &background})
+}
+
+// Watch calls onEvent with each event's type and object (JSON) from
+// resourceVersion on ("" is from now, with the current objects first as
+// ADDED events, as a watch without a version starts) until ctx ends (nil is
+// returned) or the watch ends otherwise.
+func (a *API) Watch(ctx context.Context, res, namespace, resourceVersion string, onEvent func(eventType string, object []byte)) error {
+	c, err := a.client(res, namespace)
+	if err != nil {
+		return err
+	}
+	w, err := c.Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion, AllowWatchBookmarks: true})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("the watch ended")
+			}
+			data, err := json.Marshal(ev.Object)
+			if err != nil {
+				return err
+			}
+			onEvent(string(ev.Type), data)
+			if ev.Type == watch.Error {
+				return errors.New("the watch ended with an error event")
+			}
+		}
+	}
+}
+
+// LogOptions choose which log of a pod's container Logs reads, as kubectl
+// logs's flags do.
+type LogOptions struct {
+	Container string // "" is the pod's only container (the apiserver says when there are several)
+	Follow    bool   // keep reading until the container ends or ctx ends
+	Previous  bool   // the previous instance of a restarted container
+}
+
+// Logs streams a pod's container log from the kubelet, through the
+// kube-apiserver's pods/log subresource as kubectl logs reads it, calling
+// onChunk with each piece as it arrives, until the log ends or ctx ends
+// (nil is returned then).
+func (a *API) Logs(ctx context.Context, namespace, pod string, opts LogOptions, onChunk func(string)) error {
+	if _, err := a.started(); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	config := a.config
+	a.mu.Unlock()
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	stream, err := client.CoreV1().Pods(namespaceOrDefault(namespace)).GetLogs(pod, &corev1.PodLogOptions{
+		Container: opts.Container, Follow: opts.Follow, Previous: opts.Previous,
+	}).Stream(ctx)
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	buf := make([]byte, 32<<10)
+	var pending []byte // a rune split by a read waits for its next bytes
+	for {
+		n, err := stream.Read(buf)
+		pending = append(pending, buf[:n]...)
+		if cut := completeRunes(pending); cut > 0 {
+			onChunk(string(pending[:cut]))
+			pending = append(pending[:0], pending[cut:]...)
+		}
+		if err == io.EOF || ctx.Err() != nil {
+			if len(pending) > 0 {
+				onChunk(string(pending))
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// completeRunes is the length of p without an incomplete UTF-8 sequence at
+// its end.
+func completeRunes(p []byte) int {
+	for i := 1; i <= utf8.UTFMax && i <= len(p); i++ {
+		if utf8.RuneStart(p[len(p)-i]) {
+			if !utf8.FullRune(p[len(p)-i:]) {
+				return len(p) - i
+			}
+			break
+		}
+	}
+	return len(p)
+}
+
+// Apply applies every object of a YAML or JSON stream (documents separated by
+// ---, and the items of a List), in order, with server-side apply as
+// FieldManager (forcing conflicts, as a page's apply replaces what it
+// states). An object without a namespace goes to "default". It stops at the
+// first error, returning the objects applied before it.
+func (a *API) Apply(ctx context.Context, manifest string) ([]*unstructured.Unstructured, error) {
+	dyn, err := a.started()
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decodeManifest(manifest)
+	if err != nil {
+		return nil, err
+	}
+	var applied []*unstructured.Unstructured
+	for _, obj := range objs {
+		out, err := a.applyOne(ctx, dyn, obj)
+		if err != nil {
+			return applied, err
+		}
+		applied = append(applied, out)
+	}
+	return applied, nil
+}
+
+func (a *API) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	gvk := obj.GroupVersionKind()
+	a.mu.Lock()
+	mapper := a.mapper
+	a.mu.Unlock()
+	var m *meta.RESTMapping
+	err := retryNoMatch(mapper, func() (err error) {
+		m, err = mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		return err
+	})
+	if err != nil {
+		// kubectl apply's words for an unknown kind.
+		return nil, fmt.Errorf("resource mapping not found for name: %q namespace: %q: %w\nensure CRDs are installed first", obj.GetName(), obj.GetNamespace(), err)
+	}
+	var c dynamic.ResourceInterface = dyn.Resource(m.Resource)
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		obj.SetNamespace(namespaceOrDefault(obj.GetNamespace()))
+		c = dyn.Resource(m.Resource).Namespace(obj.GetNamespace())
+	}
+	data, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	force := true
+	return c.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+}
+
+// decodeManifest splits a YAML or JSON stream into objects, as kubectl's
+// resource builder reads a file: empty documents are skipped and a List's
+// items are its objects.
+func decodeManifest(manifest string) ([]*unstructured.Unstructured, error) {
+	d := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		var raw map[string]any
+		if err := d.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return objs, nil
+			}
+			return nil, err
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		obj := &unstructured.Unstructured{Object: raw}
+		if obj.IsList() {
+			list, err := obj.ToList()
+			if err != nil {
+				return nil, err
+			}
+			for i := range list.Items {
+				objs = append(objs, &list.Items[i])
+			}
+			continue
+		}
+		if obj.GetKind() == "" {
+			return nil, fmt.Errorf("Object 'Kind' is missing in '%s'", compactJSON(raw))
+		}
+		objs = append(objs, obj)
+	}
+}
+
+func compactJSON(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
+}
+
+func namespaceOrDefault(ns string) string {
+	if ns == "" {
+		return metav1.NamespaceDefault
+	}
+	return ns
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes (kubectl's
+// warning printer and its command may write from different goroutines).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

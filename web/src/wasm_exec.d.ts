@@ -1,0 +1,38 @@
+// The parts of Go's wasm_exec.js ($(go env GOROOT)/lib/wasm/wasm_exec.js) that worker.ts
+// uses, and the API the webernetes js/wasm program (cmd/webernetes-wasm) sets on globalThis.
+
+declare class Go {
+  argv: string[];
+  env: Record<string, string>;
+  exit: (code: number) => void;
+  exited: boolean;
+  importObject: WebAssembly.Imports;
+  run(instance: WebAssembly.Instance): Promise<void>;
+}
+
+/** Set by the Go program when its API is ready (it then calls onWebernetesReady). */
+interface GoWebernetesAPI {
+  start(opts: { nodes: number; onProgress: (phase: string) => void }): Promise<void>;
+  stop(): Promise<void>;
+  kubectl(argv: string[], stdin: string): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  apply(yaml: string): Promise<string>;
+  get(resource: string, namespace: string, name: string): Promise<string>;
+  list(resource: string, namespace: string): Promise<string>;
+  delete(resource: string, namespace: string, name: string): Promise<void>;
+  /** The newest part of the components' log (klog), synchronously. */
+  componentLogs(): string;
+  watch(
+    resource: string,
+    namespace: string,
+    resourceVersion: string,
+    onEvent: (type: string, objectJSON: string) => void,
+    onEnd: (err: string) => void,
+  ): () => void;
+  logs(
+    namespace: string,
+    pod: string,
+    opts: { container: string; follow: boolean; previous: boolean },
+    onChunk: (text: string) => void,
+    onEnd: (err: string) => void,
+  ): () => void;
+}

@@ -1,0 +1,358 @@
+// The Webernetes loader: starts a cluster in its own dedicated Web Worker and exposes it
+// as a promise-based, typed API. It moves messages (protocol.ts) and nothing else: what a
+// cluster does is decided by Go in the worker.
+
+import type { FromWorker, KubectlResult, KubeObject, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
+
+export type { KubectlResult, KubeObject, WatchEventType } from './protocol';
+
+export interface Progress {
+  /** "fetch+compile", "go runtime", then each phase Go reports (…, "ready"). */
+  phase: string;
+  /** Milliseconds since start() was called. */
+  elapsedMs: number;
+}
+
+export interface StartOptions {
+  /** How many nodes (default 1). */
+  nodes?: number;
+  /** The js/wasm program; default "webernetes.wasm" beside this module. */
+  wasmURL?: string | URL;
+  /** The worker script; default "worker.js" beside this module. */
+  workerURL?: string | URL;
+  onProgress?: (p: Progress) => void;
+  /** Each line Go writes to stdout/stderr (they also reach the worker's console). */
+  onLog?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+export interface NamespaceOption {
+  /** "" or absent: all namespaces for list/watch; ignored for cluster-scoped resources. */
+  namespace?: string;
+}
+
+export interface WatchOptions extends NamespaceOption {
+  resourceVersion?: string;
+  /** Aborting ends the watch, as return() does. */
+  signal?: AbortSignal;
+}
+
+export interface LogsOptions {
+  /** The pod's namespace; default "default". */
+  namespace?: string;
+  /** Needed when the pod has several containers (the apiserver says so otherwise). */
+  container?: string;
+  /** Keep reading as the container writes, until it ends or the iteration ends. */
+  follow?: boolean;
+  /** The previous instance of a restarted container. */
+  previous?: boolean;
+  /** Aborting ends the stream, as return() does. */
+  signal?: AbortSignal;
+}
+
+export interface WatchEvent<T = KubeObject> {
+  type: WatchEventType;
+  object: T;
+}
+
+/** The detail of a cluster's "error" event: the Go program or its worker died. */
+export interface ClusterErrorDetail {
+  message: string;
+  stack: string;
+}
+
+type Pending = { resolve: (v: never) => void; reject: (e: Error) => void };
+
+/** Where a watch's events or a log's chunks go, and its end. */
+interface StreamSink {
+  item(x: unknown): void;
+  end(error: string): void;
+}
+
+let clusterCount = 0;
+
+/** One running cluster. Obtain one with Webernetes.start(). */
+export class Cluster extends EventTarget {
+  /** Called on the "error" event, as well as listeners added for it. */
+  onerror: ((ev: CustomEvent<ClusterErrorDetail>) => void) | null = null;
+  /** A name for this cluster on the page (cluster-1, cluster-2, …). */
+  readonly name: string;
+
+  #worker: Worker;
+  #nextId = 1;
+  #pending = new Map<number, Pending>();
+  #streams = new Map<number, StreamSink>();
+  #dead: Error | null = null;
+  /** Set when stop() begins: from then on only the stop request goes to the worker. */
+  #closing: Error | null = null;
+  #startedAt = performance.now();
+  #onProgress?: (p: Progress) => void;
+  #onLog?: (stream: 'stdout' | 'stderr', line: string) => void;
+
+  /** @internal use Webernetes.start */
+  constructor(worker: Worker, opts: StartOptions) {
+    super();
+    this.name = `cluster-${++clusterCount}`;
+    this.#worker = worker;
+    this.#onProgress = opts.onProgress;
+    this.#onLog = opts.onLog;
+    worker.onmessage = (ev: MessageEvent<FromWorker>) => this.#receive(ev.data);
+    worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      this.#die(`webernetes worker: ${ev.message || 'failed to load'}`, '');
+    };
+    worker.onmessageerror = () => this.#die('webernetes worker: a message could not be decoded', '');
+  }
+
+  /** Whether the cluster is stopping, has stopped or has died; every call then rejects. */
+  get stopped(): boolean {
+    return this.#dead !== null || this.#closing !== null;
+  }
+
+  /** Runs kubectl in the cluster, as `kubectl argv...` would with stdin. */
+  kubectl(argv: string[], opts: { stdin?: string } = {}): Promise<KubectlResult> {
+    return this.#request({ kind: 'kubectl', id: 0, argv: [...argv], stdin: opts.stdin ?? '' });
+  }
+
+  /** Applies a manifest (one or more YAML documents); resolves to the applied objects. */
+  apply(yaml: string): Promise<KubeObject[]> {
+    return this.#request({ kind: 'apply', id: 0, yaml });
+  }
+
+  get(resource: string, name: string, opts: NamespaceOption = {}): Promise<KubeObject> {
+    return this.#request({ kind: 'get', id: 0, resource, name, namespace: opts.namespace ?? '' });
+  }
+
+  list(resource: string, opts: NamespaceOption = {}): Promise<KubeObject> {
+    return this.#request({ kind: 'list', id: 0, resource, namespace: opts.namespace ?? '' });
+  }
+
+  delete(resource: string, name: string, opts: NamespaceOption = {}): Promise<void> {
+    return this.#request({ kind: 'delete', id: 0, resource, name, namespace: opts.namespace ?? '' }).then(() => undefined);
+  }
+
+  /**
+   * Watches a resource. With no resourceVersion, the current objects come first as ADDED.
+   * Ending the iteration (break, return(), the signal) ends the watch in Go.
+   */
+  watch(resource: string, opts: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
+    return this.#stream<WatchEvent>(
+      (id) => ({ kind: 'watch', id, resource, namespace: opts.namespace ?? '', resourceVersion: opts.resourceVersion ?? '' }),
+      opts.signal,
+    );
+  }
+
+  /**
+   * A pod's container log, as kubectl logs reads it (through the kube-apiserver from the
+   * kubelet), in pieces as they arrive: all of it and done, or with follow until the
+   * container ends. Ending the iteration ends the stream in Go.
+   */
+  logs(pod: string, opts: LogsOptions = {}): AsyncIterableIterator<string> {
+    return this.#stream<string>(
+      (id) => ({
+        kind: 'logs',
+        id,
+        pod,
+        namespace: opts.namespace ?? '',
+        container: opts.container ?? '',
+        follow: opts.follow ?? false,
+        previous: opts.previous ?? false,
+      }),
+      opts.signal,
+    );
+  }
+
+  /** Opens a stream in the worker; its items come out of the returned iterator. */
+  #stream<T>(request: (id: number) => StreamRequest, signal?: AbortSignal): AsyncIterableIterator<T> {
+    const queue: T[] = [];
+    let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | null = null;
+    let finished: { error: Error | null } | null = null;
+    let id = 0;
+
+    const settle = () => {
+      if (!waiter) return;
+      const w = waiter;
+      if (queue.length) {
+        waiter = null;
+        w.resolve({ value: queue.shift()!, done: false });
+      } else if (finished) {
+        waiter = null;
+        if (finished.error) {
+          const err = finished.error;
+          finished.error = null; // reported once; later next() calls are done
+          w.reject(err);
+        } else w.resolve({ value: undefined, done: true });
+      }
+    };
+    const finish = (error: Error | null) => {
+      if (finished) return;
+      finished = { error };
+      this.#streams.delete(id);
+      signal?.removeEventListener('abort', cancel);
+      settle();
+    };
+    const cancel = () => {
+      if (finished) return;
+      queue.length = 0;
+      if (!this.#dead) this.#post({ kind: 'cancelStream', id });
+      finish(null);
+    };
+
+    if (this.#dead ?? this.#closing) {
+      finish(this.#dead ?? this.#closing);
+    } else if (signal?.aborted) {
+      finish(null);
+    } else {
+      id = this.#nextId++;
+      this.#streams.set(id, {
+        item: (x) => {
+          queue.push(x as T);
+          settle();
+        },
+        end: (error) => finish(error ? new Error(error) : null),
+      });
+      signal?.addEventListener('abort', cancel);
+      this.#post(request(id));
+    }
+
+    const it: AsyncIterableIterator<T> = {
+      next: () =>
+        new Promise<IteratorResult<T>>((resolve, reject) => {
+          if (waiter) return reject(new Error('webernetes: next() called while a next() is pending'));
+          waiter = { resolve, reject };
+          settle();
+        }),
+      return: async () => {
+        cancel();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+
+  /** The newest part of the cluster components' log (klog output, which Go keeps, not prints). */
+  componentLogs(): Promise<string> {
+    return this.#request({ kind: 'componentLogs', id: 0 });
+  }
+
+  /**
+   * Stops the cluster in Go, then ends its worker, and dispatches "stop". Open watches end
+   * (done, not an error); later calls reject.
+   */
+  async stop(): Promise<void> {
+    if (this.#dead || this.#closing) return;
+    const reason = new Error(`webernetes: ${this.name} is stopped`);
+    this.#closing = reason;
+    for (const w of [...this.#streams.values()]) w.end('');
+    try {
+      await Promise.race([
+        this.#request({ kind: 'stop', id: 0 }),
+        new Promise((resolve) => setTimeout(resolve, 30_000)), // a stuck stop still frees the worker
+      ]);
+    } finally {
+      const stoppedNow = !this.#dead; // a fatal error during stop is reported as such
+      this.#shutdown(reason);
+      if (stoppedNow) this.dispatchEvent(new Event('stop'));
+    }
+  }
+
+  /** @internal */
+  _start(wasmURL: string, nodes: number): Promise<null> {
+    this.#startedAt = performance.now();
+    return this.#request({ kind: 'start', id: 0, wasmURL, nodes });
+  }
+
+  /** @internal */
+  _terminate(reason: Error): void {
+    this.#shutdown(reason);
+  }
+
+  #request<R extends Request>(req: R): Promise<ResultOf[R['kind']]> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    if (this.#closing && req.kind !== 'stop') return Promise.reject(this.#closing);
+    const id = this.#nextId++;
+    return new Promise<ResultOf[R['kind']]>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: never) => void, reject });
+      this.#post({ ...req, id });
+    });
+  }
+
+  #post(msg: ToWorker) {
+    this.#worker.postMessage(msg);
+  }
+
+  #receive(msg: FromWorker) {
+    switch (msg.kind) {
+      case 'progress':
+        this.#onProgress?.({ phase: msg.phase, elapsedMs: Math.round(performance.now() - this.#startedAt) });
+        return;
+      case 'log':
+        this.#onLog?.(msg.stream, msg.line);
+        return;
+      case 'result': {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        p?.resolve(msg.value as never);
+        return;
+      }
+      case 'failure': {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        p?.reject(new Error(msg.message));
+        return;
+      }
+      case 'watchEvent':
+        this.#streams.get(msg.id)?.item({ type: msg.type, object: msg.object });
+        return;
+      case 'logChunk':
+        this.#streams.get(msg.id)?.item(msg.text);
+        return;
+      case 'streamEnd':
+        this.#streams.get(msg.id)?.end(msg.error);
+        return;
+      case 'fatal':
+        this.#die(msg.message, msg.stack);
+        return;
+    }
+  }
+
+  #die(message: string, stack: string) {
+    if (this.#dead) return;
+    this.#shutdown(Object.assign(new Error(message), { goStack: stack }));
+    const ev = new CustomEvent<ClusterErrorDetail>('error', { detail: { message, stack } });
+    this.onerror?.(ev);
+    this.dispatchEvent(ev);
+  }
+
+  #shutdown(reason: Error) {
+    if (this.#dead) return;
+    this.#dead = reason;
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(reason);
+    this.#pending.clear();
+    for (const w of [...this.#streams.values()]) w.end(reason.message);
+    this.#streams.clear();
+  }
+}
+
+const here = import.meta.url;
+
+/** Entry point: `const cluster = await Webernetes.start({nodes: 3})`. */
+export const Webernetes = {
+  /** Starts a cluster in a new worker; resolves once Go reports it started. */
+  async start(opts: StartOptions = {}): Promise<Cluster> {
+    const wasmURL = new URL(opts.wasmURL ?? 'webernetes.wasm', here).href;
+    const workerURL = new URL(opts.workerURL ?? 'worker.js', here);
+    const cluster = new Cluster(new Worker(workerURL, { name: 'webernetes' }), opts);
+    try {
+      await cluster._start(wasmURL, opts.nodes ?? 1);
+    } catch (e) {
+      cluster._terminate(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+    return cluster;
+  },
+  Cluster,
+};
+
+export default Webernetes;

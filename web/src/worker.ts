@@ -1,0 +1,192 @@
+// The dedicated Web Worker that runs one Webernetes cluster: it installs the in-memory
+// node root as globalThis.fs/process/path, evaluates Go's wasm_exec.js, compiles and runs
+// the js/wasm program, and relays page requests to the Go API (globalThis.webernetes).
+// It only moves messages: no Kubernetes logic lives here.
+//
+// Bundled by esbuild as a classic (IIFE) worker, so that importScripts can evaluate
+// wasm_exec.js after the fs is installed: Go reads fs.constants at package init.
+
+/// <reference lib="webworker" />
+import { installNodeFS } from './fs';
+import type { FromWorker, ToWorker, Request, ResultOf, StreamRequest, WatchEventType } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope & {
+  webernetes?: GoWebernetesAPI;
+  onWebernetesReady?: () => void;
+};
+
+const post = (msg: FromWorker) => self.postMessage(msg);
+
+// The last lines Go wrote to stderr: a panic's message and stack are taken from them.
+const STDERR_TAIL = 400;
+const stderrTail: string[] = [];
+
+const node = installNodeFS(self as unknown as Record<string, unknown>, {
+  onLine(stream, line) {
+    if (stream === 'stderr') {
+      stderrTail.push(line);
+      if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
+    }
+    post({ kind: 'log', stream, line });
+  },
+});
+
+importScripts(new URL('wasm_exec.js', self.location.href).href);
+
+let api: GoWebernetesAPI | undefined;
+const streams = new Map<number, () => void>();
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+let fatalSent = false;
+function fatal(message: string, stack: string) {
+  if (fatalSent) return;
+  fatalSent = true;
+  post({ kind: 'fatal', message, stack });
+}
+
+/** The panic (or runtime fatal error) Go printed last, with everything after it. */
+function goCrashReport(): { message: string; stack: string } | null {
+  node.flush();
+  for (let i = stderrTail.length - 1; i >= 0; i--) {
+    const line = stderrTail[i];
+    if (line.startsWith('panic: ') || line.startsWith('fatal error: ')) {
+      return { message: line, stack: stderrTail.slice(i).join('\n') };
+    }
+  }
+  return null;
+}
+
+// After Go exits, wasm_exec.js can still throw (a callback reading the deleted instance);
+// the exit, reported by goEnded, is then the news, not that error.
+let go: Go | undefined;
+let exitCode = 0;
+
+function goEnded(e?: unknown) {
+  const crash = goCrashReport();
+  if (crash) return fatal(crash.message, crash.stack);
+  if (go?.exited) {
+    return fatal(`webernetes: the Go program exited with code ${exitCode}`, stderrTail.slice(-20).join('\n'));
+  }
+  // A wasm trap (unreachable, out of memory...) or a JS error thrown into Go.
+  fatal(`webernetes: the Go program failed: ${errorText(e)}`, e instanceof Error ? String(e.stack) : '');
+}
+
+self.addEventListener('error', (ev) => {
+  ev.preventDefault();
+  if (go?.exited || goCrashReport()) return goEnded();
+  fatal(`webernetes worker: ${ev.message}`, ev.error instanceof Error ? String(ev.error.stack) : '');
+});
+self.addEventListener('unhandledrejection', (ev) => {
+  ev.preventDefault();
+  const r = ev.reason;
+  if (go?.exited || goCrashReport()) return goEnded();
+  fatal(`webernetes worker: unhandled rejection: ${errorText(r)}`, r instanceof Error ? String(r.stack) : '');
+});
+
+
+async function startGo(wasmURL: string, nodes: number): Promise<void> {
+  post({ kind: 'progress', phase: 'fetch+compile' });
+  const module = await WebAssembly.compileStreaming(fetch(wasmURL));
+
+  post({ kind: 'progress', phase: 'go runtime' });
+  go = new Go();
+  go.env = {
+    HOME: '/root',
+    TMPDIR: '/tmp',
+    USER: 'root',
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  };
+  go.argv = ['webernetes'];
+  go.exit = (code: number) => {
+    exitCode = code;
+  };
+  const ready = new Promise<void>((resolve) => {
+    self.onWebernetesReady = () => resolve();
+  });
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  const exited = go.run(instance).then(() => goEnded(), goEnded);
+  await Promise.race([ready, exited.then(() => Promise.reject(new Error('the Go program exited before it was ready')))]);
+  if (!self.webernetes) throw new Error('the Go program did not set globalThis.webernetes');
+  api = self.webernetes;
+  await api.start({ nodes, onProgress: (phase: string) => post({ kind: 'progress', phase }) });
+}
+
+function need(): GoWebernetesAPI {
+  if (!api) throw new Error('webernetes: the cluster is not started');
+  return api;
+}
+
+async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
+  switch (req.kind) {
+    case 'start':
+      await startGo(req.wasmURL, req.nodes);
+      return null;
+    case 'kubectl': {
+      const r = await need().kubectl(req.argv, req.stdin);
+      return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: Number(r.exitCode) };
+    }
+    case 'apply':
+      return JSON.parse(await need().apply(req.yaml));
+    case 'get':
+      return JSON.parse(await need().get(req.resource, req.namespace, req.name));
+    case 'list':
+      return JSON.parse(await need().list(req.resource, req.namespace));
+    case 'delete':
+      await need().delete(req.resource, req.namespace, req.name);
+      return null;
+    case 'componentLogs':
+      return String(need().componentLogs());
+    case 'stop':
+      for (const cancel of streams.values()) cancel();
+      streams.clear();
+      if (api) await api.stop();
+      return null;
+  }
+}
+
+/** Starts a watch or a log stream in Go; its items and its end go to the page under its id. */
+function startStream(msg: StreamRequest) {
+  const { id } = msg;
+  let ended = false;
+  const end = (error: string) => {
+    if (ended) return;
+    ended = true;
+    streams.delete(id);
+    post({ kind: 'streamEnd', id, error });
+  };
+  const onEnd = (err: string) => end(String(err ?? ''));
+  try {
+    const cancel =
+      msg.kind === 'watch'
+        ? need().watch(msg.resource, msg.namespace, msg.resourceVersion, (type: string, objectJSON: string) => {
+            if (!ended) post({ kind: 'watchEvent', id, type: type as WatchEventType, object: JSON.parse(objectJSON) });
+          }, onEnd)
+        : need().logs(msg.namespace, msg.pod, { container: msg.container, follow: msg.follow, previous: msg.previous }, (text: string) => {
+            if (!ended) post({ kind: 'logChunk', id, text });
+          }, onEnd);
+    if (!ended) streams.set(id, cancel);
+  } catch (e) {
+    if (go?.exited) goEnded(e);
+    else end(errorText(e));
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  switch (msg.kind) {
+    case 'watch':
+    case 'logs':
+      startStream(msg);
+      return;
+    case 'cancelStream':
+      streams.get(msg.id)?.();
+      return;
+    default:
+      answer(msg).then(
+        (value) => post({ kind: 'result', id: msg.id, method: msg.kind, value } as FromWorker),
+        // A call that fails because Go has just exited is answered by the fatal report.
+        (e: unknown) => (go?.exited ? goEnded(e) : post({ kind: 'failure', id: msg.id, message: errorText(e) })),
+      );
+  }
+};

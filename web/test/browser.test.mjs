@@ -1,0 +1,585 @@
+// The page and the loader in headless Chromium, served by `webernetes page`.
+//
+// "the page" runs the real cluster (bin/webernetes.wasm, ~30-60 s to start on 2 cores):
+// start with progress, nodes Ready, kubectl, apply + watch, -o wide columns, an invalid
+// manifest, stop. "the loader" runs test/fakecluster (a stand-in with the same Go API,
+// built here) for what the real program cannot be asked to do: panic, exit, run twice.
+//
+// Env: WEBERNETES_BIN (default ../bin/webernetes), WEBERNETES_WASM (default
+// ../bin/webernetes.wasm), CHROMIUM (default /usr/bin/chromium). Screenshots go to
+// ../bin/browser-test/.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const web = join(here, '..');
+const repo = join(web, '..');
+const BIN = resolve(web, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
+const WASM = resolve(web, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const DIST = join(web, 'dist');
+const SHOTS = join(repo, 'bin', 'browser-test');
+const START_TIMEOUT = 300_000;
+
+const temps = [];
+function tempDir(prefix) {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
+/** Starts `webernetes page` and resolves to {url, stop()} once it prints its address. */
+async function servePage(wasm) {
+  assert.ok(existsSync(BIN), `${BIN} is missing: run make build (or set WEBERNETES_BIN)`);
+  assert.ok(existsSync(wasm), `${wasm} is missing: run make wasm (or set WEBERNETES_WASM)`);
+  const args = ['page', '--listen', '127.0.0.1:0', '--web-dir', DIST, '--wasm', wasm];
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolveURL, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no address from ${BIN} ${args.join(' ')}:\n${output}`)), 60_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/^webernetes: page (http:\/\/\S+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolveURL(m[1]);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', (c) => (output += c));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${BIN} ${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${BIN} page ended before the test stopped it (${child.exitCode ?? child.signalCode}):\n${output}`);
+      }
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(child.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    },
+  };
+}
+
+let context;
+async function browser() {
+  if (!context) {
+    context = await chromium.launchPersistentContext(tempDir('webernetes-chromium-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+  }
+  return context;
+}
+
+async function openPage(url) {
+  const page = await (await browser()).newPage();
+  const log = [];
+  page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  page.log = log;
+  await page.goto(url);
+  return page;
+}
+
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The rows of a <wn-resource-table>, as {column: text} objects. */
+function tableRows(page, resource) {
+  return page.evaluate((resource) => {
+    const root = document.querySelector(`wn-resource-table[resource=${resource}]`).shadowRoot;
+    return [...root.querySelectorAll('tbody tr')].map((tr) =>
+      Object.fromEntries([...tr.children].map((td) => [td.dataset.column, td.textContent])));
+  }, resource);
+}
+
+async function waitForRows(page, resource, predicate, timeout, what) {
+  const deadline = Date.now() + timeout;
+  let rows = [];
+  while (Date.now() < deadline) {
+    rows = await tableRows(page, resource);
+    if (predicate(rows)) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}; ${resource} rows: ${JSON.stringify(rows)}\n${await diagnostics(page)}`);
+}
+
+/** What to print when the real cluster does not do what a test waits for. */
+async function diagnostics(page) {
+  const logs = await page.evaluate(() => window.cluster?.componentLogs().catch((e) => `(componentLogs: ${e.message})`)).catch(() => '');
+  return `--- page console (last 40)\n${page.log.slice(-40).join('\n')}\n--- component logs (last 60 lines)\n${String(logs ?? '').split('\n').slice(-60).join('\n')}`;
+}
+
+function goToolchain() {
+  for (const go of [process.env.GO, 'go', '/usr/local/go/bin/go'].filter(Boolean)) {
+    try {
+      execFileSync(go, ['version'], { stdio: 'ignore' });
+      return go;
+    } catch {
+      // next
+    }
+  }
+  throw new Error('no go toolchain to build test/fakecluster');
+}
+
+after(async () => {
+  await context?.close();
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the page (real cluster)', { timeout: 20 * 60_000 }, () => {
+  let server;
+  let page;
+  let started = false; // the later cases need the cluster the first one starts
+
+  before(async () => {
+    server = await servePage(WASM);
+    page = await openPage(server.url);
+  });
+  after(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  it('starts a 3-node cluster with its phases listed and 3 nodes Ready', { timeout: START_TIMEOUT + 180_000 }, async () => {
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: START_TIMEOUT })
+      .catch(async (e) => assert.fail(`${e.message}\n${await diagnostics(page)}`));
+    const state = await page.evaluate(() => `${document.body.dataset.state}: ${document.querySelector('#status').textContent}`);
+    assert.equal(state.split(':')[0], 'ready', `${state}\n${await diagnostics(page)}`);
+    const phases = await page.evaluate(() =>
+      [...document.querySelector('wn-progress').shadowRoot.querySelectorAll('li')].map((li) => li.dataset.phase));
+    for (const p of ['fetch+compile', 'go runtime', 'ready']) assert.ok(phases.includes(p), `phase ${p} in ${phases}`);
+    assert.ok(phases.length > 3, `Go reported its own phases: ${phases}`);
+    assert.equal(phases.at(-1), 'ready');
+    const rows = await waitForRows(page, 'nodes', (r) => r.length === 3 && r.every((n) => n.READY === 'True'), 180_000, '3 Ready nodes');
+    assert.deepEqual(rows.map((r) => r.NAME), ['node-1', 'node-2', 'node-3']);
+    assert.equal(await page.evaluate(() => typeof window.Webernetes.start), 'function');
+    started = true;
+    await shot(page, '01-started');
+  });
+
+  it('runs kubectl get nodes', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(() => window.cluster.kubectl(['get', 'nodes']));
+    assert.equal(r.exitCode, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0], /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]), ['node-1', 'node-2', 'node-3']);
+    for (const l of lines.slice(1)) assert.equal(l.split(/\s+/)[1], 'Ready', l);
+    // the same through the page's prompt
+    await page.fill('wn-kubectl >> input', 'get nodes');
+    await page.press('wn-kubectl >> input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('wn-kubectl').shadowRoot.querySelector('pre').textContent.includes('node-3'), null, { timeout: 60_000 });
+    await shot(page, '02-kubectl-get-nodes');
+  });
+
+  it('applies a Deployment and sees its pods Running and Ready through watch', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const yaml = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sleeper
+  namespace: default
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: sleeper}
+  template:
+    metadata:
+      labels: {app: sleeper}
+    spec:
+      containers:
+      - name: sleep
+        image: busybox:1.37
+        command: ["sleep", "3600"]
+`;
+    const result = await page.evaluate(async (yaml) => {
+      const applied = await window.cluster.apply(yaml);
+      // Follow pods in "default" until both replicas are Running with every container ready,
+      // as their status fields say.
+      const ready = new Map();
+      const seen = [];
+      for await (const ev of window.cluster.watch('pods', { namespace: 'default' })) {
+        seen.push(ev.type);
+        const o = ev.object;
+        if (!o.metadata?.name?.startsWith('sleeper-')) continue;
+        const statuses = o.status?.containerStatuses ?? [];
+        const ok = ev.type !== 'DELETED' && o.status?.phase === 'Running' && statuses.length > 0 && statuses.every((c) => c.ready);
+        if (ok) ready.set(o.metadata.name, o.spec.nodeName);
+        else ready.delete(o.metadata.name);
+        if (ready.size === 2) break;
+      }
+      return { applied: applied.map((o) => `${o.kind}/${o.metadata.name}`), ready: [...ready], seen };
+    }, yaml);
+    assert.deepEqual(result.applied, ['Deployment/sleeper']);
+    assert.equal(result.ready.length, 2);
+    assert.ok(result.seen.includes('ADDED') && result.seen.includes('MODIFIED'), result.seen.join(','));
+    const rows = await waitForRows(page, 'pods', (r) => r.filter((p) => p.NAME.startsWith('sleeper-') && p.PHASE === 'Running' && p.READY === '1/1').length === 2,
+      60_000, 'the page to show both pods Running 1/1');
+    for (const r of rows.filter((p) => p.NAME.startsWith('sleeper-'))) assert.match(r.NODE, /^node-\d$/);
+    await shot(page, '03-deployment-running');
+  });
+
+  it('prints kubectl get pods -o wide with the native columns', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(() => window.cluster.kubectl(['get', 'pods', '-o', 'wide']));
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    assert.deepEqual(header.trim().split(/\s{2,}/),
+      ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    const sleepers = rows.filter((l) => l.startsWith('sleeper-'));
+    assert.equal(sleepers.length, 2, r.stdout);
+    for (const l of sleepers) {
+      const f = l.split(/\s+/);
+      assert.equal(f[1], '1/1', l);
+      assert.equal(f[2], 'Running', l);
+      assert.match(f[6], /^node-\d$/, l);
+    }
+    await page.fill('wn-kubectl >> input', 'get pods -o wide');
+    await page.press('wn-kubectl >> input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('wn-kubectl').shadowRoot.querySelector('pre').textContent.includes('READINESS GATES'), null, { timeout: 60_000 });
+    await shot(page, '04-get-pods-wide');
+  });
+
+  it('reads a container log through logs() and kubectl logs', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const result = await page.evaluate(async () => {
+      await window.cluster.apply(`apiVersion: v1
+kind: Pod
+metadata: {name: talker, namespace: default}
+spec:
+  containers:
+  - name: talk
+    image: busybox:1.36
+    command: ["sh", "-c", "echo hello; echo from webernetes; sleep 3600"]
+`);
+      const wait = await window.cluster.kubectl(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=240s']);
+      let whole = '';
+      for await (const chunk of window.cluster.logs('talker')) whole += chunk;
+      // follow: the stream stays open until the iteration ends it
+      let first = '';
+      for await (const chunk of window.cluster.logs('talker', { follow: true, container: 'talk' })) {
+        first += chunk;
+        if (first.includes('from webernetes')) break;
+      }
+      const kubectl = await window.cluster.kubectl(['logs', 'talker']);
+      let missing = '';
+      try {
+        for await (const chunk of window.cluster.logs('no-such-pod')) missing += chunk;
+      } catch (e) {
+        missing = e.message;
+      }
+      return { wait, whole, first, kubectl, missing };
+    });
+    assert.equal(result.wait.exitCode, 0, result.wait.stderr);
+    assert.equal(result.whole, 'hello\nfrom webernetes\n');
+    assert.equal(result.first, 'hello\nfrom webernetes\n');
+    assert.deepEqual(result.kubectl, { stdout: 'hello\nfrom webernetes\n', stderr: '', exitCode: 0 });
+    assert.equal(result.missing, 'pods "no-such-pod" not found');
+    await shot(page, '05-logs');
+  });
+
+  it('rejects an invalid manifest with the upstream message', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const yaml = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  replicas: 1
+  template:
+    metadata:
+      labels: {app: x}
+    spec:
+      containers:
+      - name: c
+        image: busybox:1.37
+`;
+    const message = await page.evaluate(async (yaml) => {
+      try {
+        await window.cluster.apply(yaml);
+        return null;
+      } catch (e) {
+        return e instanceof Error ? e.message : `not an Error: ${e}`;
+      }
+    }, yaml);
+    assert.ok(message, 'apply must reject');
+    assert.match(message, /^Deployment\.apps "x" is invalid: /);
+    assert.match(message, /spec\.selector: Required value/);
+    await shot(page, '06-invalid-manifest');
+  });
+
+  it('get, list and delete return parsed JSON', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(async () => {
+      const dep = await window.cluster.get('deployments.apps', 'sleeper', { namespace: 'default' });
+      const nodes = await window.cluster.list('nodes');
+      await window.cluster.delete('deployments.apps', 'sleeper', { namespace: 'default' });
+      let afterDelete = '';
+      try {
+        await window.cluster.get('deployments.apps', 'sleeper', { namespace: 'default' });
+      } catch (e) {
+        afterDelete = e.message;
+      }
+      return { dep: dep.metadata.name, replicas: dep.spec.replicas, nodes: nodes.items.map((n) => n.metadata.name), afterDelete };
+    });
+    assert.equal(r.dep, 'sleeper');
+    assert.equal(r.replicas, 2);
+    assert.deepEqual(r.nodes.sort(), ['node-1', 'node-2', 'node-3']);
+    assert.match(r.afterDelete, /not found/);
+  });
+
+  it('stop ends the cluster and frees its worker; later calls reject', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    assert.equal(page.workers().length, 1);
+    const closed = new Promise((r) => page.workers()[0].once('close', r));
+    const r = await page.evaluate(async () => {
+      await window.cluster.stop();
+      const errors = [];
+      for (const call of [() => window.cluster.kubectl(['get', 'nodes']), () => window.cluster.list('pods')]) {
+        try {
+          await call();
+          errors.push(null);
+        } catch (e) {
+          errors.push(e.message);
+        }
+      }
+      return { stopped: window.cluster.stopped, errors };
+    });
+    assert.equal(r.stopped, true);
+    for (const e of r.errors) assert.match(e ?? 'resolved', /stopped/);
+    await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('worker did not close')), 30_000))]);
+    assert.equal(page.workers().length, 0);
+    await page.waitForFunction(() => document.body.dataset.state === 'stopped', null, { timeout: 10_000 });
+    const tables = await page.evaluate(() => [...document.querySelectorAll('wn-resource-table')].map((t) =>
+      `${t.dataset.count} ${t.shadowRoot.querySelector('p').textContent}`));
+    assert.deepEqual(tables, ['0 the cluster is stopped', '0 the cluster is stopped']);
+    await shot(page, '07-stopped');
+  });
+});
+
+describe('the loader (fake cluster)', { timeout: 10 * 60_000 }, () => {
+  let server;
+  before(async () => {
+    const out = tempDir('webernetes-fake-');
+    const wasm = join(out, 'fakecluster.wasm');
+    execFileSync(goToolchain(), ['build', '-o', wasm, '.'], {
+      cwd: join(here, 'fakecluster'),
+      env: { ...process.env, GOOS: 'js', GOARCH: 'wasm', GOWORK: 'off', CGO_ENABLED: '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    server = await servePage(wasm);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('gives each of several clusters on a page its own worker', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const [a, b] = await Promise.all([window.Webernetes.start({ nodes: 2 }), window.Webernetes.start({ nodes: 2 })]);
+      const ids = [];
+      for (const c of [a, b, window.cluster]) ids.push(JSON.parse((await c.kubectl(['whoami'])).stdout).instance);
+      window.extra = [a, b];
+      return { ids, names: [a.name, b.name] };
+    });
+    assert.equal(new Set(r.ids).size, 3, `distinct Go instances: ${r.ids}`);
+    assert.notEqual(r.names[0], r.names[1]);
+    assert.equal(page.workers().length, 3);
+    await page.evaluate(() => window.extra[0].stop());
+    const r2 = await page.evaluate(async () => JSON.parse((await window.extra[1].kubectl(['still'])).stdout).argv);
+    assert.deepEqual(r2, ['still'], 'stopping one cluster leaves the others running');
+    await page.evaluate(() => window.extra[1].stop());
+    await page.close();
+  });
+
+  it('passes argv and stdin through, and Go errors as Error messages', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const k = await window.cluster.kubectl(['apply', '-f', '-'], { stdin: 'kind: X\n' });
+      const fail = await window.cluster.kubectl(['fail']);
+      let applyError = '';
+      try {
+        await window.cluster.apply('invalid: yes');
+      } catch (e) {
+        applyError = e.message;
+      }
+      const applied = await window.cluster.apply('kind: ConfigMap');
+      const got = await window.cluster.get('po', 'p', { namespace: 'ns1' });
+      const listed = await window.cluster.list('po');
+      const logs = await window.cluster.componentLogs();
+      const { splitArgs } = await import('./page.js');
+      return { k: JSON.parse(k.stdout), fail, applyError, applied, got, listed: listed.items.length, logs,
+        split: splitArgs(`get pods -l 'app in (a, b)' -o "jsonpath={.items[*].metadata.name}" a\\ b`) };
+    });
+    assert.deepEqual(r.k.argv, ['apply', '-f', '-']);
+    assert.equal(r.k.stdin, 'kind: X\n');
+    assert.deepEqual(r.fail, { stdout: '', stderr: 'error: fake failure\n', exitCode: 1 });
+    assert.equal(r.applyError, 'ConfigMap "x" is invalid: fake: the manifest says invalid');
+    assert.equal(r.applied[0].kind, 'ConfigMap');
+    assert.deepEqual([r.got.metadata.namespace, r.got.metadata.name], ['ns1', 'p']);
+    assert.equal(r.listed, 2);
+    assert.match(r.logs, /fake component log/);
+    assert.deepEqual(r.split, ['get', 'pods', '-l', 'app in (a, b)', '-o', 'jsonpath={.items[*].metadata.name}', 'a b']);
+    await page.close();
+  });
+
+  it('ends a watch on break, on abort, and reports a watch Go ended with an error', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      const byBreak = [];
+      for await (const ev of c.watch('things', { namespace: 'n' })) {
+        byBreak.push(`${ev.type} ${ev.object.metadata.name} ${ev.object.metadata.generation}`);
+        if (byBreak.length === 4) break;
+      }
+      const ac = new AbortController();
+      const byAbort = [];
+      setTimeout(() => ac.abort(), 200);
+      for await (const ev of c.watch('things', { signal: ac.signal })) byAbort.push(ev.type);
+      const broken = [];
+      let brokenError = '';
+      try {
+        for await (const ev of c.watch('broken')) broken.push(ev.type);
+      } catch (e) {
+        brokenError = e.message;
+      }
+      const it = c.watch('things');
+      await it.next();
+      const ret = await it.return();
+      const afterReturn = await it.next();
+      return { byBreak, byAbort: byAbort.length, broken, brokenError, ret, afterReturn };
+    });
+    assert.deepEqual(r.byBreak, ['ADDED a 1', 'ADDED b 1', 'MODIFIED a 2', 'MODIFIED a 3']);
+    assert.ok(r.byAbort >= 2, `events before abort: ${r.byAbort}`);
+    assert.deepEqual(r.broken, ['ADDED']);
+    assert.equal(r.brokenError, 'fake: watch failed');
+    assert.equal(r.ret.done, true);
+    assert.equal(r.afterReturn.done, true);
+    await page.close();
+  });
+
+  it('stop ends open watches (done), rejects calls made while stopping, and dispatches "stop"', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      let stopEvents = 0;
+      c.addEventListener('stop', () => stopEvents++);
+      const seen = [];
+      const watching = (async () => {
+        for await (const ev of c.watch('things')) seen.push(ev.type);
+        return 'done';
+      })().catch((e) => `threw ${e.message}`);
+      while (seen.length < 2) await new Promise((r) => setTimeout(r, 20));
+      const stopping = c.stop();
+      const during = await c.kubectl(['x']).then(() => 'resolved', (e) => e.message);
+      await stopping;
+      await c.stop(); // a second stop is a no-op
+      return { watch: await watching, during, stopEvents, stopped: c.stopped, name: c.name };
+    });
+    assert.equal(r.watch, 'done');
+    assert.equal(r.during, `webernetes: ${r.name} is stopped`);
+    assert.equal(r.stopEvents, 1);
+    assert.equal(r.stopped, true);
+    await page.waitForFunction(() => document.body.dataset.state === 'stopped', null, { timeout: 10_000 });
+    assert.equal(page.workers().length, 0);
+    await page.close();
+  });
+
+  it('surfaces a Go panic after start: error event, pending calls reject, the page stays usable', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const other = await window.Webernetes.start({ nodes: 1 });
+      const c = window.cluster;
+      const events = [];
+      c.onerror = (ev) => events.push(`onerror ${ev.detail.message}`);
+      c.addEventListener('error', (ev) => events.push(`listener ${ev.detail.message} | ${ev.detail.stack.split('\n').length > 1}`));
+      const watch = c.watch('things');
+      const pending = c.kubectl(['slow']); // answered before the panic
+      const panicking = c.kubectl(['panic']);
+      const outcome = async (p) => p.then(() => 'resolved', (e) => e.message);
+      const results = [await outcome(pending), await outcome(panicking)];
+      let watchError = '';
+      try {
+        for await (const _ of watch) { /* drain */ }
+      } catch (e) {
+        watchError = e.message;
+      }
+      const later = await outcome(c.kubectl(['get', 'nodes']));
+      const otherStill = JSON.parse((await other.kubectl(['ok'])).stdout).argv;
+      await other.stop();
+      return { events, results, watchError, later, otherStill, stopped: c.stopped };
+    });
+    assert.deepEqual(r.events, ['onerror panic: fake: panic requested by kubectl', 'listener panic: fake: panic requested by kubectl | true']);
+    assert.deepEqual(r.results, ['resolved', 'panic: fake: panic requested by kubectl']);
+    assert.equal(r.watchError, 'panic: fake: panic requested by kubectl');
+    assert.equal(r.later, 'panic: fake: panic requested by kubectl');
+    assert.deepEqual(r.otherStill, ['ok']);
+    assert.equal(r.stopped, true);
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 10_000 });
+    const status = await page.textContent('#status');
+    assert.match(status, /panic: fake: panic requested by kubectl/);
+    // the prompt still answers, saying the cluster is gone
+    await page.fill('wn-kubectl >> input', 'get pods');
+    await page.press('wn-kubectl >> input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('wn-kubectl').shadowRoot.querySelector('pre').textContent.includes('not running'), null, { timeout: 10_000 });
+    await shot(page, '08-fake-panic-after-start');
+    await page.close();
+  });
+
+  it('shows a Go panic during start on the page', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=0`);
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
+    assert.match(await page.textContent('#status'), /failed to start: panic: fake: panic during start \(nodes 0\)/);
+    const shown = await page.evaluate(() => document.querySelector('wn-progress').shadowRoot.querySelector('pre.error').textContent);
+    assert.match(shown, /^panic: fake: panic during start/);
+    assert.match(shown, /goroutine \d+/);
+    assert.equal(page.workers().length, 0, 'the dead worker is terminated');
+    await shot(page, '09-fake-panic-during-start');
+    await page.close();
+  });
+
+  it('surfaces the Go program exiting', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const r = await page.evaluate(async () => {
+      const got = new Promise((resolve) => window.cluster.addEventListener('error', (ev) => resolve(ev.detail.message)));
+      const call = await window.cluster.kubectl(['exit']).then(() => 'resolved', (e) => e.message);
+      return { call, event: await got };
+    });
+    assert.equal(r.event, 'webernetes: the Go program exited with code 3');
+    assert.equal(r.call, r.event);
+    await page.close();
+  });
+
+  it('rejects start when the wasm cannot be fetched', { timeout: 120_000 }, async () => {
+    const page = await openPage(`${server.url}?nodes=1&wasm=missing.wasm`);
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
+    assert.match(await page.textContent('#status'), /failed to start/);
+    await page.close();
+  });
+});
