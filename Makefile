@@ -19,7 +19,7 @@ K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
 VERSION_X   := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
 LDFLAGS     := -s -w $(VERSION_X)
 
-.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser webernetes-wasm clean
+.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser bench-browser webernetes-wasm clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ web: node ## build web/ (the loader, worker and page) into web/dist: npm ci from
 	cd web && { test -d node_modules -a node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
 	cd web && WASM_EXEC_JS=$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js npm run build
 
+bench-browser: webernetes-wasm web chromium build ## the browser figures: wasm bytes transferred, start phases, 3 nodes Ready, first pod, 100 replicas, renderer RSS and Go heap idle over BENCH_IDLE_MINUTES (10)
+	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes node bench/browser.mjs
+
 test-browser: webernetes-wasm web chromium build ## the browser tests: Playwright drives headless Chromium on the page (bin/webernetes page); screenshots in bin/browser-test/
 	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes npm test
 
@@ -95,9 +98,12 @@ test-upstream-ci: generate node ## the CI subset: all upstream tests natively, t
 	$(GO) run -C parity ./cmd/test-upstream -targets native
 	$(GO) run -C parity ./cmd/test-upstream -targets wasm -packages k8s.io/kubernetes/pkg/controller/deployment,k8s.io/client-go/util/workqueue
 
-test-wasm: generate node ## our own tests under js/wasm in Node (memstore + upstream storage suite, in-process kube-apiserver, clusters: one process per test)
-	$(WASM_ENV) $(GO) test -p 1 -tags $(WASM_TAGS) -exec=$(WASM_EXEC) $$($(WASM_ENV) $(GO) list ./handwritten/... | grep -v '/handwritten/cluster$$')
+test-wasm: generate node web ## our own tests under js/wasm in Node (memstore + upstream storage suite, in-process kube-apiserver, clusters: one process per test; jsapi on the browser's in-memory file system)
+	$(WASM_ENV) $(GO) test -p 1 -tags $(WASM_TAGS) -exec=$(WASM_EXEC) $$($(WASM_ENV) $(GO) list ./handwritten/... | grep -v -e '/handwritten/cluster$$' -e '/handwritten/jsapi$$')
 	scripts/wasm-test-each.sh ./handwritten/cluster $(WASM_TAGS)
+	@# What a page does, on web/'s in-memory node root instead of the host's files (web/test/run-on-shim.mjs),
+	@# so a new host dependency (a file a browser lacks) fails here rather than in a reader's browser.
+	$(WASM_ENV) $(GO) test -tags $(WASM_TAGS) -exec='node $(NODE_ARGS) $(CURDIR)/web/test/run-on-shim.mjs' ./handwritten/jsapi
 
 wasm-smoke: generate node ## build the all-components program for js/wasm and run it under Node
 	$(WASM_ENV) $(GO) build -tags $(WASM_TAGS) -ldflags='$(LDFLAGS)' -o $(BIN)/allcomponents.wasm ./cmd/allcomponents
@@ -122,6 +128,8 @@ bench: wasm node ## print the project's figures: bundle size; control plane star
 	@$(call BENCH_CLUSTER,$(WASM_ENV),-tags $(WASM_TAGS) -exec=$(WASM_EXEC))
 	@echo "reference cluster (scripts/realcluster: upstream etcd + kube-apiserver + kube-controller-manager + kube-scheduler, 3 KWOK nodes; started and stopped here unless already up; never built here):"
 	@$(GO) build -o $(BIN)/realk8s-bench ./scripts/realcluster/bench/realk8s && $(BIN)/realk8s-bench
+	@echo "the page in headless Chromium (bin/webernetes page, web/bench/browser.mjs):"
+	@$(MAKE) -s bench-browser
 
 clean: ## remove build outputs and generated/ (keeps port.lock and its README)
 	rm -rf $(BIN)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"syscall/js"
 )
@@ -25,6 +26,7 @@ import (
 //	logs(namespace, pod, {container, follow, previous},
 //	     onChunk(text), onEnd(err))                cancel()  (onEnd("") at the log's end or after cancel)
 //	componentLogs()                               string: the newest part of the components' log (klog)
+//	memStats()                                    {heapAlloc, heapSys, sys, goroutines}: Go's memory (bytes) now
 //
 // A rejected promise carries an Error whose message is the Go error's text
 // (the apiserver's Status message for API errors). A panic in a call rejects
@@ -93,6 +95,14 @@ func Register(a *API, logs *LogTail) {
 			return promise(func() (any, error) { return nil, a.Delete(context.Background(), res, ns, name) })
 		},
 		"componentLogs": func(js.Value, []js.Value) any { return logs.String() },
+		"memStats": func(js.Value, []js.Value) any {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return map[string]any{
+				"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys),
+				"goroutines": runtime.NumGoroutine(),
+			}
+		},
 		"watch": func(_ js.Value, args []js.Value) any {
 			res, ns, rv := str(arg(args, 0)), str(arg(args, 1)), str(arg(args, 2))
 			onEvent := arg(args, 3)

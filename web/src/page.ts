@@ -13,6 +13,8 @@ declare global {
     cluster?: Cluster;
     /** Settles when the page's cluster has started (or failed to). */
     clusterStarted?: Promise<Cluster>;
+    /** The page cluster's start phases as they began, with the time since navigation (benchmarks read it). */
+    startProgress: Array<Progress & { sinceNavigationMs: number }>;
   }
 }
 
@@ -374,10 +376,14 @@ async function main() {
     status.textContent = text;
   };
   setState('starting', `starting a ${nodes}-node cluster`);
+  window.startProgress = [];
   const started = Webernetes.start({
     nodes,
     wasmURL,
-    onProgress: (p) => progress.phase(p),
+    onProgress: (p) => {
+      progress.phase(p);
+      window.startProgress.push({ ...p, sinceNavigationMs: Math.round(performance.now()) });
+    },
     onLog: (stream, line) => (stream === 'stderr' ? console.debug : console.log)(`[go] ${line}`),
   });
   window.clusterStarted = started;

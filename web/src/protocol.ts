@@ -10,6 +10,15 @@ export interface KubectlResult {
   exitCode: number;
 }
 
+/** Go's memory in the worker, in bytes (runtime.MemStats), and its goroutine count. */
+export interface MemStats {
+  heapAlloc: number;
+  heapSys: number;
+  /** All the memory Go has taken from the wasm instance. */
+  sys: number;
+  goroutines: number;
+}
+
 /** A Kubernetes object as JSON decodes it; the JS side reads fields, never interprets them. */
 export type KubeObject = Record<string, unknown>;
 
@@ -26,6 +35,7 @@ export type ToWorker =
   /** Ends a watch or a log stream. */
   | { kind: 'cancelStream'; id: number }
   | { kind: 'componentLogs'; id: number }
+  | { kind: 'memStats'; id: number }
   | { kind: 'stop'; id: number };
 
 /** The requests answered by a `result` or `failure` with the same id. */
@@ -43,6 +53,7 @@ export interface ResultOf {
   list: KubeObject;
   delete: null;
   componentLogs: string;
+  memStats: MemStats;
   stop: null;
 }
 

@@ -21,6 +21,8 @@ interface GoWebernetesAPI {
   delete(resource: string, namespace: string, name: string): Promise<void>;
   /** The newest part of the components' log (klog), synchronously. */
   componentLogs(): string;
+  /** Go's memory now, synchronously. */
+  memStats(): { heapAlloc: number; heapSys: number; sys: number; goroutines: number };
   watch(
     resource: string,
     namespace: string,

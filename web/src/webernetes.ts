@@ -2,9 +2,9 @@
 // as a promise-based, typed API. It moves messages (protocol.ts) and nothing else: what a
 // cluster does is decided by Go in the worker.
 
-import type { FromWorker, KubectlResult, KubeObject, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
+import type { FromWorker, KubectlResult, KubeObject, MemStats, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
 
-export type { KubectlResult, KubeObject, WatchEventType } from './protocol';
+export type { KubectlResult, KubeObject, MemStats, WatchEventType } from './protocol';
 
 export interface Progress {
   /** "fetch+compile", "go runtime", then each phase Go reports (…, "ready"). */
@@ -228,6 +228,11 @@ export class Cluster extends EventTarget {
       [Symbol.asyncIterator]: () => it,
     };
     return it;
+  }
+
+  /** Go's memory in the worker now (bytes), and its goroutine count. */
+  memStats(): Promise<MemStats> {
+    return this.#request({ kind: 'memStats', id: 0 });
   }
 
   /** The newest part of the cluster components' log (klog output, which Go keeps, not prints). */

@@ -137,6 +137,10 @@ async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
       return null;
     case 'componentLogs':
       return String(need().componentLogs());
+    case 'memStats': {
+      const m = need().memStats();
+      return { heapAlloc: Number(m.heapAlloc), heapSys: Number(m.heapSys), sys: Number(m.sys), goroutines: Number(m.goroutines) };
+    }
     case 'stop':
       for (const cancel of streams.values()) cancel();
       streams.clear();

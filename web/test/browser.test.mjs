@@ -11,12 +11,12 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, servePage as serve } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = join(here, '..');
@@ -28,6 +28,9 @@ const DIST = join(web, 'dist');
 const SHOTS = join(repo, 'bin', 'browser-test');
 const START_TIMEOUT = 300_000;
 
+/** Starts `webernetes page` for the built dist/ and a wasm: {url, output(), stop()}. */
+const servePage = (wasm) => serve(BIN, DIST, wasm);
+
 const temps = [];
 function tempDir(prefix) {
   const d = mkdtempSync(join(tmpdir(), prefix));
@@ -35,55 +38,10 @@ function tempDir(prefix) {
   return d;
 }
 
-/** Starts `webernetes page` and resolves to {url, stop()} once it prints its address. */
-async function servePage(wasm) {
-  assert.ok(existsSync(BIN), `${BIN} is missing: run make build (or set WEBERNETES_BIN)`);
-  assert.ok(existsSync(wasm), `${wasm} is missing: run make wasm (or set WEBERNETES_WASM)`);
-  const args = ['page', '--listen', '127.0.0.1:0', '--web-dir', DIST, '--wasm', wasm];
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise((resolveURL, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address from ${BIN} ${args.join(' ')}:\n${output}`)), 60_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = output.match(/^webernetes: page (http:\/\/\S+)$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolveURL(m[1]);
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (c) => (output += c));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${BIN} ${args.join(' ')} exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`${BIN} page ended before the test stopped it (${child.exitCode ?? child.signalCode}):\n${output}`);
-      }
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-    },
-  };
-}
-
 let context;
 async function browser() {
   if (!context) {
-    context = await chromium.launchPersistentContext(tempDir('webernetes-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(CHROMIUM, tempDir('webernetes-chromium-'));
   }
   return context;
 }

@@ -2,6 +2,8 @@
 // (dist/fs.js) instead of Node's fs, so the program sees what a worker would see and none
 // of the host's files. Usage: node test/run-on-shim.mjs prog.wasm [args...]
 // Go's stdout/stderr lines go to this process's stdout/stderr; the exit code is Go's.
+// It is also `go test -exec` for js/wasm tests that must not depend on the host's files
+// (make test-wasm).
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,11 +28,12 @@ vm.runInThisContext(readFileSync(join(dist, 'wasm_exec.js'), 'utf8'), { filename
 const go = new globalThis.Go();
 go.argv = [wasmPath, ...args];
 go.env = { HOME: '/root', TMPDIR: '/tmp', USER: 'root' };
-let code = 0;
-go.exit = (c) => {
-  code = c;
+// As Go's own wasm_exec_node.js: the process ends with the program (timers Go left pending
+// would otherwise fire into an exited program and throw).
+go.exit = (code) => {
+  node.flush();
+  realProcess.exit(code);
 };
 const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), go.importObject);
 await go.run(instance);
 node.flush();
-realProcess.exitCode = code;
