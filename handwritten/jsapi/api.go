@@ -30,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -43,7 +44,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/klog/v2"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
@@ -291,15 +294,37 @@ func (a *API) Delete(ctx context.Context, res, namespace, name string) error {
 }
 
 // Watch calls onEvent with each event's type and object (JSON) from
-// resourceVersion on ("" is from now, with the current objects first as
-// ADDED events, as a watch without a version starts) until ctx ends (nil is
-// returned) or the watch ends otherwise.
+// resourceVersion on until ctx ends (nil is returned) or the watch fails.
+// With resourceVersion "" the current objects come first, as ADDED events
+// (a list, as kubectl get --watch starts). The watch is client-go's
+// RetryWatcher: when the apiserver closes it (its timeout, or a watcher that
+// fell behind), it resumes from the last version seen, as informers do; an
+// expired version ends it with an ERROR event (410 Gone) and an error.
 func (a *API) Watch(ctx context.Context, res, namespace, resourceVersion string, onEvent func(eventType string, object []byte)) error {
 	c, err := a.client(res, namespace)
 	if err != nil {
 		return err
 	}
-	w, err := c.Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion, AllowWatchBookmarks: true})
+	if resourceVersion == "" || resourceVersion == "0" {
+		list, err := c.List(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
+		if err != nil {
+			return err
+		}
+		for i := range list.Items {
+			data, err := list.Items[i].MarshalJSON()
+			if err != nil {
+				return err
+			}
+			onEvent(string(watch.Added), data)
+		}
+		resourceVersion = list.GetResourceVersion()
+	}
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, resourceVersion, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, options metav1.ListOptions) (watch.Interface, error) {
+			options.AllowWatchBookmarks = true
+			return c.Watch(ctx, options)
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -321,7 +346,7 @@ func (a *API) Watch(ctx context.Context, res, namespace, resourceVersion string,
 			}
 			onEvent(string(ev.Type), data)
 			if ev.Type == watch.Error {
-				return errors.New("the watch ended with an error event")
+				return fmt.Errorf("the watch ended: %v", apierrors.FromObject(ev.Object))
 			}
 		}
 	}
