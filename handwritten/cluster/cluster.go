@@ -343,3 +343,20 @@ func (c *Cluster) Kubeconfig() ([]byte, error) {
 	}
 	return clientcmd.Write(*c.admin.kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM()))
 }
+
+// DialContext connects to an address on the cluster's node network (a pod
+// IP, a node IP) from the control plane's host, as a curl on a node of a
+// real cluster would. It fails once the cluster is stopped.
+func (c *Cluster) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c.mu.Lock()
+	n := c.network
+	c.mu.Unlock()
+	if n == nil {
+		return nil, errors.New("cluster: not started")
+	}
+	gateway := n.Host(ControlPlaneIP)
+	if gateway == nil {
+		return nil, errors.New("cluster: not started")
+	}
+	return gateway.DialContext(ctx, network, address)
+}

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +36,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -91,7 +95,16 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 	if a.cluster != nil {
 		return errors.New("the cluster is already started")
 	}
-	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Progress: opts.Progress})
+	progress := func(phase string) {
+		if opts.Progress != nil {
+			opts.Progress(phase)
+		}
+	}
+	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Progress: func(phase string) {
+		if phase != "ready" { // said once the default service account exists
+			progress(phase)
+		}
+	}})
 	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("start the cluster: %w", err)
 	}
@@ -99,6 +112,14 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 	disco, err := discovery.NewDiscoveryClientForConfig(config)
 	if err == nil {
 		a.dynamic, err = dynamic.NewForConfig(config)
+	}
+	if err == nil {
+		// Pods are refused until the service account controller has made
+		// the default namespace's "default" ServiceAccount ("error looking
+		// up service account default/default"): a page's first apply must
+		// not meet that.
+		progress("default service account")
+		err = waitForDefaultServiceAccount(ctx, a.dynamic)
 	}
 	if err == nil {
 		err = writeKubeconfig(c, a.kubeconfigPath())
@@ -111,6 +132,29 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 	a.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
 	a.expand = restmapper.NewShortcutExpander(a.mapper, disco, func(msg string) { klog.Warning(msg) })
 	a.restoreFatal = inprocesskubectl.CatchFatal()
+	progress("ready")
+	return nil
+}
+
+// waitForDefaultServiceAccount waits until default/default exists, watching
+// for it (with client-go's UntilWithSync).
+func waitForDefaultServiceAccount(ctx context.Context, dyn dynamic.Interface) error {
+	sa := dyn.Resource(corev1.SchemeGroupVersion.WithResource("serviceaccounts")).Namespace(metav1.NamespaceDefault)
+	selector := fields.OneTermEqualSelector("metadata.name", "default").String()
+	_, err := watchtools.UntilWithSync(ctx, &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = selector
+			return sa.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = selector
+			return sa.Watch(ctx, o)
+		},
+	}, &unstructured.Unstructured{}, func(store cache.Store) (bool, error) { return len(store.List()) > 0, nil },
+		func(watch.Event) (bool, error) { return true, nil })
+	if err != nil {
+		return fmt.Errorf("waiting for the default service account: %w", err)
+	}
 	return nil
 }
 
@@ -350,6 +394,101 @@ func (a *API) Watch(ctx context.Context, res, namespace, resourceVersion string,
 			}
 		}
 	}
+}
+
+// FetchRequest is an HTTP request into the cluster, as a page's fetch()
+// states it.
+type FetchRequest struct {
+	Method  string // "" is GET
+	URL     string
+	Headers map[string]string
+	Body    string
+}
+
+// FetchResponse is the answer to a FetchRequest, its body whole.
+type FetchResponse struct {
+	Status     int
+	StatusText string
+	Headers    map[string]string // each header's values joined by ", "
+	Body       string
+}
+
+// maxFetchBody bounds the body Fetch reads: a page's fetch must not take
+// the worker's memory.
+const maxFetchBody = 16 << 20
+
+// apiserverHosts are the names a pod reaches the kube-apiserver by (the
+// kubernetes Service, and its ClusterIP), and so the names Fetch sends to
+// it, with the administrator's credentials.
+var apiserverHosts = map[string]bool{
+	"kubernetes": true, "kubernetes.default": true, "kubernetes.default.svc": true,
+	"kubernetes.default.svc.cluster.local": true, "10.96.0.1": true,
+}
+
+// Fetch sends an HTTP request into the cluster: to the kube-apiserver as the
+// administrator (https://kubernetes.default.svc/..., through the in-process
+// transport every client uses), or to an address on the node network (a pod
+// IP, a node IP) from the control plane's host. Service names are not
+// resolved yet (no kube-proxy or DNS). The body is read whole, up to 16 MiB.
+func (a *API) Fetch(ctx context.Context, r FetchRequest) (*FetchResponse, error) {
+	if _, err := a.started(); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	config, c := a.config, a.cluster
+	a.mu.Unlock()
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("fetch %s: only http and https URLs reach the cluster", r.URL)
+	}
+	var rt http.RoundTripper
+	if apiserverHosts[u.Hostname()] && u.Scheme == "https" && (u.Port() == "" || u.Port() == "443") {
+		if rt, err = rest.TransportFor(config); err != nil {
+			return nil, err
+		}
+		in, err := url.Parse(config.Host)
+		if err != nil {
+			return nil, err
+		}
+		u.Host = in.Host
+	} else {
+		rt = &http.Transport{DialContext: c.DialContext, DisableKeepAlives: true}
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if r.Body != "" {
+		body = strings.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", r.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetchBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", r.URL, err)
+	}
+	if len(data) > maxFetchBody {
+		return nil, fmt.Errorf("fetch %s: the body is larger than %d bytes", r.URL, maxFetchBody)
+	}
+	headers := map[string]string{}
+	for k, v := range resp.Header {
+		headers[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	return &FetchResponse{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Headers: headers, Body: string(data)}, nil
 }
 
 // LogOptions choose which log of a pod's container Logs reads, as kubectl

@@ -59,7 +59,7 @@ func TestAPI(t *testing.T) {
 			a.Stop()
 		}
 	}()
-	if got := strings.Join(phases, ","); got != "certificates,kube-apiserver,kube-controller-manager,kube-scheduler,node-1,ready" {
+	if got := strings.Join(phases, ","); got != "certificates,kube-apiserver,kube-controller-manager,kube-scheduler,node-1,default service account,ready" {
 		t.Errorf("phases %s", got)
 	}
 	if err := a.Start(ctx, StartOptions{}); err == nil {

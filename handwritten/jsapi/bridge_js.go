@@ -25,6 +25,7 @@ import (
 //	      onEvent(type, objectJSON), onEnd(err))  cancel()  (onEnd("") after cancel)
 //	logs(namespace, pod, {container, follow, previous},
 //	     onChunk(text), onEnd(err))                cancel()  (onEnd("") at the log's end or after cancel)
+//	fetch(url, {method, headers, body})          Promise<{status, statusText, headers, body}>: into the cluster (API.Fetch)
 //	componentLogs()                               string: the newest part of the components' log (klog)
 //	memStats()                                    {heapAlloc, heapSys, sys, goroutines}: Go's memory (bytes) now
 //
@@ -93,6 +94,30 @@ func Register(a *API, logs *LogTail) {
 		"delete": func(_ js.Value, args []js.Value) any {
 			res, ns, name := str(arg(args, 0)), str(arg(args, 1)), str(arg(args, 2))
 			return promise(func() (any, error) { return nil, a.Delete(context.Background(), res, ns, name) })
+		},
+		"fetch": func(_ js.Value, args []js.Value) any {
+			req := FetchRequest{URL: str(arg(args, 0)), Headers: map[string]string{}}
+			if init := arg(args, 1); init.Type() == js.TypeObject {
+				req.Method, req.Body = str(init.Get("method")), str(init.Get("body"))
+				if h := init.Get("headers"); h.Type() == js.TypeObject {
+					keys := js.Global().Get("Object").Call("keys", h)
+					for i := 0; i < keys.Length(); i++ {
+						k := keys.Index(i).String()
+						req.Headers[k] = str(h.Get(k))
+					}
+				}
+			}
+			return promise(func() (any, error) {
+				r, err := a.Fetch(context.Background(), req)
+				if err != nil {
+					return nil, err
+				}
+				headers := map[string]any{}
+				for k, v := range r.Headers {
+					headers[k] = v
+				}
+				return map[string]any{"status": r.Status, "statusText": r.StatusText, "headers": headers, "body": r.Body}, nil
+			})
 		},
 		"componentLogs": func(js.Value, []js.Value) any { return logs.String() },
 		"memStats": func(js.Value, []js.Value) any {

@@ -19,6 +19,21 @@ export interface MemStats {
   goroutines: number;
 }
 
+/** What a fetch into the cluster sends: a text body, headers by name. */
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A fetch's answer as the worker sends it; the loader makes a Response of it. */
+export interface FetchResult {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** A Kubernetes object as JSON decodes it; the JS side reads fields, never interprets them. */
 export type KubeObject = Record<string, unknown>;
 
@@ -36,6 +51,7 @@ export type ToWorker =
   | { kind: 'cancelStream'; id: number }
   | { kind: 'componentLogs'; id: number }
   | { kind: 'memStats'; id: number }
+  | { kind: 'fetch'; id: number; url: string; init: FetchInit }
   | { kind: 'stop'; id: number };
 
 /** The requests answered by a `result` or `failure` with the same id. */
@@ -54,6 +70,7 @@ export interface ResultOf {
   delete: null;
   componentLogs: string;
   memStats: MemStats;
+  fetch: FetchResult;
   stop: null;
 }
 

@@ -21,6 +21,10 @@ interface GoWebernetesAPI {
   delete(resource: string, namespace: string, name: string): Promise<void>;
   /** The newest part of the components' log (klog), synchronously. */
   componentLogs(): string;
+  fetch(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string }>;
   /** Go's memory now, synchronously. */
   memStats(): { heapAlloc: number; heapSys: number; sys: number; goroutines: number };
   watch(

@@ -2,9 +2,9 @@
 // as a promise-based, typed API. It moves messages (protocol.ts) and nothing else: what a
 // cluster does is decided by Go in the worker.
 
-import type { FromWorker, KubectlResult, KubeObject, MemStats, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
+import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
 
-export type { KubectlResult, KubeObject, MemStats, WatchEventType } from './protocol';
+export type { FetchInit, KubectlResult, KubeObject, MemStats, WatchEventType } from './protocol';
 
 export interface Progress {
   /** "fetch+compile", "go runtime", then each phase Go reports (…, "ready"). */
@@ -228,6 +228,18 @@ export class Cluster extends EventTarget {
       [Symbol.asyncIterator]: () => it,
     };
     return it;
+  }
+
+  /**
+   * An HTTP request into the cluster: to the kube-apiserver as the administrator
+   * (https://kubernetes.default.svc/...), or to a pod or node IP on the cluster's network
+   * (http://10.244.1.5:8080/...). Text bodies; the answer is a standard Response. A request
+   * that cannot connect rejects with Go's error (e.g. "connection refused").
+   */
+  async fetch(url: string, init: FetchInit = {}): Promise<Response> {
+    const r = await this.#request({ kind: 'fetch', id: 0, url, init });
+    const nullBody = [101, 204, 205, 304].includes(r.status);
+    return new Response(nullBody ? null : r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
   }
 
   /** Go's memory in the worker now (bytes), and its goroutine count. */

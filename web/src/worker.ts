@@ -137,6 +137,12 @@ async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
       return null;
     case 'componentLogs':
       return String(need().componentLogs());
+    case 'fetch': {
+      const r = await need().fetch(req.url, req.init);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.headers)) headers[k] = String(v);
+      return { status: Number(r.status), statusText: String(r.statusText), headers, body: String(r.body) };
+    }
     case 'memStats': {
       const m = need().memStats();
       return { heapAlloc: Number(m.heapAlloc), heapSys: Number(m.heapSys), sys: Number(m.sys), goroutines: Number(m.goroutines) };

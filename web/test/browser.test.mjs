@@ -256,6 +256,43 @@ spec:
     await shot(page, '05-logs');
   });
 
+  it('fetches from the kube-apiserver and from a pod IP', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const result = await page.evaluate(async () => {
+      const c = window.cluster;
+      const version = await (await c.fetch('https://kubernetes.default.svc/version')).json();
+      const missing = await c.fetch('https://kubernetes.default.svc/api/v1/namespaces/nope');
+      await c.apply(`apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  containers:
+  - name: netexec
+    image: registry.k8s.io/e2e-test-images/agnhost:2.66.1
+    args: ["netexec", "--http-port=8080"]
+    readinessProbe:
+      httpGet: {path: /healthz, port: 8080}
+`);
+      const wait = await c.kubectl(['wait', '--for=condition=Ready', 'pod/web', '--timeout=240s']);
+      const ip = (await c.get('pods', 'web', { namespace: 'default' })).status.podIP;
+      const hostname = await c.fetch(`http://${ip}:8080/hostname`);
+      let refused = '';
+      await c.fetch(`http://${ip}:9999/`).catch((e) => (refused = e.message));
+      return {
+        gitVersion: version.gitVersion,
+        missing: [missing.status, (await missing.json()).message],
+        wait: wait.exitCode,
+        hostname: [hostname.status, await hostname.text()],
+        refused,
+      };
+    });
+    assert.equal(result.gitVersion, 'v1.37.2');
+    assert.deepEqual(result.missing, [404, 'namespaces "nope" not found']);
+    assert.equal(result.wait, 0);
+    assert.deepEqual(result.hostname, [200, 'web']);
+    assert.match(result.refused, /connect: connection refused$/);
+  });
+
   it('rejects an invalid manifest with the upstream message', { timeout: 120_000 }, async (t) => {
     if (!started) return t.skip('the cluster did not start (see the first case)');
     const yaml = `apiVersion: apps/v1
