@@ -360,3 +360,23 @@ func (c *Cluster) DialContext(ctx context.Context, network, address string) (net
 	}
 	return gateway.DialContext(ctx, network, address)
 }
+
+// InProcessKubeconfig is Kubeconfig with the kube-apiserver's in-process
+// address (RESTConfig's host) instead of its TLS listener's, for clients in
+// this process that read a kubeconfig (kubectl in a browser, the in-process
+// parity runner): client-go reaches the apiserver through its in-process
+// transport, where there may be no socket.
+func (c *Cluster) InProcessKubeconfig() ([]byte, error) {
+	data, err := c.Kubeconfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, cl := range cfg.Clusters {
+		cl.Server = c.RESTConfig().Host
+	}
+	return clientcmd.Write(*cfg)
+}

@@ -188,26 +188,17 @@ func (a *API) kubeconfigPath() string {
 	return clientcmd.RecommendedHomeFile
 }
 
-// writeKubeconfig writes the administrator's kubeconfig (the cluster CA,
-// kubernetes-admin's client certificate) with the kube-apiserver's
-// in-process address: client-go reaches it through its in-process
-// transport, where a browser has no socket.
+// writeKubeconfig writes the administrator's kubeconfig with the
+// kube-apiserver's in-process address (a browser has no socket).
 func writeKubeconfig(c *cluster.Cluster, path string) error {
-	data, err := c.Kubeconfig()
+	data, err := c.InProcessKubeconfig()
 	if err != nil {
 		return err
-	}
-	cfg, err := clientcmd.Load(data)
-	if err != nil {
-		return err
-	}
-	for _, cl := range cfg.Clusters {
-		cl.Server = c.RESTConfig().Host
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return clientcmd.WriteToFile(*cfg, path)
+	return os.WriteFile(path, data, 0o600)
 }
 
 // KubectlResult is what one kubectl call printed and its exit code.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
@@ -93,23 +92,14 @@ func runCluster(m *testing.M) (int, error) {
 	return code, err
 }
 
-// writeKubeconfig writes the administrator's kubeconfig (Cluster.Kubeconfig:
-// the cluster CA, kubernetes-admin's client certificate) with the
-// kube-apiserver's in-process address instead of its TLS listener's:
-// client-go reaches it through its in-process transport.
+// writeKubeconfig writes the administrator's kubeconfig with the
+// kube-apiserver's in-process address (Cluster.InProcessKubeconfig).
 func writeKubeconfig(c *cluster.Cluster, path string) error {
-	data, err := c.Kubeconfig()
+	data, err := c.InProcessKubeconfig()
 	if err != nil {
 		return err
 	}
-	cfg, err := clientcmd.Load(data)
-	if err != nil {
-		return err
-	}
-	for _, cl := range cfg.Clusters {
-		cl.Server = c.RESTConfig().Host
-	}
-	return clientcmd.WriteToFile(*cfg, path)
+	return os.WriteFile(path, data, 0o600)
 }
 
 // logToFile sends klog (every component's log) to path, as `webernetes
