@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -80,6 +81,11 @@ func (p *pageFiles) handler() http.Handler {
 				defer cf.Close()
 				if !cst.ModTime().Before(st.ModTime()) {
 					w.Header().Set("Content-Encoding", enc.name)
+					if r.Header.Get("Range") == "" {
+						// ServeContent leaves an encoded body's length out;
+						// a loader shows download progress with it.
+						w.Header().Set("Content-Length", strconv.FormatInt(cst.Size(), 10))
+					}
 					http.ServeContent(w, r, name, cst.ModTime(), cf)
 					return
 				}

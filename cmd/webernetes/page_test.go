@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,9 @@ func TestPageHandler(t *testing.T) {
 		}
 		if got := resp.Header.Get("Content-Encoding"); got != tc.wantEncoding {
 			t.Errorf("GET %s (Accept-Encoding %q): Content-Encoding %q, want %q", tc.path, tc.acceptEncoding, got, tc.wantEncoding)
+		}
+		if got := resp.Header.Get("Content-Length"); got != strconv.Itoa(len(tc.wantBody)) {
+			t.Errorf("GET %s (Accept-Encoding %q): Content-Length %q, want %d", tc.path, tc.acceptEncoding, got, len(tc.wantBody))
 		}
 		if string(body) != tc.wantBody {
 			t.Errorf("GET %s (Accept-Encoding %q): body %q, want %q", tc.path, tc.acceptEncoding, body, tc.wantBody)
