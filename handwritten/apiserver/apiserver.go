@@ -232,6 +232,14 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	// Clients whose server is https://<host> reach the handler chain in
 	// process (the rest.RegisterInProcessTransport trim in port.yaml).
 	cleanups = append(cleanups, rest.RegisterInProcessTransport(srv.host, srv.transport))
+	// So do this process's clients of the TLS listener's address (a
+	// kubeconfig such as the administrator's, read by kubectl in a
+	// browser), except for the connections client-go dials itself: the
+	// WebSocket and SPDY upgrades of exec, attach and port-forward reach
+	// the listener, where upstream's own server hijacks them as for any
+	// client (natively a loopback socket, on js/wasm Go's in-process
+	// network).
+	cleanups = append(cleanups, rest.RegisterInProcessTransport(srv.addr, srv.transport))
 	cleanups = append(cleanups, srv.unregisterComponentHosts)
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)

@@ -38,6 +38,7 @@ import (
 	"github.com/webernetes/webernetes/handwritten/apiserver"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // Options configure a Cluster.
@@ -53,6 +54,9 @@ type Options struct {
 	// Progress, if set, is told the name of each startup phase as it
 	// begins.
 	Progress func(phase string)
+	// Images is the registry every node pulls from; nil is one of the
+	// built-in images (images.Default()) per node.
+	Images *registry.Registry
 }
 
 // The cluster's networks, as kubeadm's defaults (and the reference cluster's
@@ -334,7 +338,11 @@ func (c *Cluster) RESTConfig() *rest.Config {
 // Kubeconfig is the administrator's kubeconfig for the kube-apiserver's
 // TLS listener (https://127.0.0.1:<port>), for kubectl and other
 // programs: the cluster CA, and a client certificate for kubernetes-admin in
-// group system:masters, as kubeadm's admin.conf.
+// group system:masters, as kubeadm's admin.conf. Clients in this process
+// that read it (kubectl in a browser, the in-process parity runner) reach
+// the kube-apiserver in process, where there may be no socket; only the
+// streams of exec, attach and port-forward connect to the listener
+// (handwritten/apiserver registers the address with client-go).
 func (c *Cluster) Kubeconfig() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -359,24 +367,4 @@ func (c *Cluster) DialContext(ctx context.Context, network, address string) (net
 		return nil, errors.New("cluster: not started")
 	}
 	return gateway.DialContext(ctx, network, address)
-}
-
-// InProcessKubeconfig is Kubeconfig with the kube-apiserver's in-process
-// address (RESTConfig's host) instead of its TLS listener's, for clients in
-// this process that read a kubeconfig (kubectl in a browser, the in-process
-// parity runner): client-go reaches the apiserver through its in-process
-// transport, where there may be no socket.
-func (c *Cluster) InProcessKubeconfig() ([]byte, error) {
-	data, err := c.Kubeconfig()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.Load(data)
-	if err != nil {
-		return nil, err
-	}
-	for _, cl := range cfg.Clusters {
-		cl.Server = c.RESTConfig().Host
-	}
-	return clientcmd.Write(*cfg)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/node"
 	"github.com/webernetes/webernetes/handwritten/registry"
-	"github.com/webernetes/webernetes/handwritten/registry/images"
+	builtin "github.com/webernetes/webernetes/handwritten/registry/images"
 )
 
 // podNetwork attaches pod sandboxes to the cluster's simulated network.
@@ -89,8 +89,12 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		return err
 	}
 	dir := filepath.Join(c.dir, "nodes", name)
+	images := c.opts.Images
+	if images == nil {
+		images = builtin.Default()
+	}
 	runtime, err := cri.New(cri.Options{
-		Dir: filepath.Join(dir, "containers"), Registry: images.Default(), Network: podNetwork{c.network},
+		Dir: filepath.Join(dir, "containers"), Registry: images, Network: podNetwork{c.network},
 		StreamListener: streamListener,
 	})
 	if err != nil {

@@ -55,6 +55,7 @@ import (
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
 	"github.com/webernetes/webernetes/handwritten/inprocesskubectl"
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // FieldManager is the field manager of Apply's server-side applies.
@@ -83,12 +84,16 @@ type API struct {
 	expand  meta.RESTMapper
 	// restoreFatal undoes inprocesskubectl.CatchFatal on Stop.
 	restoreFatal func()
+
+	// images is what the nodes pull: the built-in images and the page's
+	// (DefineImage); it outlives a cluster.
+	imagesOnce sync.Once
+	images     *registry.Registry
 }
 
 // Start runs the cluster and writes the administrator's kubeconfig (by
-// default to kubectl's default place, $HOME/.kube/config), with the
-// kube-apiserver's in-process address, so kubectl calls find the cluster as a
-// learner's kubectl finds theirs.
+// default to kubectl's default place, $HOME/.kube/config), so kubectl calls
+// find the cluster as a learner's kubectl finds theirs.
 func (a *API) Start(ctx context.Context, opts StartOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -100,7 +105,7 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 			opts.Progress(phase)
 		}
 	}
-	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Progress: func(phase string) {
+	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Images: a.registry(), Progress: func(phase string) {
 		if phase != "ready" { // said once the default service account exists
 			progress(phase)
 		}
@@ -108,8 +113,17 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("start the cluster: %w", err)
 	}
-	config := c.RESTConfig()
-	disco, err := discovery.NewDiscoveryClientForConfig(config)
+	// The administrator's kubeconfig, as kubectl reads it: requests reach
+	// the apiserver in process, exec's streams its listener.
+	var config *rest.Config
+	kubeconfig, err := c.Kubeconfig()
+	if err == nil {
+		config, err = clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	}
+	var disco *discovery.DiscoveryClient
+	if err == nil {
+		disco, err = discovery.NewDiscoveryClientForConfig(config)
+	}
 	if err == nil {
 		a.dynamic, err = dynamic.NewForConfig(config)
 	}
@@ -188,10 +202,11 @@ func (a *API) kubeconfigPath() string {
 	return clientcmd.RecommendedHomeFile
 }
 
-// writeKubeconfig writes the administrator's kubeconfig with the
-// kube-apiserver's in-process address (a browser has no socket).
+// writeKubeconfig writes the administrator's kubeconfig, with which kubectl
+// in this process reaches the kube-apiserver in process (a browser has no
+// socket; Cluster.Kubeconfig).
 func writeKubeconfig(c *cluster.Cluster, path string) error {
-	data, err := c.InProcessKubeconfig()
+	data, err := c.Kubeconfig()
 	if err != nil {
 		return err
 	}
@@ -512,25 +527,12 @@ func (a *API) Logs(ctx context.Context, namespace, pod string, opts LogOptions, 
 		return err
 	}
 	defer stream.Close()
-	buf := make([]byte, 32<<10)
-	var pending []byte // a rune split by a read waits for its next bytes
-	for {
-		n, err := stream.Read(buf)
-		pending = append(pending, buf[:n]...)
-		if cut := completeRunes(pending); cut > 0 {
-			onChunk(string(pending[:cut]))
-			pending = append(pending[:0], pending[cut:]...)
-		}
-		if err == io.EOF || ctx.Err() != nil {
-			if len(pending) > 0 {
-				onChunk(string(pending))
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	w := &textWriter{onText: onChunk}
+	defer w.Flush()
+	if _, err := io.Copy(w, stream); err != nil && ctx.Err() == nil {
+		return err
 	}
+	return nil
 }
 
 // completeRunes is the length of p without an incomplete UTF-8 sequence at

@@ -3,11 +3,14 @@ package jsapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 const deployment = `
@@ -48,6 +51,14 @@ func TestAPI(t *testing.T) {
 	a := &API{Kubeconfig: kubeconfig}
 	if _, err := a.List(ctx, "pods", ""); err == nil || !strings.Contains(err.Error(), "start it first") {
 		t.Errorf("List before Start: %v, want an error saying to start the cluster", err)
+	}
+	// An image defined before the cluster starts; its program drives its
+	// process through ImageProcess as JavaScript would (bridge_js.go).
+	if err := a.DefineImage(ImageSpec{Ref: "example.com/greeter:1", Run: greeter}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DefineImage(ImageSpec{Ref: "example.com/x@sha256:" + strings.Repeat("0", 64), Run: greeter}); err == nil {
+		t.Error("an image defined by digest")
 	}
 	var phases []string
 	if err := a.Start(ctx, StartOptions{Nodes: 1, Progress: func(p string) { phases = append(phases, p) }}); err != nil {
@@ -143,12 +154,66 @@ func TestAPI(t *testing.T) {
 		t.Errorf("logs of a missing pod: %v", err)
 	}
 
+	// exec, with stdin, stdout, stderr and the exit code, and in a terminal;
+	// kubectl exec the same way (its streams reach the apiserver's listener).
+	var out, errOut syncBuffer
+	code, err := a.Exec(ctx, "", pod, []string{"sh", "-c", "cat; echo to-stderr >&2; exit 3"}, ExecOptions{
+		Stdin: strings.NewReader("from stdin\n"), Stdout: &out, Stderr: &errOut,
+	})
+	if err != nil || code != 3 || out.String() != "from stdin\n" || errOut.String() != "to-stderr\n" {
+		t.Errorf("exec: code %d, %v, stdout %q, stderr %q", code, err, out.String(), errOut.String())
+	}
+	var tty syncBuffer
+	code, err = a.Exec(ctx, "default", pod, []string{"sh", "-c", "echo out; echo err >&2"}, ExecOptions{Container: "sleep", TTY: true, Stdout: &tty, Stderr: &errOut})
+	if got := strings.ReplaceAll(tty.String(), "\r\n", "\n"); err != nil || code != 0 || got != "out\nerr\n" {
+		t.Errorf("exec with a terminal: code %d, %v, output %q", code, err, tty.String())
+	}
+	if _, err := a.Exec(ctx, "", "no-such-pod", []string{"true"}, ExecOptions{Stdout: &out}); err == nil || err.Error() != `pods "no-such-pod" not found` {
+		t.Errorf("exec in a missing pod: %v", err)
+	}
+	if _, err := a.Exec(ctx, "", pod, []string{"true"}, ExecOptions{Container: "nope", Stdout: &out}); err == nil || err.Error() != "unable to upgrade connection: container nope is not valid for pod "+pod {
+		t.Errorf("exec in a missing container: %v", err)
+	}
+	r := a.Kubectl(ctx, []string{"exec", pod, "--", "sh", "-c", "exit 7"}, "")
+	if r.ExitCode != 7 || r.Stderr != "command terminated with exit code 7\n" {
+		t.Errorf("kubectl exec exit 7: %+v", r)
+	}
+	r = a.Kubectl(ctx, []string{"exec", "-i", pod, "--", "cat"}, "piped\n")
+	if r.ExitCode != 0 || r.Stdout != "piped\n" {
+		t.Errorf("kubectl exec -i: %+v", r)
+	}
+
+	// The defined image: a pod runs it by reference; it logs, serves one
+	// HTTP request on the pod network, and exits with its own status.
+	if _, err := a.Apply(ctx, "apiVersion: v1\nkind: Pod\nmetadata: {name: greeter}\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: greet, image: example.com/greeter:1, args: [world]}\n"); err != nil {
+		t.Fatal(err)
+	}
+	ip := waitForPod(ctx, t, a, "greeter", func(s podStatus) bool { return s.PodIP != "" && s.Phase == "Running" }).PodIP
+	var resp *FetchResponse
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if resp, err = a.Fetch(ctx, FetchRequest{URL: "http://" + ip + ":8080/"}); err == nil {
+			break
+		}
+	}
+	if err != nil || resp.Status != 200 || resp.Body != "ok" {
+		t.Errorf("fetch from the defined image: %+v, %v", resp, err)
+	}
+	st := waitForPod(ctx, t, a, "greeter", func(s podStatus) bool { return s.Phase == "Failed" })
+	if term := st.ContainerStatuses[0].State.Terminated; term == nil || term.ExitCode != 3 || term.Reason != "Error" {
+		t.Errorf("greeter's container: %+v", st.ContainerStatuses[0].State)
+	}
+	log = ""
+	if err := a.Logs(ctx, "", "greeter", LogOptions{}, func(chunk string) { log += chunk }); err != nil ||
+		log != "hello world from greeter\nGET / HTTP/1.1\nopen /nope: no such file or directory\n" {
+		t.Errorf("greeter's log %q, %v", log, err)
+	}
+
 	list, err := a.List(ctx, "pods", "default")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pods struct{ Items []json.RawMessage }
-	if err := json.Unmarshal(list, &pods); err != nil || len(pods.Items) != 2 {
+	if err := json.Unmarshal(list, &pods); err != nil || len(pods.Items) != 3 {
 		t.Errorf("list pods: %d items, %v", len(pods.Items), err)
 	}
 	cm, err := a.Get(ctx, "configmaps", "", "settings")
@@ -165,7 +230,7 @@ func TestAPI(t *testing.T) {
 		t.Errorf("list flurbs: %v", err)
 	}
 
-	r := a.Kubectl(ctx, []string{"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}, "")
+	r = a.Kubectl(ctx, []string{"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}, "")
 	if r.ExitCode != 0 || r.Stdout != "2" {
 		t.Errorf("kubectl get deploy: %+v", r)
 	}
@@ -235,6 +300,68 @@ func TestCompleteRunes(t *testing.T) {
 	} {
 		if got := completeRunes(tc.in); got != tc.want {
 			t.Errorf("completeRunes(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
+// greeter is a defined image's program written as a page's JavaScript
+// would be: every step a Call of its ImageProcess.
+func greeter(p *registry.Process) int {
+	return RunImageProcess(p, func(ip *ImageProcess) {
+		go func() {
+			call := func(op string, args ...string) string {
+				v, err := ip.Call(op, args)
+				if err != nil {
+					ip.Call("write", []string{"stderr", err.Error() + "\n"})
+				}
+				return fmt.Sprint(v)
+			}
+			call("write", "stdout", "hello "+strings.Join(p.Args[1:], " ")+" from "+p.Hostname+"\n")
+			l := call("listen", ":8080")
+			conn := call("accept", l)
+			req := call("recv", conn)
+			first, _, _ := strings.Cut(req, "\r\n")
+			call("write", "stdout", first+"\n")
+			call("send", conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+			call("close", conn)
+			call("readFile", "/nope")
+			call("exit", "3")
+		}()
+	}, func() {})
+}
+
+type podStatus struct {
+	Phase             string
+	PodIP             string
+	ContainerStatuses []struct {
+		RestartCount int
+		State        struct {
+			Terminated *struct {
+				ExitCode int
+				Reason   string
+			}
+		}
+	}
+}
+
+// waitForPod polls pod's status until ok says it is what the test waits for.
+func waitForPod(ctx context.Context, t *testing.T, a *API, pod string, ok func(podStatus) bool) podStatus {
+	t.Helper()
+	var last podStatus
+	for {
+		data, err := a.Get(ctx, "pods", "", pod)
+		if err == nil {
+			var p struct{ Status podStatus }
+			if err := json.Unmarshal(data, &p); err == nil {
+				if last = p.Status; ok(last) {
+					return last
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("pod %s: last status %+v", pod, last)
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

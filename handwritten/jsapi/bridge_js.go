@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall/js"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // Register sets globalThis.webernetes to the API's functions, for web/'s
@@ -25,6 +28,14 @@ import (
 //	      onEvent(type, objectJSON), onEnd(err))  cancel()  (onEnd("") after cancel)
 //	logs(namespace, pod, {container, follow, previous},
 //	     onChunk(text), onEnd(err))                cancel()  (onEnd("") at the log's end or after cancel)
+//	exec(namespace, pod, command: string[], {container, tty, stdin: boolean},
+//	     onOutput("stdout"|"stderr", text), onEnd(err, exitCode))
+//	                                              {cancel(), write(text), closeStdin(), resize(cols, rows)}
+//	defineImage(ref, {entrypoint, cmd, env, workingDir},
+//	            {start(id, {argv, env, dir, hostname, tty}, call(op, args): Promise),
+//	             signal(id, "SIGTERM"), end(id)})          Promise<void>: an image whose program JavaScript runs:
+//	                                              start is called for each process (ImageProcess.Call lists the
+//	                                              operations; call("exit", [status]) ends it), end when it has ended
 //	fetch(url, {method, headers, body})          Promise<{status, statusText, headers, body}>: into the cluster (API.Fetch)
 //	componentLogs()                               string: the newest part of the components' log (klog)
 //	memStats()                                    {heapAlloc, heapSys, sys, goroutines}: Go's memory (bytes) now
@@ -131,11 +142,11 @@ func Register(a *API, logs *LogTail) {
 		"watch": func(_ js.Value, args []js.Value) any {
 			res, ns, rv := str(arg(args, 0)), str(arg(args, 1)), str(arg(args, 2))
 			onEvent := arg(args, 3)
-			return stream(arg(args, 4), func(ctx context.Context) error {
-				return a.Watch(ctx, res, ns, rv, func(eventType string, object []byte) {
+			return stream(arg(args, 4), func(ctx context.Context) (any, error) {
+				return nil, a.Watch(ctx, res, ns, rv, func(eventType string, object []byte) {
 					onEvent.Invoke(eventType, string(object))
 				})
-			})
+			}, nil)
 		},
 		"logs": func(_ js.Value, args []js.Value) any {
 			ns, pod, opts := str(arg(args, 0)), str(arg(args, 1)), arg(args, 2)
@@ -144,9 +155,87 @@ func Register(a *API, logs *LogTail) {
 			if opts.Type() == js.TypeObject {
 				o = LogOptions{Container: str(opts.Get("container")), Follow: opts.Get("follow").Truthy(), Previous: opts.Get("previous").Truthy()}
 			}
-			return stream(arg(args, 4), func(ctx context.Context) error {
-				return a.Logs(ctx, ns, pod, o, func(chunk string) { onChunk.Invoke(chunk) })
+			return stream(arg(args, 4), func(ctx context.Context) (any, error) {
+				return nil, a.Logs(ctx, ns, pod, o, func(chunk string) { onChunk.Invoke(chunk) })
+			}, nil)
+		},
+		"defineImage": func(_ js.Value, args []js.Value) any {
+			spec := ImageSpec{Ref: str(arg(args, 0))}
+			if cfg := arg(args, 1); cfg.Type() == js.TypeObject {
+				spec.Entrypoint, spec.Cmd, spec.Env = stringSlice(cfg.Get("entrypoint")), stringSlice(cfg.Get("cmd")), stringSlice(cfg.Get("env"))
+				spec.WorkingDir = str(cfg.Get("workingDir"))
+			}
+			handlers := arg(args, 2)
+			spec.Run = func(p *registry.Process) int {
+				id := processIDs.Add(1)
+				var call js.Func
+				code := RunImageProcess(p, func(ip *ImageProcess) {
+					call = js.FuncOf(func(_ js.Value, args []js.Value) any {
+						op, opArgs := str(arg(args, 0)), stringSlice(arg(args, 1))
+						return promise(func() (any, error) { return ip.Call(op, opArgs) })
+					})
+					handlers.Call("start", id, map[string]any{
+						"argv": anySlice(p.Args), "env": anySlice(p.Env), "dir": p.Dir, "hostname": p.Hostname, "tty": p.TTY,
+					}, call)
+				}, func() { handlers.Call("signal", id, "SIGTERM") })
+				handlers.Call("end", id)
+				call.Release()
+				return code
+			}
+			return promise(func() (any, error) { return nil, a.DefineImage(spec) })
+		},
+		"exec": func(_ js.Value, args []js.Value) any {
+			ns, pod, command, opts := str(arg(args, 0)), str(arg(args, 1)), stringSlice(arg(args, 2)), arg(args, 3)
+			onOutput := arg(args, 4)
+			o := ExecOptions{}
+			var stdin *inputQueue
+			if opts.Type() == js.TypeObject {
+				o.Container, o.TTY = str(opts.Get("container")), opts.Get("tty").Truthy()
+				if opts.Get("stdin").Truthy() {
+					stdin = &inputQueue{}
+					o.Stdin = stdin
+				}
+			}
+			sizes := NewTerminalSizes()
+			if o.TTY {
+				o.TerminalSizes = sizes
+			}
+			stdout := &textWriter{onText: func(t string) { onOutput.Invoke("stdout", t) }}
+			stderr := &textWriter{onText: func(t string) { onOutput.Invoke("stderr", t) }}
+			o.Stdout, o.Stderr = stdout, stderr
+			write := js.FuncOf(func(_ js.Value, args []js.Value) any {
+				if stdin != nil {
+					stdin.Write([]byte(str(arg(args, 0))))
+				}
+				return nil
 			})
+			closeStdin := js.FuncOf(func(js.Value, []js.Value) any {
+				if stdin != nil {
+					stdin.Close()
+				}
+				return nil
+			})
+			resize := js.FuncOf(func(_ js.Value, args []js.Value) any {
+				if w, h := arg(args, 0), arg(args, 1); w.Type() == js.TypeNumber && h.Type() == js.TypeNumber {
+					sizes.Resize(uint16(w.Int()), uint16(h.Int()))
+				}
+				return nil
+			})
+			cancel := stream(arg(args, 5), func(ctx context.Context) (any, error) {
+				defer sizes.Close()
+				if stdin != nil {
+					defer stdin.Close()
+				}
+				code, err := a.Exec(ctx, ns, pod, command, o)
+				stdout.Flush()
+				stderr.Flush()
+				return code, err
+			}, func() {
+				write.Release()
+				closeStdin.Release()
+				resize.Release()
+			})
+			return map[string]any{"cancel": cancel, "write": write, "closeStdin": closeStdin, "resize": resize}
 		},
 	}
 	api := js.Global().Get("Object").New()
@@ -158,9 +247,10 @@ func Register(a *API, logs *LogTail) {
 
 // stream runs f in a goroutine until it returns or the returned cancel
 // function is called, then calls onEnd with "" (cancelled, or f ended
-// without error) or f's error (a panic's text and stack). The cancel
-// function is released after onEnd: JavaScript must not call it after that.
-func stream(onEnd js.Value, f func(ctx context.Context) error) js.Func {
+// without error) or f's error (a panic's text and stack), and f's value.
+// The cancel function, and whatever release releases, are released after
+// onEnd: JavaScript must not call them after that.
+func stream(onEnd js.Value, f func(ctx context.Context) (any, error), release func()) js.Func {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelFn := js.FuncOf(func(js.Value, []js.Value) any {
 		cancel()
@@ -168,21 +258,26 @@ func stream(onEnd js.Value, f func(ctx context.Context) error) js.Func {
 	})
 	go func() {
 		msg := ""
+		var v any
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
 					msg = fmt.Sprintf("panic: %v\n\n%s", r, debug.Stack())
 				}
 			}()
-			if err := f(ctx); err != nil {
+			var err error
+			if v, err = f(ctx); err != nil {
 				msg = err.Error()
 			}
 		}()
 		cancel()
 		if onEnd.Type() == js.TypeFunction {
-			onEnd.Invoke(msg)
+			onEnd.Invoke(msg, v)
 		}
 		cancelFn.Release()
+		if release != nil {
+			release()
+		}
 	}()
 	return cancelFn
 }
@@ -229,13 +324,29 @@ func str(v js.Value) string {
 	return ""
 }
 
+// processIDs numbers the processes of defined images.
+var processIDs atomic.Int64
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// stringSlice is a JavaScript array's items as strings (numbers too).
 func stringSlice(v js.Value) []string {
 	if v.Type() != js.TypeObject {
 		return nil
 	}
 	out := make([]string, v.Length())
 	for i := range out {
-		out[i] = v.Index(i).String()
+		if item := v.Index(i); item.Type() == js.TypeString {
+			out[i] = item.String()
+		} else {
+			out[i] = js.Global().Call("String", item).String()
+		}
 	}
 	return out
 }

@@ -92,10 +92,10 @@ func runCluster(m *testing.M) (int, error) {
 	return code, err
 }
 
-// writeKubeconfig writes the administrator's kubeconfig with the
-// kube-apiserver's in-process address (Cluster.InProcessKubeconfig).
+// writeKubeconfig writes the administrator's kubeconfig; kubectl in this
+// process reaches the kube-apiserver in process with it.
 func writeKubeconfig(c *cluster.Cluster, path string) error {
-	data, err := c.InProcessKubeconfig()
+	data, err := c.Kubeconfig()
 	if err != nil {
 		return err
 	}

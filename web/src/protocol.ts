@@ -34,12 +34,38 @@ export interface FetchResult {
   body: string;
 }
 
+/** A page-defined image's configuration (its OCI config's fields); its program stays in the page. */
+export interface ImageConfig {
+  entrypoint: string[];
+  cmd: string[];
+  /** KEY=value */
+  env: string[];
+  workingDir: string;
+}
+
+/** What a process of a page-defined image is started with. */
+export interface ProcessInfo {
+  argv: string[];
+  /** KEY=value */
+  env: string[];
+  dir: string;
+  hostname: string;
+  tty: boolean;
+}
+
+/** The operations of a running process of a page-defined image (jsapi's ImageProcess.Call). */
+export type ProcessOp =
+  | 'write' | 'read' | 'readFile' | 'writeFile' | 'listen' | 'accept' | 'dial' | 'recv' | 'send' | 'close' | 'lookupHost' | 'exit';
+
 /** A Kubernetes object as JSON decodes it; the JS side reads fields, never interprets them. */
 export type KubeObject = Record<string, unknown>;
 
 /** Page → worker. */
 export type ToWorker =
-  | { kind: 'start'; id: number; wasmURL: string; nodes: number }
+  | { kind: 'start'; id: number; wasmURL: string; nodes: number; images: { ref: string; config: ImageConfig }[] }
+  | { kind: 'defineImage'; id: number; ref: string; config: ImageConfig }
+  /** An operation of a running process of a page-defined image. */
+  | { kind: 'processCall'; id: number; proc: number; op: ProcessOp; args: string[] }
   | { kind: 'kubectl'; id: number; argv: string[]; stdin: string }
   | { kind: 'apply'; id: number; yaml: string }
   | { kind: 'get'; id: number; resource: string; namespace: string; name: string }
@@ -47,7 +73,13 @@ export type ToWorker =
   | { kind: 'delete'; id: number; resource: string; namespace: string; name: string }
   | { kind: 'watch'; id: number; resource: string; namespace: string; resourceVersion: string }
   | { kind: 'logs'; id: number; namespace: string; pod: string; container: string; follow: boolean; previous: boolean }
-  /** Ends a watch or a log stream. */
+  /** Runs a command in a container; `stdin` says whether execInput messages will follow. */
+  | { kind: 'exec'; id: number; namespace: string; pod: string; container: string; command: string[]; tty: boolean; stdin: boolean }
+  /** Standard input for an exec; `end` closes it after `data`. */
+  | { kind: 'execInput'; id: number; data: string; end: boolean }
+  /** An exec's terminal size changed (tty). */
+  | { kind: 'execResize'; id: number; cols: number; rows: number }
+  /** Ends a watch, a log stream or an exec. */
   | { kind: 'cancelStream'; id: number }
   | { kind: 'componentLogs'; id: number }
   | { kind: 'memStats'; id: number }
@@ -55,14 +87,20 @@ export type ToWorker =
   | { kind: 'stop'; id: number };
 
 /** The requests answered by a `result` or `failure` with the same id. */
-export type Request = Exclude<ToWorker, { kind: 'cancelStream' } | { kind: 'watch' } | { kind: 'logs' }>;
+export type Request = Exclude<ToWorker, StreamRequest | StreamControl>;
 
 /** The requests answered by a stream of items, then a `streamEnd` with the same id. */
-export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'logs' }>;
+export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'logs' } | { kind: 'exec' }>;
+
+/** What the page sends to an open stream. */
+export type StreamControl = Extract<ToWorker, { kind: 'cancelStream' } | { kind: 'execInput' } | { kind: 'execResize' }>;
 
 /** What each request resolves to. */
 export interface ResultOf {
   start: null;
+  defineImage: null;
+  /** A string, a number (a handle), null (an end), a string array (addresses). */
+  processCall: string | number | null | string[];
   kubectl: KubectlResult;
   apply: KubeObject[];
   get: KubeObject;
@@ -86,7 +124,18 @@ export type FromWorker =
   | { kind: 'watchEvent'; id: number; type: WatchEventType; object: KubeObject }
   /** A piece of a container's log, as the kubelet sent it (whole UTF-8 characters). */
   | { kind: 'logChunk'; id: number; text: string }
-  /** A watch or log stream ended: `error` is "" when it was cancelled or the log ended, else Go's reason. */
-  | { kind: 'streamEnd'; id: number; error: string }
+  /** A piece of an exec's output (whole UTF-8 characters). */
+  | { kind: 'execOutput'; id: number; stream: 'stdout' | 'stderr'; text: string }
+  /**
+   * A stream ended: `error` is "" when it was cancelled or ended by itself, else Go's reason.
+   * An exec that ran its command to the end has its `exitCode`.
+   */
+  | { kind: 'streamEnd'; id: number; error: string; exitCode?: number }
+  /** A container started a process of a page-defined image: the page runs its program. */
+  | { kind: 'processStart'; proc: number; ref: string; info: ProcessInfo }
+  /** The process's container is being stopped (its program may end itself; it is killed after the grace period). */
+  | { kind: 'processSignal'; proc: number; signal: string }
+  /** The process has ended (it exited or was killed): its calls fail from now on. */
+  | { kind: 'processEnd'; proc: number }
   /** The Go program is gone (panic, exit, wasm trap, worker error); nothing more will answer. */
   | { kind: 'fatal'; message: string; stack: string };

@@ -41,4 +41,33 @@ interface GoWebernetesAPI {
     onChunk: (text: string) => void,
     onEnd: (err: string) => void,
   ): () => void;
+  defineImage(
+    ref: string,
+    config: { entrypoint: string[]; cmd: string[]; env: string[]; workingDir: string },
+    handlers: {
+      start(
+        id: number,
+        info: { argv: string[]; env: string[]; dir: string; hostname: string; tty: boolean },
+        call: (op: string, args: string[]) => Promise<unknown>,
+      ): void;
+      signal(id: number, signal: string): void;
+      end(id: number): void;
+    },
+  ): Promise<void>;
+  exec(
+    namespace: string,
+    pod: string,
+    command: string[],
+    opts: { container: string; tty: boolean; stdin: boolean },
+    onOutput: (stream: string, text: string) => void,
+    onEnd: (err: string, exitCode: number | null) => void,
+  ): GoExecSession;
+}
+
+/** An exec running in Go; its functions must not be called after its onEnd. */
+interface GoExecSession {
+  cancel(): void;
+  write(text: string): void;
+  closeStdin(): void;
+  resize(cols: number, rows: number): void;
 }

@@ -2,9 +2,11 @@
 // as a promise-based, typed API. It moves messages (protocol.ts) and nothing else: what a
 // cluster does is decided by Go in the worker.
 
+import { imageConfig, ProcessRunner, type ImageDefinition } from './images';
 import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
 
 export type { FetchInit, KubectlResult, KubeObject, MemStats, WatchEventType } from './protocol';
+export type { Connection, ImageDefinition, Listener, Output, ProcessContext } from './images';
 
 export interface Progress {
   /** "fetch+compile", "go runtime", then each phase Go reports (…, "ready"). */
@@ -23,6 +25,8 @@ export interface StartOptions {
   onProgress?: (p: Progress) => void;
   /** Each line Go writes to stdout/stderr (they also reach the worker's console). */
   onLog?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Images whose programs are JavaScript in this page, by reference, defined before the cluster starts (see Cluster.defineImage). */
+  images?: Record<string, ImageDefinition>;
 }
 
 export interface NamespaceOption {
@@ -49,6 +53,42 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+export interface ExecOptions {
+  /** The pod's namespace; default "default". */
+  namespace?: string;
+  /** Needed when the pod has several containers (the apiserver says so otherwise). */
+  container?: string;
+  /**
+   * The command's standard input (kubectl exec -i): a string, closed after it, or an async
+   * iterable of strings (a ReadableStream, a terminal's keystrokes) whose end closes it.
+   * Absent: the command has no stdin.
+   */
+  stdin?: string | AsyncIterable<string>;
+  /** Run it in a terminal (kubectl exec -t): its stderr then arrives as stdout. */
+  tty?: boolean;
+  /** The terminal's sizes as they change (tty). */
+  terminalSizes?: AsyncIterable<TerminalSize>;
+  /**
+   * Each piece of output as it arrives. When given, the result's stdout and stderr stay
+   * empty (a long session does not pile up in memory).
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Aborting ends the session; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** A command that ran to its end: what it wrote (without onOutput) and its exit code. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
 export interface WatchEvent<T = KubeObject> {
   type: WatchEventType;
   object: T;
@@ -62,10 +102,10 @@ export interface ClusterErrorDetail {
 
 type Pending = { resolve: (v: never) => void; reject: (e: Error) => void };
 
-/** Where a watch's events or a log's chunks go, and its end. */
+/** Where a stream's items (watch events, log chunks, exec output) go, and its end. */
 interface StreamSink {
   item(x: unknown): void;
-  end(error: string): void;
+  end(error: string, exitCode?: number): void;
 }
 
 let clusterCount = 0;
@@ -87,10 +127,13 @@ export class Cluster extends EventTarget {
   #startedAt = performance.now();
   #onProgress?: (p: Progress) => void;
   #onLog?: (stream: 'stdout' | 'stderr', line: string) => void;
+  #images = new Map<string, ImageDefinition>();
+  #processes = new ProcessRunner((proc, op, args) => this.#request({ kind: 'processCall', id: 0, proc, op, args }));
 
   /** @internal use Webernetes.start */
   constructor(worker: Worker, opts: StartOptions) {
     super();
+    for (const [ref, def] of Object.entries(opts.images ?? {})) this.#images.set(ref, def);
     this.name = `cluster-${++clusterCount}`;
     this.#worker = worker;
     this.#onProgress = opts.onProgress;
@@ -111,6 +154,17 @@ export class Cluster extends EventTarget {
   /** Runs kubectl in the cluster, as `kubectl argv...` would with stdin. */
   kubectl(argv: string[], opts: { stdin?: string } = {}): Promise<KubectlResult> {
     return this.#request({ kind: 'kubectl', id: 0, argv: [...argv], stdin: opts.stdin ?? '' });
+  }
+
+  /**
+   * Defines an image whose program is a JavaScript function in this page (replacing an
+   * image of the same name, built-in ones too). Pods run it by reference like any image:
+   * each process its containers start calls def.run with the process's argv, env, streams,
+   * files and pod network.
+   */
+  async defineImage(ref: string, def: ImageDefinition): Promise<void> {
+    await this.#request({ kind: 'defineImage', id: 0, ref, config: imageConfig(def) });
+    this.#images.set(ref, def);
   }
 
   /** Applies a manifest (one or more YAML documents); resolves to the applied objects. */
@@ -159,6 +213,88 @@ export class Cluster extends EventTarget {
       }),
       opts.signal,
     );
+  }
+
+  /**
+   * Runs a command in a pod's container, as kubectl exec does (through the kube-apiserver's
+   * pods/exec to the kubelet), and resolves when it ends, with its exit code. It rejects
+   * when the command cannot be run, with the apiserver's or the kubelet's message
+   * (`pods "x" not found`, `unable to upgrade connection: container y is not valid for pod x`).
+   */
+  exec(pod: string, command: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      const dead = this.#dead ?? this.#closing;
+      if (dead) return reject(dead);
+      const { signal } = opts;
+      if (signal?.aborted) return reject(signal.reason);
+      const id = this.#nextId++;
+      const out = { stdout: '', stderr: '' };
+      let done = false;
+      const finish = () => {
+        done = true;
+        this.#streams.delete(id);
+        signal?.removeEventListener('abort', abort);
+      };
+      const abort = () => {
+        if (done) return;
+        finish();
+        if (!this.#dead) this.#post({ kind: 'cancelStream', id });
+        reject(signal!.reason);
+      };
+      this.#streams.set(id, {
+        item: (x) => {
+          const { stream, text } = x as { stream: 'stdout' | 'stderr'; text: string };
+          if (opts.onOutput) opts.onOutput(stream, text);
+          else out[stream] += text;
+        },
+        end: (error, exitCode) => {
+          if (done) return;
+          finish();
+          if (error) reject(new Error(error));
+          else if (exitCode === undefined) reject(new Error('webernetes: the session ended before the command did (the cluster stopped)'));
+          else resolve({ ...out, exitCode });
+        },
+      });
+      signal?.addEventListener('abort', abort);
+      const stdin = opts.stdin;
+      this.#post({
+        kind: 'exec',
+        id,
+        pod,
+        command: [...command],
+        namespace: opts.namespace ?? '',
+        container: opts.container ?? '',
+        tty: opts.tty ?? false,
+        stdin: stdin !== undefined,
+      });
+      // Input and sizes go to the worker as they come, until the session ends.
+      const send = (msg: ToWorker) => {
+        if (!done && !this.#dead) this.#post(msg);
+      };
+      if (typeof stdin === 'string') {
+        send({ kind: 'execInput', id, data: stdin, end: true });
+      } else if (stdin) {
+        void (async () => {
+          try {
+            for await (const data of stdin) {
+              if (done) break;
+              send({ kind: 'execInput', id, data: String(data), end: false });
+            }
+          } finally {
+            send({ kind: 'execInput', id, data: '', end: true });
+          }
+        })();
+      }
+      if (opts.terminalSizes) {
+        const sizes = opts.terminalSizes;
+        void (async () => {
+          for await (const { cols, rows } of sizes) {
+            if (done) break;
+            send({ kind: 'execResize', id, cols, rows });
+          }
+        })();
+      }
+    });
   }
 
   /** Opens a stream in the worker; its items come out of the returned iterator. */
@@ -276,7 +412,8 @@ export class Cluster extends EventTarget {
   /** @internal */
   _start(wasmURL: string, nodes: number): Promise<null> {
     this.#startedAt = performance.now();
-    return this.#request({ kind: 'start', id: 0, wasmURL, nodes });
+    const images = [...this.#images].map(([ref, def]) => ({ ref, config: imageConfig(def) }));
+    return this.#request({ kind: 'start', id: 0, wasmURL, nodes, images });
   }
 
   /** @internal */
@@ -324,8 +461,20 @@ export class Cluster extends EventTarget {
       case 'logChunk':
         this.#streams.get(msg.id)?.item(msg.text);
         return;
+      case 'execOutput':
+        this.#streams.get(msg.id)?.item({ stream: msg.stream, text: msg.text });
+        return;
       case 'streamEnd':
-        this.#streams.get(msg.id)?.end(msg.error);
+        this.#streams.get(msg.id)?.end(msg.error, msg.exitCode);
+        return;
+      case 'processStart':
+        this.#processes.start(msg.proc, this.#images.get(msg.ref), msg.info);
+        return;
+      case 'processSignal':
+        this.#processes.signal(msg.proc, msg.signal);
+        return;
+      case 'processEnd':
+        this.#processes.end(msg.proc);
         return;
       case 'fatal':
         this.#die(msg.message, msg.stack);

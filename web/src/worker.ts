@@ -8,7 +8,10 @@
 
 /// <reference lib="webworker" />
 import { installNodeFS } from './fs';
-import type { FromWorker, ToWorker, Request, ResultOf, StreamRequest, WatchEventType } from './protocol';
+import type { FromWorker, ImageConfig, ToWorker, Request, ResultOf, StreamRequest, WatchEventType } from './protocol';
+
+/** An open stream in Go: every kind can be cancelled; an exec also takes input. */
+type OpenStream = Pick<GoExecSession, 'cancel'> & Partial<GoExecSession>;
 
 declare const self: DedicatedWorkerGlobalScope & {
   webernetes?: GoWebernetesAPI;
@@ -34,7 +37,7 @@ const node = installNodeFS(self as unknown as Record<string, unknown>, {
 importScripts(new URL('wasm_exec.js', self.location.href).href);
 
 let api: GoWebernetesAPI | undefined;
-const streams = new Map<number, () => void>();
+const streams = new Map<number, OpenStream>();
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -85,7 +88,7 @@ self.addEventListener('unhandledrejection', (ev) => {
 });
 
 
-async function startGo(wasmURL: string, nodes: number): Promise<void> {
+async function startGo(wasmURL: string, nodes: number, images: { ref: string; config: ImageConfig }[]): Promise<void> {
   post({ kind: 'progress', phase: 'fetch+compile' });
   const module = await WebAssembly.compileStreaming(fetch(wasmURL));
 
@@ -109,7 +112,33 @@ async function startGo(wasmURL: string, nodes: number): Promise<void> {
   await Promise.race([ready, exited.then(() => Promise.reject(new Error('the Go program exited before it was ready')))]);
   if (!self.webernetes) throw new Error('the Go program did not set globalThis.webernetes');
   api = self.webernetes;
+  for (const { ref, config } of images) await defineImage(api, ref, config);
   await api.start({ nodes, onProgress: (phase: string) => post({ kind: 'progress', phase }) });
+}
+
+/** The operations of the running processes of page-defined images, by process id. */
+const processes = new Map<number, (op: string, args: string[]) => Promise<unknown>>();
+
+/** Defines an image in Go whose processes the page runs: their start, signal and end go to the page. */
+function defineImage(goAPI: GoWebernetesAPI, ref: string, config: ImageConfig): Promise<void> {
+  return goAPI.defineImage(ref, config, {
+    start(proc, info, call) {
+      processes.set(proc, call);
+      post({
+        kind: 'processStart',
+        proc,
+        ref,
+        info: { argv: [...info.argv].map(String), env: [...info.env].map(String), dir: String(info.dir), hostname: String(info.hostname), tty: Boolean(info.tty) },
+      });
+    },
+    signal(proc, signal) {
+      post({ kind: 'processSignal', proc, signal: String(signal) });
+    },
+    end(proc) {
+      processes.delete(proc);
+      post({ kind: 'processEnd', proc });
+    },
+  });
 }
 
 function need(): GoWebernetesAPI {
@@ -120,8 +149,20 @@ function need(): GoWebernetesAPI {
 async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
   switch (req.kind) {
     case 'start':
-      await startGo(req.wasmURL, req.nodes);
+      await startGo(req.wasmURL, req.nodes, req.images);
       return null;
+    case 'defineImage':
+      await defineImage(need(), req.ref, req.config);
+      return null;
+    case 'processCall': {
+      const call = processes.get(req.proc);
+      if (!call) throw new Error('the process has ended');
+      const v = await call(req.op, req.args);
+      if (v === null || v === undefined) return null;
+      if (typeof v === 'number' || typeof v === 'string') return v;
+      if (Array.isArray(v)) return v.map(String);
+      return String(v);
+    }
     case 'kubectl': {
       const r = await need().kubectl(req.argv, req.stdin);
       return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: Number(r.exitCode) };
@@ -148,34 +189,58 @@ async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
       return { heapAlloc: Number(m.heapAlloc), heapSys: Number(m.heapSys), sys: Number(m.sys), goroutines: Number(m.goroutines) };
     }
     case 'stop':
-      for (const cancel of streams.values()) cancel();
+      for (const s of streams.values()) s.cancel();
       streams.clear();
       if (api) await api.stop();
       return null;
   }
 }
 
-/** Starts a watch or a log stream in Go; its items and its end go to the page under its id. */
+/** Starts a watch, a log stream or an exec in Go; its items and its end go to the page under its id. */
 function startStream(msg: StreamRequest) {
   const { id } = msg;
   let ended = false;
-  const end = (error: string) => {
+  const end = (error: string, exitCode?: number) => {
     if (ended) return;
     ended = true;
     streams.delete(id);
-    post({ kind: 'streamEnd', id, error });
+    post(exitCode === undefined ? { kind: 'streamEnd', id, error } : { kind: 'streamEnd', id, error, exitCode });
   };
   const onEnd = (err: string) => end(String(err ?? ''));
   try {
-    const cancel =
-      msg.kind === 'watch'
-        ? need().watch(msg.resource, msg.namespace, msg.resourceVersion, (type: string, objectJSON: string) => {
+    let open: OpenStream;
+    switch (msg.kind) {
+      case 'watch':
+        open = {
+          cancel: need().watch(msg.resource, msg.namespace, msg.resourceVersion, (type: string, objectJSON: string) => {
             if (!ended) post({ kind: 'watchEvent', id, type: type as WatchEventType, object: JSON.parse(objectJSON) });
-          }, onEnd)
-        : need().logs(msg.namespace, msg.pod, { container: msg.container, follow: msg.follow, previous: msg.previous }, (text: string) => {
+          }, onEnd),
+        };
+        break;
+      case 'logs':
+        open = {
+          cancel: need().logs(msg.namespace, msg.pod, { container: msg.container, follow: msg.follow, previous: msg.previous }, (text: string) => {
             if (!ended) post({ kind: 'logChunk', id, text });
-          }, onEnd);
-    if (!ended) streams.set(id, cancel);
+          }, onEnd),
+        };
+        break;
+      case 'exec':
+        open = need().exec(
+          msg.namespace,
+          msg.pod,
+          msg.command,
+          { container: msg.container, tty: msg.tty, stdin: msg.stdin },
+          (stream: string, text: string) => {
+            if (!ended) post({ kind: 'execOutput', id, stream: stream === 'stderr' ? 'stderr' : 'stdout', text });
+          },
+          (err: string, exitCode: number | null) => {
+            const e = String(err ?? '');
+            end(e, e === '' && typeof exitCode === 'number' ? exitCode : undefined);
+          },
+        );
+        break;
+    }
+    if (!ended) streams.set(id, open);
   } catch (e) {
     if (go?.exited) goEnded(e);
     else end(errorText(e));
@@ -187,10 +252,20 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   switch (msg.kind) {
     case 'watch':
     case 'logs':
+    case 'exec':
       startStream(msg);
       return;
     case 'cancelStream':
-      streams.get(msg.id)?.();
+      streams.get(msg.id)?.cancel();
+      return;
+    case 'execInput': {
+      const s = streams.get(msg.id);
+      if (msg.data) s?.write?.(msg.data);
+      if (msg.end) s?.closeStdin?.();
+      return;
+    }
+    case 'execResize':
+      streams.get(msg.id)?.resize?.(msg.cols, msg.rows);
       return;
     default:
       answer(msg).then(

@@ -256,6 +256,176 @@ spec:
     await shot(page, '05-logs');
   });
 
+  it('runs commands in a container with exec() and kubectl exec', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      // talker (the previous case) is Running
+      const piped = await c.exec('talker', ['sh', '-c', 'cat; echo to-stderr >&2; exit 3'], { stdin: 'from stdin\n' });
+      const tty = await c.exec('talker', ['sh', '-c', 'echo out; echo err >&2'], { tty: true, container: 'talk' });
+      // stdin as a stream, output as it comes: each line is echoed before the next is sent
+      const echoed = [];
+      let push;
+      const lines = new ReadableStream({ start(ctl) { push = ctl; } });
+      let seen = '';
+      const session = c.exec('talker', ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye'], {
+        stdin: lines,
+        onOutput: (stream, text) => {
+          seen += text;
+          echoed.push(`${stream}:${text}`);
+        },
+      });
+      const until = async (s) => { for (let i = 0; i < 600 && !seen.includes(s); i++) await new Promise((ok) => setTimeout(ok, 100)); };
+      push.enqueue('one\n');
+      await until('got one');
+      push.enqueue('two\n');
+      await until('got two');
+      push.close();
+      const streamed = await session;
+      const kubectl7 = await c.kubectl(['exec', 'talker', '--', 'sh', '-c', 'exit 7']);
+      const kubectlIn = await c.kubectl(['exec', '-i', 'talker', '--', 'cat'], { stdin: 'piped\n' });
+      const errors = [];
+      for (const call of [() => c.exec('no-such-pod', ['true']), () => c.exec('talker', ['true'], { container: 'nope' })]) {
+        try {
+          await call();
+          errors.push(null);
+        } catch (e) {
+          errors.push(e.message);
+        }
+      }
+      return { piped, tty, streamed, seen, kubectl7, kubectlIn, errors };
+    });
+    assert.deepEqual(r.piped, { stdout: 'from stdin\n', stderr: 'to-stderr\n', exitCode: 3 });
+    assert.equal(r.tty.exitCode, 0);
+    assert.equal(r.tty.stdout.replaceAll('\r\n', '\n'), 'out\nerr\n');
+    assert.deepEqual(r.streamed, { stdout: '', stderr: '', exitCode: 0 });
+    assert.equal(r.seen, 'got one\ngot two\nbye\n');
+    assert.deepEqual(r.kubectl7, { stdout: '', stderr: 'command terminated with exit code 7\n', exitCode: 7 });
+    assert.deepEqual(r.kubectlIn, { stdout: 'piped\n', stderr: '', exitCode: 0 });
+    assert.equal(r.errors[0], 'pods "no-such-pod" not found');
+    assert.equal(r.errors[1], 'unable to upgrade connection: container nope is not valid for pod talker');
+    await shot(page, '05b-exec');
+  });
+
+  it('restarts a container whose liveness probe it broke with exec, and the restart count rises', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      await c.apply(`apiVersion: v1
+kind: Pod
+metadata: {name: probed, namespace: default}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh", "-c", "touch /tmp/healthy; sleep 3600"]
+    livenessProbe:
+      exec: {command: ["cat", "/tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 1
+`);
+      const wait = await c.kubectl(['wait', '--for=condition=Ready', 'pod/probed', '--timeout=240s']);
+      const broke = await c.exec('probed', ['rm', '/tmp/healthy']);
+      let status = null;
+      for await (const ev of c.watch('pods', { namespace: 'default' })) {
+        if (ev.object.metadata.name !== 'probed') continue;
+        const cs = ev.object.status?.containerStatuses?.[0];
+        if (cs?.restartCount >= 1 && cs.lastState?.terminated) {
+          status = { restartCount: cs.restartCount, lastState: cs.lastState.terminated };
+          break;
+        }
+      }
+      const events = await c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=probed,reason=Killing',
+        '-o', 'jsonpath={range .items[*]}{.type} {.reason} {.message}{"\\n"}{end}']);
+      return { wait: wait.exitCode, broke: broke.exitCode, status, events };
+    });
+    assert.equal(r.wait, 0);
+    assert.equal(r.broke, 0);
+    assert.ok(r.status, 'a restart seen through watch');
+    assert.ok(r.status.restartCount >= 1);
+    assert.equal(r.status.lastState.exitCode, 137);
+    assert.equal(r.status.lastState.reason, 'Error');
+    assert.equal(r.events.stdout, 'Normal Killing Container app failed liveness probe, will be restarted\n');
+    await shot(page, '05c-liveness-restart');
+  });
+
+  it('runs images defined in JavaScript: one that serves and exits, one that throws, one that hangs', { timeout: 300_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      const signals = [];
+      await c.defineImage('example.com/hello:1', {
+        async run(ctx) {
+          await ctx.stdout.write(`hello ${ctx.argv.slice(1).join(' ')} from ${ctx.hostname} (${ctx.env.GREETING})\n`);
+          const listener = await ctx.listen(8080);
+          const conn = await listener.accept();
+          const request = await conn.read();
+          await ctx.stdout.write(`${request.split('\r\n')[0]}\n`);
+          await conn.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+          await conn.close();
+          await listener.close();
+          return 3;
+        },
+        env: { GREETING: 'from the image' },
+      });
+      await c.defineImage('example.com/thrower:1', {
+        run() {
+          throw new Error('boom from the page');
+        },
+      });
+      await c.defineImage('example.com/hanger:1', {
+        run(ctx) {
+          ctx.signal.addEventListener('abort', () => signals.push(ctx.signal.reason));
+          return new Promise(() => {});
+        },
+      });
+      await c.apply(['hello', 'thrower', 'hanger'].map((name) => `apiVersion: v1
+kind: Pod
+metadata: {name: js-${name}, namespace: default}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: example.com/${name}:1
+    args: ["world"]
+`).join('---\n'));
+      const pod = async (name, ok) => {
+        for await (const ev of c.watch('pods', { namespace: 'default' })) {
+          if (ev.object.metadata.name === name && ok(ev.object)) return ev.object;
+        }
+      };
+      const terminated = (p) => p.status?.containerStatuses?.[0]?.state?.terminated;
+      const hello = await pod('js-hello', (p) => p.status?.phase === 'Running' && p.status.podIP);
+      let body = null;
+      for (let i = 0; i < 100 && body === null; i++) {
+        body = await c.fetch(`http://${hello.status.podIP}:8080/`).then((res) => res.text(), () => null);
+        if (body === null) await new Promise((ok) => setTimeout(ok, 200));
+      }
+      const helloDone = terminated(await pod('js-hello', (p) => p.status?.phase === 'Failed'));
+      let helloLog = '';
+      for await (const chunk of c.logs('js-hello')) helloLog += chunk;
+      const thrown = terminated(await pod('js-thrower', (p) => p.status?.phase === 'Failed'));
+      let thrownLog = '';
+      for await (const chunk of c.logs('js-thrower')) thrownLog += chunk;
+      await pod('js-hanger', (p) => p.status?.phase === 'Running');
+      const deleted = await c.kubectl(['delete', 'pod', 'js-hanger', '--timeout=120s']);
+      const nodes = await c.kubectl(['get', 'nodes', '-o', 'name']);
+      return { body, helloDone, helloLog, thrown, thrownLog, deleted, signals, nodes: nodes.stdout };
+    });
+    assert.equal(r.body, 'hello');
+    assert.equal(r.helloDone.exitCode, 3);
+    assert.equal(r.helloDone.reason, 'Error');
+    assert.equal(r.helloLog, 'hello world from js-hello (from the image)\nGET / HTTP/1.1\n');
+    assert.equal(r.thrown.exitCode, 1);
+    assert.match(r.thrownLog, /^Error: boom from the page\n/);
+    assert.deepEqual(r.deleted, { stdout: 'pod "js-hanger" deleted from default namespace\n', stderr: '', exitCode: 0 });
+    assert.deepEqual(r.signals, ['SIGTERM']);
+    assert.equal(r.nodes, 'node/node-1\nnode/node-2\nnode/node-3\n');
+    await shot(page, '05d-js-images');
+  });
+
   it('fetches from the kube-apiserver and from a pod IP', { timeout: 300_000 }, async (t) => {
     if (!started) return t.skip('the cluster did not start (see the first case)');
     const result = await page.evaluate(async () => {
