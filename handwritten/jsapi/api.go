@@ -40,8 +40,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -82,6 +82,7 @@ type API struct {
 	dynamic dynamic.Interface
 	mapper  *restmapper.DeferredDiscoveryRESTMapper
 	expand  meta.RESTMapper
+	getter  *restClientGetter
 	// restoreFatal undoes inprocesskubectl.CatchFatal on Stop.
 	restoreFatal func()
 
@@ -143,8 +144,10 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 		return fmt.Errorf("start the cluster: %w", err)
 	}
 	a.cluster, a.config = c, config
-	a.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
+	cached := memory.NewMemCacheClient(disco)
+	a.mapper = restmapper.NewDeferredDiscoveryRESTMapper(cached)
 	a.expand = restmapper.NewShortcutExpander(a.mapper, disco, func(msg string) { klog.Warning(msg) })
+	a.getter = &restClientGetter{config: config, disco: cached, mapper: a.expand}
 	a.restoreFatal = inprocesskubectl.CatchFatal()
 	progress("ready")
 	return nil
@@ -182,7 +185,7 @@ func (a *API) Stop() error {
 	os.Remove(a.kubeconfigPath())
 	a.restoreFatal()
 	err := a.cluster.Stop()
-	a.cluster, a.config, a.dynamic, a.mapper, a.expand = nil, nil, nil, nil, nil
+	a.cluster, a.config, a.dynamic, a.mapper, a.expand, a.getter = nil, nil, nil, nil, nil, nil
 	return err
 }
 
@@ -235,9 +238,9 @@ func (a *API) Kubectl(ctx context.Context, args []string, stdin string) KubectlR
 	return KubectlResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
 }
 
-// resource is a resource as the REST mapper resolved a name kubectl
+// resolvedResource is a resource as the REST mapper resolved a name kubectl
 // accepts ("pods", "po", "deployments.apps", "deploy").
-type resource struct {
+type resolvedResource struct {
 	gvr        schema.GroupVersionResource
 	namespaced bool
 }
@@ -245,14 +248,14 @@ type resource struct {
 // resolve finds the resource a name means, as kubectl's resource builder
 // does; after a miss it refreshes discovery once (a CRD may just have been
 // created).
-func (a *API) resolve(name string) (resource, error) {
+func (a *API) resolve(name string) (resolvedResource, error) {
 	a.mu.Lock()
 	mapper, expand := a.mapper, a.expand
 	a.mu.Unlock()
 	if mapper == nil {
-		return resource{}, errors.New("the cluster is not running: start it first")
+		return resolvedResource{}, errors.New("the cluster is not running: start it first")
 	}
-	var r resource
+	var r resolvedResource
 	err := retryNoMatch(mapper, func() error {
 		fullySpecified, groupResource := schema.ParseResourceArg(strings.ToLower(name))
 		gvr := groupResource.WithVersion("")
@@ -271,11 +274,11 @@ func (a *API) resolve(name string) (resource, error) {
 		if err != nil {
 			return err
 		}
-		r = resource{gvr: m.Resource, namespaced: m.Scope.Name() == meta.RESTScopeNameNamespace}
+		r = resolvedResource{gvr: m.Resource, namespaced: m.Scope.Name() == meta.RESTScopeNameNamespace}
 		return nil
 	})
 	if meta.IsNoMatchError(err) {
-		return resource{}, fmt.Errorf(`the server doesn't have a resource type %q`, name)
+		return resolvedResource{}, fmt.Errorf(`the server doesn't have a resource type %q`, name)
 	}
 	return r, err
 }
@@ -550,96 +553,69 @@ func completeRunes(p []byte) int {
 }
 
 // Apply applies every object of a YAML or JSON stream (documents separated by
-// ---, and the items of a List), in order, with server-side apply as
-// FieldManager (forcing conflicts, as a page's apply replaces what it
-// states). An object without a namespace goes to "default". It stops at the
-// first error, returning the objects applied before it.
+// ---, and the items of a List), in order, as kubectl apply --server-side -f -
+// does: kubectl's resource builder reads and maps the stream (its errors are
+// kubectl's, the source named "STDIN"), then each object is applied with
+// FieldManager, forcing conflicts (a page's apply replaces what it states).
+// An object without a namespace goes to "default". A stream that does not
+// decode or names an unknown kind applies nothing; otherwise Apply stops at
+// the first object the apiserver refuses, returning those applied before it.
 func (a *API) Apply(ctx context.Context, manifest string) ([]*unstructured.Unstructured, error) {
-	dyn, err := a.started()
-	if err != nil {
+	if _, err := a.started(); err != nil {
 		return nil, err
 	}
-	objs, err := decodeManifest(manifest)
+	a.mu.Lock()
+	getter, mapper := a.getter, a.mapper
+	a.mu.Unlock()
+	var infos []*resource.Info
+	err := retryNoMatch(mapper, func() (err error) {
+		infos, err = resource.NewBuilder(getter).Unstructured().
+			NamespaceParam(metav1.NamespaceDefault).DefaultNamespace().
+			Stream(strings.NewReader(manifest), "STDIN").Flatten().
+			Do().Infos()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	var applied []*unstructured.Unstructured
-	for _, obj := range objs {
-		out, err := a.applyOne(ctx, dyn, obj)
+	force := true
+	for _, info := range infos {
+		if err := ctx.Err(); err != nil {
+			return applied, err
+		}
+		data, err := runtime.Encode(unstructured.UnstructuredJSONScheme, info.Object)
 		if err != nil {
 			return applied, err
 		}
-		applied = append(applied, out)
+		out, err := resource.NewHelper(info.Client, info.Mapping).WithFieldManager(FieldManager).
+			Patch(info.Namespace, info.Name, types.ApplyPatchType, data, &metav1.PatchOptions{Force: &force})
+		if err != nil {
+			return applied, err
+		}
+		u, ok := out.(*unstructured.Unstructured)
+		if !ok {
+			return applied, fmt.Errorf("apply %s: the server answered a %T", info.ObjectName(), out)
+		}
+		applied = append(applied, u)
 	}
 	return applied, nil
 }
 
-func (a *API) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	gvk := obj.GroupVersionKind()
-	a.mu.Lock()
-	mapper := a.mapper
-	a.mu.Unlock()
-	var m *meta.RESTMapping
-	err := retryNoMatch(mapper, func() (err error) {
-		m, err = mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		return err
-	})
-	if err != nil {
-		// kubectl apply's words for an unknown kind.
-		return nil, fmt.Errorf("resource mapping not found for name: %q namespace: %q: %w\nensure CRDs are installed first", obj.GetName(), obj.GetNamespace(), err)
-	}
-	var c dynamic.ResourceInterface = dyn.Resource(m.Resource)
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		obj.SetNamespace(namespaceOrDefault(obj.GetNamespace()))
-		c = dyn.Resource(m.Resource).Namespace(obj.GetNamespace())
-	}
-	data, err := obj.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	force := true
-	return c.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+// restClientGetter gives kubectl's resource builder the API's clients.
+type restClientGetter struct {
+	config *rest.Config
+	disco  discovery.CachedDiscoveryInterface
+	mapper meta.RESTMapper
 }
 
-// decodeManifest splits a YAML or JSON stream into objects, as kubectl's
-// resource builder reads a file: empty documents are skipped and a List's
-// items are its objects.
-func decodeManifest(manifest string) ([]*unstructured.Unstructured, error) {
-	d := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		var raw map[string]any
-		if err := d.Decode(&raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs, nil
-			}
-			return nil, err
-		}
-		if len(raw) == 0 {
-			continue
-		}
-		obj := &unstructured.Unstructured{Object: raw}
-		if obj.IsList() {
-			list, err := obj.ToList()
-			if err != nil {
-				return nil, err
-			}
-			for i := range list.Items {
-				objs = append(objs, &list.Items[i])
-			}
-			continue
-		}
-		if obj.GetKind() == "" {
-			return nil, fmt.Errorf("Object 'Kind' is missing in '%s'", compactJSON(raw))
-		}
-		objs = append(objs, obj)
-	}
+func (g *restClientGetter) ToRESTConfig() (*rest.Config, error) {
+	return rest.CopyConfig(g.config), nil
 }
-
-func compactJSON(v any) string {
-	data, _ := json.Marshal(v)
-	return string(data)
+func (g *restClientGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.disco, nil
 }
+func (g *restClientGetter) ToRESTMapper() (meta.RESTMapper, error) { return g.mapper, nil }
 
 func namespaceOrDefault(ns string) string {
 	if ns == "" {

@@ -250,7 +250,7 @@ func TestAPI(t *testing.T) {
 		t.Errorf("apply invalid Deployment:\n got %v\nwant %s", err, want)
 	}
 	if _, err := a.Apply(ctx, "apiVersion: example.com/v1\nkind: Flurb\nmetadata: {name: f}\n"); err == nil ||
-		err.Error() != "resource mapping not found for name: \"f\" namespace: \"\": no matches for kind \"Flurb\" in version \"example.com/v1\"\nensure CRDs are installed first" {
+		err.Error() != "resource mapping not found for name: \"f\" namespace: \"\" from \"STDIN\": no matches for kind \"Flurb\" in version \"example.com/v1\"\nensure CRDs are installed first" {
 		t.Errorf("apply unknown kind: %v", err)
 	}
 	if _, err := a.Apply(ctx, "kind: [\n"); err == nil {
