@@ -157,13 +157,16 @@ parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the r
 
 # ---------------------------------------------------------------- parity scenarios (parity/scenarios/*.txtar)
 # The same kubectl scripts on the reference cluster (truth, recorded) and on ours.
-.PHONY: parity-real parity-sim parity-sim-wasm
+.PHONY: parity-real parity-sim parity-sim-wasm parity-browser
 
 parity-real: kubectl ## run every parity scenario on the reference cluster and its real node (reused if up, else started and stopped; root); records parity/results/real.json
 	$(GO) run -C parity ./cmd/scenarios -backend=real
 
 parity-sim: build kubectl ## run every real-validated parity scenario on bin/webernetes serve; fails on any failure not listed in parity/results/sim-failing.txt
 	$(GO) run -C parity ./cmd/scenarios -backend=sim
+
+parity-browser: build webernetes-wasm web chromium ## run every real-validated parity scenario on the page in headless Chromium (kubectl through the page's JS API: web/test/parity-backend.mjs); known failures: results/sim-failing.txt, results/browser-failing.txt
+	$(GO) run -C parity ./cmd/scenarios -backend=browser
 
 parity-sim-wasm: generate ## run the parity scenarios tagged `# tag: wasm` under js/wasm in Node: the cluster and upstream kubectl in one process (parity/inprocess)
 	$(GO) run -C parity ./cmd/scenarios -backend=sim -inprocess=wasm -tags=$(WASM_TAGS) -ldflags='$(VERSION_X)'

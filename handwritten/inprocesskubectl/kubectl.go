@@ -9,12 +9,13 @@
 // only the call, with kubectl's exit code and message, once CatchFatal has
 // been called.
 //
+// kubectl reads its environment (KUBECONFIG, HOME...) and working directory
+// from the process. A call that has its own (Call.Env, Call.Dir) gets them
+// in the process while it runs: such calls run one at a time.
+//
 // What it must not do: it must not change what kubectl prints or how it
 // parses its arguments (the command is upstream's NewDefaultKubectlCommand
-// with the ConfigFlags it builds by default), and it must not set the
-// process's environment or working directory: the caller decides those
-// (kubectl reads KUBECONFIG, HOME and its working directory from the
-// process).
+// with the ConfigFlags it builds by default).
 package inprocesskubectl
 
 import (
@@ -68,6 +69,15 @@ type Call struct {
 	// has been answered 200: the watch is established, and a change made
 	// from then on is seen.
 	OnWatch func()
+	// Dir and Env (KEY=VALUE), if set, are the call's working directory and
+	// the variables set in its environment (the process's others stay). The
+	// process has them from
+	// the call's start until it returns or its first watch is established
+	// (kubectl has read its configuration and files by then), and calls
+	// with a Dir or Env wait for one another; calls without see whatever
+	// the process has.
+	Dir string
+	Env []string
 }
 
 // Run runs kubectl with the call's arguments until it returns or ctx ends
@@ -106,11 +116,23 @@ func Run(ctx context.Context, c Call) (code int) {
 		defer restore()
 		stdin = bytes.NewReader(data)
 	}
+	releaseProcess := func() {}
+	if c.Dir != "" || c.Env != nil {
+		var err error
+		if releaseProcess, err = setProcess(c.Dir, c.Env); err != nil {
+			fmt.Fprintf(c.Stderr, "error: %v\n", err)
+			return 1
+		}
+		defer releaseProcess()
+	}
 	var watchOnce sync.Once
 	onWatch := func() {
-		if c.OnWatch != nil {
-			watchOnce.Do(c.OnWatch)
-		}
+		watchOnce.Do(func() {
+			releaseProcess()
+			if c.OnWatch != nil {
+				c.OnWatch()
+			}
+		})
 	}
 	streams := genericiooptions.IOStreams{In: stdin, Out: c.Stdout, ErrOut: c.Stderr}
 	warnings := rest.NewWarningWriter(c.Stderr, rest.WarningWriterOptions{Deduplicate: true, Color: printers.AllowsColorOutput(c.Stderr)})
@@ -148,6 +170,62 @@ func Run(ctx context.Context, c Call) (code int) {
 		cmdutil.CheckErr(err)
 	}
 	return 0
+}
+
+// processMu is held by the call whose environment and working directory the
+// process has (setProcess).
+var processMu sync.Mutex
+
+// setProcess gives the process a call's working directory and environment
+// until release (idempotent) restores what it had.
+func setProcess(dir string, env []string) (release func(), err error) {
+	processMu.Lock()
+	type saved struct {
+		value string
+		set   bool
+	}
+	prev := map[string]saved{}
+	keep := func(k string) {
+		if _, ok := prev[k]; !ok {
+			v, set := os.LookupEnv(k)
+			prev[k] = saved{v, set}
+		}
+	}
+	restoreEnv := func() {
+		for k, s := range prev {
+			if s.set {
+				os.Setenv(k, s.value)
+			} else {
+				os.Unsetenv(k)
+			}
+		}
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		keep(k)
+		os.Setenv(k, v)
+	}
+	wd := ""
+	if dir != "" {
+		if wd, err = os.Getwd(); err == nil {
+			err = os.Chdir(dir)
+		}
+		if err != nil {
+			restoreEnv()
+			processMu.Unlock()
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if wd != "" {
+				os.Chdir(wd)
+			}
+			restoreEnv()
+			processMu.Unlock()
+		})
+	}, nil
 }
 
 // stdinMu is held by the call whose data os.Stdin is.

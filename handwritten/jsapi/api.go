@@ -225,18 +225,62 @@ type KubectlResult struct {
 	ExitCode       int
 }
 
-// Kubectl runs upstream kubectl with args (without the program name) and
-// stdin, against the cluster through $HOME/.kube/config unless args say
-// otherwise.
-func (a *API) Kubectl(ctx context.Context, args []string, stdin string) KubectlResult {
+// KubectlOptions are one kubectl call's input, environment and working
+// directory, and where its output goes.
+type KubectlOptions struct {
+	// Stdin is its standard input ("": none).
+	Stdin string
+	// Env (KEY=VALUE, set on top of the process's) and Dir, if set, are
+	// the call's environment and working directory, as
+	// inprocesskubectl.Call's: calls with them run one at a time until
+	// each has read them.
+	Env []string
+	Dir string
+	// Output, if set, is given the output as kubectl writes it, stream
+	// "stdout" or "stderr", in pieces of whole UTF-8 characters; the
+	// result's Stdout and Stderr then stay empty.
+	Output func(stream, text string)
+	// OnWatch, if set, is called when the call's first watch request has
+	// been answered (kubectl get --watch sees every change from then on).
+	OnWatch func()
+}
+
+// Kubectl runs upstream kubectl with args (without the program name),
+// against the cluster through $HOME/.kube/config unless args or the
+// environment say otherwise, until it ends or ctx does.
+func (a *API) Kubectl(ctx context.Context, args []string, opts KubectlOptions) KubectlResult {
 	var stdout, stderr syncBuffer
-	call := inprocesskubectl.Call{Args: args, Stdout: &stdout, Stderr: &stderr}
-	if stdin != "" {
-		call.Stdin = strings.NewReader(stdin)
+	call := inprocesskubectl.Call{Args: args, Stdout: &stdout, Stderr: &stderr, Env: opts.Env, Dir: opts.Dir, OnWatch: opts.OnWatch}
+	if opts.Output != nil {
+		out := &textWriter{onText: func(text string) { opts.Output("stdout", text) }}
+		errOut := &textWriter{onText: func(text string) { opts.Output("stderr", text) }}
+		defer out.Flush()
+		defer errOut.Flush()
+		call.Stdout, call.Stderr = out, errOut
+	}
+	if opts.Stdin != "" {
+		call.Stdin = strings.NewReader(opts.Stdin)
 	}
 	code := inprocesskubectl.Run(ctx, call)
 	return KubectlResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
 }
+
+// WriteFile writes a file of the cluster's host (in the browser: the
+// worker's in-memory file system), making its directory first, so that a
+// page can give kubectl files to read (kubectl apply -f).
+func (a *API) WriteFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// ReadFile reads a file of the cluster's host.
+func (a *API) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
+// RemoveFile removes a file, or a directory with everything in it, from the
+// cluster's host; one that is not there is no error.
+func (a *API) RemoveFile(path string) error { return os.RemoveAll(path) }
 
 // resolvedResource is a resource as the REST mapper resolved a name kubectl
 // accepts ("pods", "po", "deployments.apps", "deploy").

@@ -174,11 +174,11 @@ func TestAPI(t *testing.T) {
 	if _, err := a.Exec(ctx, "", pod, []string{"true"}, ExecOptions{Container: "nope", Stdout: &out}); err == nil || err.Error() != "unable to upgrade connection: container nope is not valid for pod "+pod {
 		t.Errorf("exec in a missing container: %v", err)
 	}
-	r := a.Kubectl(ctx, []string{"exec", pod, "--", "sh", "-c", "exit 7"}, "")
+	r := a.Kubectl(ctx, []string{"exec", pod, "--", "sh", "-c", "exit 7"}, KubectlOptions{})
 	if r.ExitCode != 7 || r.Stderr != "command terminated with exit code 7\n" {
 		t.Errorf("kubectl exec exit 7: %+v", r)
 	}
-	r = a.Kubectl(ctx, []string{"exec", "-i", pod, "--", "cat"}, "piped\n")
+	r = a.Kubectl(ctx, []string{"exec", "-i", pod, "--", "cat"}, KubectlOptions{Stdin: "piped\n"})
 	if r.ExitCode != 0 || r.Stdout != "piped\n" {
 		t.Errorf("kubectl exec -i: %+v", r)
 	}
@@ -230,18 +230,19 @@ func TestAPI(t *testing.T) {
 		t.Errorf("list flurbs: %v", err)
 	}
 
-	r = a.Kubectl(ctx, []string{"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}, "")
+	r = a.Kubectl(ctx, []string{"get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"}, KubectlOptions{})
 	if r.ExitCode != 0 || r.Stdout != "2" {
 		t.Errorf("kubectl get deploy: %+v", r)
 	}
-	r = a.Kubectl(ctx, []string{"apply", "-f", "-"}, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-stdin}\n")
+	r = a.Kubectl(ctx, []string{"apply", "-f", "-"}, KubectlOptions{Stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-stdin}\n"})
 	if r.ExitCode != 0 || r.Stdout != "configmap/from-stdin created\n" {
 		t.Errorf("kubectl apply -f -: %+v", r)
 	}
-	r = a.Kubectl(ctx, []string{"get", "flurbs"}, "")
+	r = a.Kubectl(ctx, []string{"get", "flurbs"}, KubectlOptions{})
 	if r.ExitCode != 1 || r.Stderr != "error: the server doesn't have a resource type \"flurbs\"\n" {
 		t.Errorf("kubectl get flurbs: %+v", r)
 	}
+	testKubectlCalls(ctx, t, a)
 
 	// The apiserver's own validation message, as kubectl shows it.
 	_, err = a.Apply(ctx, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n")
@@ -363,5 +364,93 @@ func waitForPod(ctx context.Context, t *testing.T, a *API, pod string, ok func(p
 			t.Fatalf("pod %s: last status %+v", pod, last)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// testKubectlCalls: files a page writes for kubectl, a call's own working
+// directory and environment, output as it comes and a watch established.
+func testKubectlCalls(ctx context.Context, t *testing.T, a *API) {
+	dir := filepath.Join(t.TempDir(), "work")
+	if err := a.WriteFile(filepath.Join(dir, "manifests", "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.Kubectl(ctx, []string{"apply", "-f", "manifests/cm.yaml"}, KubectlOptions{Dir: dir}); r.ExitCode != 0 || r.Stdout != "configmap/from-file created\n" {
+		t.Errorf("kubectl apply -f with Dir: %+v", r)
+	}
+	if r := a.Kubectl(ctx, []string{"apply", "-f", "manifests/cm.yaml"}, KubectlOptions{}); r.ExitCode != 1 ||
+		!strings.HasPrefix(r.Stderr, "error: the path \"manifests/cm.yaml\" does not exist") {
+		t.Errorf("kubectl apply -f without Dir: %+v", r)
+	}
+	// A kubeconfig of the call's own, changed by kubectl config: the
+	// default one stays as it was.
+	r := a.Kubectl(ctx, []string{"config", "view", "--raw"}, KubectlOptions{})
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := a.WriteFile(kubeconfig, []byte(r.Stdout)); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"KUBECONFIG=" + kubeconfig}
+	if r := a.Kubectl(ctx, []string{"config", "set-context", "--current", "--namespace=elsewhere"}, KubectlOptions{Env: env}); r.ExitCode != 0 {
+		t.Errorf("kubectl config set-context: %+v", r)
+	}
+	ns := []string{"config", "view", "--minify", "-o", "jsonpath={..namespace}"}
+	if r := a.Kubectl(ctx, ns, KubectlOptions{Env: env}); r.Stdout != "elsewhere" {
+		t.Errorf("namespace with the call's KUBECONFIG: %+v", r)
+	}
+	if r := a.Kubectl(ctx, ns, KubectlOptions{}); r.Stdout != "" || r.ExitCode != 0 {
+		t.Errorf("namespace with the default kubeconfig: %+v", r)
+	}
+	if data, err := a.ReadFile(kubeconfig); err != nil || !strings.Contains(string(data), "namespace: elsewhere") {
+		t.Errorf("ReadFile(kubeconfig): %v\n%s", err, data)
+	}
+	if err := a.RemoveFile(dir); err != nil {
+		t.Error(err)
+	}
+	if _, err := a.ReadFile(kubeconfig); !os.IsNotExist(err) {
+		t.Errorf("ReadFile after RemoveFile: %v", err)
+	}
+
+	// kubectl get --watch: output as it comes, once the watch is there.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	established := make(chan struct{})
+	lines := make(chan string, 16)
+	done := make(chan KubectlResult, 1)
+	go func() {
+		done <- a.Kubectl(wctx, []string{"get", "configmaps", "--watch-only", "-o", "name"}, KubectlOptions{
+			Env:     []string{"LC_ALL=C"},
+			OnWatch: func() { close(established) },
+			Output: func(stream, text string) {
+				if stream == "stdout" {
+					lines <- text
+				}
+			},
+		})
+	}()
+	select {
+	case <-established:
+	case r := <-done:
+		t.Fatalf("kubectl get --watch ended: %+v", r)
+	case <-time.After(time.Minute):
+		t.Fatal("kubectl get --watch: no watch after a minute")
+	}
+	// The process is free for other calls once the watch is established.
+	if r := a.Kubectl(ctx, []string{"create", "configmap", "watched"}, KubectlOptions{Env: []string{"LC_ALL=C"}}); r.ExitCode != 0 {
+		t.Errorf("kubectl create configmap: %+v", r)
+	}
+	var got string // in pieces as kubectl writes them
+	for timeout := time.After(time.Minute); !strings.HasSuffix(got, "\n"); {
+		select {
+		case text := <-lines:
+			got += text
+		case <-timeout:
+			t.Fatalf("the watch printed %q in a minute, want configmap/watched", got)
+		}
+	}
+	if got != "configmap/watched\n" {
+		t.Errorf("watch output %q, want configmap/watched", got)
+	}
+	cancel()
+	if r := <-done; r.Stdout != "" {
+		t.Errorf("a call with Output has no Stdout: %+v", r)
 	}
 }

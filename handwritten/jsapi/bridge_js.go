@@ -19,7 +19,12 @@ import (
 //
 //	start({nodes, onProgress(phase)})              Promise<void>
 //	stop()                                        Promise<void>
-//	kubectl(argv: string[], stdin: string)        Promise<{stdout, stderr, exitCode}>
+//	kubectl(argv: string[], {stdin, env: string[], dir},
+//	        onOutput("stdout"|"stderr", text), onWatch(), onEnd(err, exitCode))
+//	                                              cancel(): kubectl runs until it exits (onEnd("", code)) or is cancelled
+//	writeFile(path, data: string|Uint8Array)      Promise<void>  (its directory made first)
+//	readFile(path)                                Promise<Uint8Array>
+//	removeFile(path)                              Promise<void>  (a directory with all in it; missing is no error)
 //	apply(yaml)                                   Promise<string>  JSON array of the applied objects
 //	get(resource, namespace, name)                Promise<string>  JSON
 //	list(resource, namespace)                     Promise<string>  JSON list; namespace "" is all
@@ -67,12 +72,48 @@ func Register(a *API, logs *LogTail) {
 			return promise(func() (any, error) { return nil, a.Stop() })
 		},
 		"kubectl": func(_ js.Value, args []js.Value) any {
-			argv := stringSlice(arg(args, 0))
-			stdin := str(arg(args, 1))
+			argv, opts := stringSlice(arg(args, 0)), arg(args, 1)
+			onOutput, onWatch := arg(args, 2), arg(args, 3)
+			o := KubectlOptions{Output: func(stream, text string) { onOutput.Invoke(stream, text) }}
+			if opts.Type() == js.TypeObject {
+				o.Stdin, o.Dir = str(opts.Get("stdin")), str(opts.Get("dir"))
+				if env := opts.Get("env"); env.Type() == js.TypeObject {
+					o.Env = stringSlice(env)
+				}
+			}
+			if onWatch.Type() == js.TypeFunction {
+				o.OnWatch = func() { onWatch.Invoke() }
+			}
+			return stream(arg(args, 4), func(ctx context.Context) (any, error) {
+				return a.Kubectl(ctx, argv, o).ExitCode, nil
+			}, nil)
+		},
+		"writeFile": func(_ js.Value, args []js.Value) any {
+			path, data := str(arg(args, 0)), arg(args, 1)
+			var b []byte
+			if data.InstanceOf(js.Global().Get("Uint8Array")) {
+				b = make([]byte, data.Length())
+				js.CopyBytesToGo(b, data)
+			} else {
+				b = []byte(str(data))
+			}
+			return promise(func() (any, error) { return nil, a.WriteFile(path, b) })
+		},
+		"readFile": func(_ js.Value, args []js.Value) any {
+			path := str(arg(args, 0))
 			return promise(func() (any, error) {
-				r := a.Kubectl(context.Background(), argv, stdin)
-				return map[string]any{"stdout": r.Stdout, "stderr": r.Stderr, "exitCode": r.ExitCode}, nil
+				b, err := a.ReadFile(path)
+				if err != nil {
+					return nil, err
+				}
+				arr := js.Global().Get("Uint8Array").New(len(b))
+				js.CopyBytesToJS(arr, b)
+				return arr, nil
 			})
+		},
+		"removeFile": func(_ js.Value, args []js.Value) any {
+			path := str(arg(args, 0))
+			return promise(func() (any, error) { return nil, a.RemoveFile(path) })
 		},
 		"apply": func(_ js.Value, args []js.Value) any {
 			manifest := str(arg(args, 0))

@@ -39,6 +39,13 @@ type Kubectl interface {
 	Path() string
 }
 
+// A ScenarioDoner is a Kubectl told when a scenario has ended (after its
+// cleanup), with its work directory: one that copied the scenario's files
+// elsewhere (the browser backend, into the page's worker) removes them.
+type ScenarioDoner interface {
+	ScenarioDone(workDir string)
+}
+
 // A Watcher is a kubectl started by Kubectl.Watch.
 type Watcher interface {
 	Stdout() string // its output so far
@@ -51,7 +58,10 @@ type Watcher interface {
 // A Backend is a running cluster the scenarios are driven against, with the
 // kubectl that drives it.
 type Backend struct {
-	Name       string // sim or real: the [sim] and [real] conditions
+	// Name is sim, real or browser (the sim cluster in headless Chromium,
+	// kubectl through the page's JS API): the [sim], [real] and [browser]
+	// conditions; [sim] holds on browser too.
+	Name       string
 	Kubeconfig string // the administrator's; each scenario gets a copy
 	Kubectl    Kubectl
 	// Nodes is true when pods scheduled to a node start running: the
@@ -83,12 +93,12 @@ func Params(b *Backend, files []string, o Options) testscript.Params {
 			switch cond {
 			case "node":
 				return b.Nodes, nil
-			case "sim", "real":
-				return b.Name == cond, nil
+			case "sim", "real", "browser":
+				return b.Name == cond || (cond == "sim" && b.Name == "browser"), nil
 			case "inprocess":
 				return b.Kubectl.Path() == "", nil
 			}
-			return false, fmt.Errorf("unknown condition %q (known: node, sim, real, inprocess)", cond)
+			return false, fmt.Errorf("unknown condition %q (known: node, sim, real, browser, inprocess)", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"kubectl": cmdKubectl,
@@ -324,6 +334,9 @@ func setupScenario(b *Backend, o Options, env *testscript.Env) error {
 			out, _, _, err := b.Kubectl.Run(ctx, env.WorkDir, se.env, args...)
 			return out, err
 		}, name)
+		if d, ok := b.Kubectl.(ScenarioDoner); ok {
+			d.ScenarioDone(env.WorkDir)
+		}
 	})
 	return nil
 }

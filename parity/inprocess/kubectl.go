@@ -7,7 +7,6 @@ package inprocess
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -18,12 +17,9 @@ import (
 
 // Kubectl is upstream kubectl run as cmd/kubectl's main runs it, with the
 // arguments, environment, working directory and output of one script
-// command. What kubectl reads from the process (its environment, working
-// directory) is set for one call at a time:
-// calls hold a lock while they run, and a watching kubectl until its watch
-// is established (it reads nothing of that kind afterwards).
+// command (inprocesskubectl gives a call its environment and working
+// directory in the process, one call at a time until it has read them).
 type Kubectl struct {
-	mu      sync.Mutex
 	restore func()
 }
 
@@ -40,7 +36,7 @@ func (k *Kubectl) Close() { k.restore() }
 func (k *Kubectl) Path() string { return "" }
 
 func (k *Kubectl) Run(ctx context.Context, dir string, env []string, args ...string) (string, string, int, error) {
-	c := k.start(ctx, dir, env, args, false)
+	c := k.start(ctx, dir, env, args)
 	<-c.done
 	if err := ctx.Err(); err != nil {
 		return c.stdout.String(), c.stderr.String(), 0, err
@@ -50,7 +46,7 @@ func (k *Kubectl) Run(ctx context.Context, dir string, env []string, args ...str
 
 func (k *Kubectl) Watch(timeout time.Duration, dir string, env []string, args ...string) (harness.Watcher, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := k.start(ctx, dir, env, args, true)
+	c := k.start(ctx, dir, env, args)
 	c.cancel = cancel
 	select {
 	case <-c.established:
@@ -87,70 +83,18 @@ func (c *call) Interrupt() {
 
 func (c *call) Kill() { c.Interrupt() }
 
-func (k *Kubectl) start(ctx context.Context, dir string, env []string, args []string, watch bool) *call {
+func (k *Kubectl) start(ctx context.Context, dir string, env []string, args []string) *call {
 	c := &call{done: make(chan struct{}), established: make(chan struct{})}
-	k.mu.Lock()
-	restore := setProcess(dir, env)
-	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			restore()
-			k.mu.Unlock()
-		})
-	}
-	onWatch := func() {
-		close(c.established)
-		if watch {
-			release()
-		}
-	}
 	go func() {
 		defer close(c.done)
-		c.code = inprocesskubectl.Run(ctx, inprocesskubectl.Call{Args: args, Stdout: &c.stdout, Stderr: &c.stderr, OnWatch: onWatch})
+		c.code = inprocesskubectl.Run(ctx, inprocesskubectl.Call{
+			Args: args, Stdout: &c.stdout, Stderr: &c.stderr, Dir: dir, Env: env,
+			OnWatch: func() { close(c.established) },
+		})
 		c.stdout.close()
 		c.stderr.close()
-		release()
 	}()
 	return c
-}
-
-// setProcess sets the environment and working directory of one call and
-// returns what restores them.
-func setProcess(dir string, env []string) (restore func()) {
-	type saved struct {
-		value string
-		set   bool
-	}
-	prev := map[string]saved{}
-	keep := func(k string) {
-		if _, ok := prev[k]; !ok {
-			v, set := os.LookupEnv(k)
-			prev[k] = saved{v, set}
-		}
-	}
-	keep("KUBECONFIG") // unset unless the call has one
-	os.Unsetenv("KUBECONFIG")
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		keep(k)
-		os.Setenv(k, v)
-	}
-	wd, _ := os.Getwd()
-	if dir != "" {
-		os.Chdir(dir)
-	}
-	return func() {
-		if dir != "" && wd != "" {
-			os.Chdir(wd)
-		}
-		for k, s := range prev {
-			if s.set {
-				os.Setenv(k, s.value)
-			} else {
-				os.Unsetenv(k)
-			}
-		}
-	}
 }
 
 // gatedBuffer is a buffer safe for concurrent use that drops what is

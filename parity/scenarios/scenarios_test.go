@@ -19,7 +19,7 @@ import (
 )
 
 var (
-	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here) or real (scripts/realcluster, reused if up)")
+	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here), real (scripts/realcluster, reused if up) or browser (the page in headless Chromium, started here: web/test/parity-backend.mjs)")
 	scenariosFlag = flag.String("scenarios", "", "comma-separated scenario names to run (default: every *.txtar here)")
 	updateFlag    = flag.Bool("update", false, "rewrite the expected files of failing `cmp` lines from this run's output (record on -backend=real only, then review)")
 	keepWork      = flag.Bool("keep-work", false, "keep each scenario's work directory (printed in its log) for debugging")
@@ -76,8 +76,10 @@ func theCluster(t *testing.T) *backend {
 			cluster, clusterErr = startSim()
 		case "real":
 			cluster, clusterErr = startReal()
+		case "browser":
+			cluster, clusterErr = startBrowser()
 		default:
-			clusterErr = fmt.Errorf("-backend=%q: want sim or real", *backendFlag)
+			clusterErr = fmt.Errorf("-backend=%q: want sim, real or browser", *backendFlag)
 		}
 		if clusterErr == nil {
 			stopOnSignal(cluster)
@@ -88,7 +90,11 @@ func theCluster(t *testing.T) *backend {
 			if clusterErr == nil {
 				cluster.Nodes, clusterErr = harness.ReadyNodes(&cluster.Backend)
 			}
-			fmt.Printf("parity: kubectl %s (%s), backend %s, ready nodes: %v\n", v, cluster.Kubectl.Path(), cluster.Name, cluster.Nodes)
+			where := cluster.Kubectl.Path()
+			if where == "" {
+				where = "in the page"
+			}
+			fmt.Printf("parity: kubectl %s (%s), backend %s, ready nodes: %v\n", v, where, cluster.Name, cluster.Nodes)
 		}
 	})
 	if clusterErr != nil {

@@ -66,7 +66,11 @@ export type ToWorker =
   | { kind: 'defineImage'; id: number; ref: string; config: ImageConfig }
   /** An operation of a running process of a page-defined image. */
   | { kind: 'processCall'; id: number; proc: number; op: ProcessOp; args: string[] }
-  | { kind: 'kubectl'; id: number; argv: string[]; stdin: string }
+  /** Runs kubectl: its output, a watchEstablished when it has one, then streamEnd with its exit code. */
+  | { kind: 'kubectl'; id: number; argv: string[]; stdin: string; env: string[]; dir: string }
+  | { kind: 'writeFile'; id: number; path: string; data: string | Uint8Array }
+  | { kind: 'readFile'; id: number; path: string }
+  | { kind: 'removeFile'; id: number; path: string }
   | { kind: 'apply'; id: number; yaml: string }
   | { kind: 'get'; id: number; resource: string; namespace: string; name: string }
   | { kind: 'list'; id: number; resource: string; namespace: string }
@@ -90,7 +94,7 @@ export type ToWorker =
 export type Request = Exclude<ToWorker, StreamRequest | StreamControl>;
 
 /** The requests answered by a stream of items, then a `streamEnd` with the same id. */
-export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'logs' } | { kind: 'exec' }>;
+export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'logs' } | { kind: 'exec' } | { kind: 'kubectl' }>;
 
 /** What the page sends to an open stream. */
 export type StreamControl = Extract<ToWorker, { kind: 'cancelStream' } | { kind: 'execInput' } | { kind: 'execResize' }>;
@@ -101,7 +105,9 @@ export interface ResultOf {
   defineImage: null;
   /** A string, a number (a handle), null (an end), a string array (addresses). */
   processCall: string | number | null | string[];
-  kubectl: KubectlResult;
+  writeFile: null;
+  readFile: Uint8Array;
+  removeFile: null;
   apply: KubeObject[];
   get: KubeObject;
   list: KubeObject;
@@ -124,11 +130,13 @@ export type FromWorker =
   | { kind: 'watchEvent'; id: number; type: WatchEventType; object: KubeObject }
   /** A piece of a container's log, as the kubelet sent it (whole UTF-8 characters). */
   | { kind: 'logChunk'; id: number; text: string }
-  /** A piece of an exec's output (whole UTF-8 characters). */
-  | { kind: 'execOutput'; id: number; stream: 'stdout' | 'stderr'; text: string }
+  /** A piece of an exec's or kubectl's output (whole UTF-8 characters). */
+  | { kind: 'output'; id: number; stream: 'stdout' | 'stderr'; text: string }
+  /** A kubectl call's first watch request was answered: it sees every change from now on. */
+  | { kind: 'watchEstablished'; id: number }
   /**
    * A stream ended: `error` is "" when it was cancelled or ended by itself, else Go's reason.
-   * An exec that ran its command to the end has its `exitCode`.
+   * An exec or kubectl that ran to its end has its `exitCode`.
    */
   | { kind: 'streamEnd'; id: number; error: string; exitCode?: number }
   /** A container started a process of a page-defined image: the page runs its program. */

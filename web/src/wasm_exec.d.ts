@@ -14,7 +14,16 @@ declare class Go {
 interface GoWebernetesAPI {
   start(opts: { nodes: number; onProgress: (phase: string) => void }): Promise<void>;
   stop(): Promise<void>;
-  kubectl(argv: string[], stdin: string): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  kubectl(
+    argv: string[],
+    opts: { stdin: string; env: string[]; dir: string },
+    onOutput: (stream: string, text: string) => void,
+    onWatch: () => void,
+    onEnd: (err: string, exitCode: number | null) => void,
+  ): () => void;
+  writeFile(path: string, data: string | Uint8Array): Promise<void>;
+  readFile(path: string): Promise<Uint8Array>;
+  removeFile(path: string): Promise<void>;
   apply(yaml: string): Promise<string>;
   get(resource: string, namespace: string, name: string): Promise<string>;
   list(resource: string, namespace: string): Promise<string>;

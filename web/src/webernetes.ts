@@ -77,6 +77,27 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface KubectlOptions {
+  /** Standard input (kubectl apply -f -, kubectl exec -i ... -- cat). */
+  stdin?: string;
+  /** Variables set for this call (KUBECONFIG, HOME...), on top of the worker's (HOME=/root...). */
+  env?: Record<string, string>;
+  /** The working directory, where relative paths (-f web.yaml) are read; default "/". */
+  dir?: string;
+  /**
+   * Each piece of output as it arrives. When given, the result's stdout and stderr stay
+   * empty (a long watch does not pile up in memory).
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /**
+   * Called once kubectl's first watch request is answered (get --watch, rollout status,
+   * wait): from then on it sees every change.
+   */
+  onWatch?: () => void;
+  /** Aborting ends kubectl as Ctrl-C does; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 export interface TerminalSize {
   cols: number;
   rows: number;
@@ -151,9 +172,36 @@ export class Cluster extends EventTarget {
     return this.#dead !== null || this.#closing !== null;
   }
 
-  /** Runs kubectl in the cluster, as `kubectl argv...` would with stdin. */
-  kubectl(argv: string[], opts: { stdin?: string } = {}): Promise<KubectlResult> {
-    return this.#request({ kind: 'kubectl', id: 0, argv: [...argv], stdin: opts.stdin ?? '' });
+  /**
+   * Runs upstream kubectl in the cluster's worker, as `kubectl argv...` would in a shell
+   * whose home has the administrator's kubeconfig, and resolves when it exits. Aborting
+   * opts.signal ends it as Ctrl-C does (the promise rejects with the signal's reason).
+   */
+  kubectl(argv: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+    const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    return this.#session(
+      (id) => ({ kind: 'kubectl', id, argv: [...argv].map(String), stdin: opts.stdin ?? '', env, dir: opts.dir ?? '' }),
+      opts,
+    );
+  }
+
+  /**
+   * Writes a file in the worker's in-memory file system (its directory made first), for
+   * kubectl to read: `writeFile('/root/web.yaml', yaml)`, then `kubectl apply -f web.yaml`
+   * with `dir: '/root'`.
+   */
+  writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    return this.#request({ kind: 'writeFile', id: 0, path, data }).then(() => undefined);
+  }
+
+  /** Reads a file of the worker's file system (one kubectl wrote: a kubeconfig, say). */
+  readFile(path: string): Promise<Uint8Array> {
+    return this.#request({ kind: 'readFile', id: 0, path });
+  }
+
+  /** Removes a file, or a directory with everything in it; a missing one is no error. */
+  removeFile(path: string): Promise<void> {
+    return this.#request({ kind: 'removeFile', id: 0, path }).then(() => undefined);
   }
 
   /**
@@ -222,6 +270,58 @@ export class Cluster extends EventTarget {
    * (`pods "x" not found`, `unable to upgrade connection: container y is not valid for pod x`).
    */
   exec(pod: string, command: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const stdin = opts.stdin;
+    return this.#session(
+      (id) => ({
+        kind: 'exec',
+        id,
+        pod,
+        command: [...command],
+        namespace: opts.namespace ?? '',
+        container: opts.container ?? '',
+        tty: opts.tty ?? false,
+        stdin: stdin !== undefined,
+      }),
+      opts,
+      (id, send, done) => {
+        // Input and sizes go to the worker as they come, until the session ends.
+        if (typeof stdin === 'string') {
+          send({ kind: 'execInput', id, data: stdin, end: true });
+        } else if (stdin) {
+          void (async () => {
+            try {
+              for await (const data of stdin) {
+                if (done()) break;
+                send({ kind: 'execInput', id, data: String(data), end: false });
+              }
+            } finally {
+              send({ kind: 'execInput', id, data: '', end: true });
+            }
+          })();
+        }
+        if (opts.terminalSizes) {
+          const sizes = opts.terminalSizes;
+          void (async () => {
+            for await (const { cols, rows } of sizes) {
+              if (done()) break;
+              send({ kind: 'execResize', id, cols, rows });
+            }
+          })();
+        }
+      },
+    );
+  }
+
+  /**
+   * Runs a command in the worker (an exec, kubectl) until it ends: its output (to
+   * opts.onOutput, else collected) and its exit code. `opened` may send the stream
+   * controls (input) while `done()` is false.
+   */
+  #session(
+    request: (id: number) => StreamRequest,
+    opts: { onOutput?: (stream: 'stdout' | 'stderr', text: string) => void; onWatch?: () => void; signal?: AbortSignal },
+    opened?: (id: number, send: (msg: ToWorker) => void, done: () => boolean) => void,
+  ): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       const dead = this.#dead ?? this.#closing;
       if (dead) return reject(dead);
@@ -243,9 +343,10 @@ export class Cluster extends EventTarget {
       };
       this.#streams.set(id, {
         item: (x) => {
-          const { stream, text } = x as { stream: 'stdout' | 'stderr'; text: string };
-          if (opts.onOutput) opts.onOutput(stream, text);
-          else out[stream] += text;
+          const item = x as { stream: 'stdout' | 'stderr'; text: string } | 'watch';
+          if (item === 'watch') opts.onWatch?.();
+          else if (opts.onOutput) opts.onOutput(item.stream, item.text);
+          else out[item.stream] += item.text;
         },
         end: (error, exitCode) => {
           if (done) return;
@@ -256,44 +357,10 @@ export class Cluster extends EventTarget {
         },
       });
       signal?.addEventListener('abort', abort);
-      const stdin = opts.stdin;
-      this.#post({
-        kind: 'exec',
-        id,
-        pod,
-        command: [...command],
-        namespace: opts.namespace ?? '',
-        container: opts.container ?? '',
-        tty: opts.tty ?? false,
-        stdin: stdin !== undefined,
-      });
-      // Input and sizes go to the worker as they come, until the session ends.
-      const send = (msg: ToWorker) => {
+      this.#post(request(id));
+      opened?.(id, (msg) => {
         if (!done && !this.#dead) this.#post(msg);
-      };
-      if (typeof stdin === 'string') {
-        send({ kind: 'execInput', id, data: stdin, end: true });
-      } else if (stdin) {
-        void (async () => {
-          try {
-            for await (const data of stdin) {
-              if (done) break;
-              send({ kind: 'execInput', id, data: String(data), end: false });
-            }
-          } finally {
-            send({ kind: 'execInput', id, data: '', end: true });
-          }
-        })();
-      }
-      if (opts.terminalSizes) {
-        const sizes = opts.terminalSizes;
-        void (async () => {
-          for await (const { cols, rows } of sizes) {
-            if (done) break;
-            send({ kind: 'execResize', id, cols, rows });
-          }
-        })();
-      }
+      }, () => done);
     });
   }
 
@@ -461,8 +528,11 @@ export class Cluster extends EventTarget {
       case 'logChunk':
         this.#streams.get(msg.id)?.item(msg.text);
         return;
-      case 'execOutput':
+      case 'output':
         this.#streams.get(msg.id)?.item({ stream: msg.stream, text: msg.text });
+        return;
+      case 'watchEstablished':
+        this.#streams.get(msg.id)?.item('watch');
         return;
       case 'streamEnd':
         this.#streams.get(msg.id)?.end(msg.error, msg.exitCode);

@@ -163,10 +163,14 @@ async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
       if (Array.isArray(v)) return v.map(String);
       return String(v);
     }
-    case 'kubectl': {
-      const r = await need().kubectl(req.argv, req.stdin);
-      return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: Number(r.exitCode) };
-    }
+    case 'writeFile':
+      await need().writeFile(req.path, req.data);
+      return null;
+    case 'readFile':
+      return new Uint8Array(await need().readFile(req.path));
+    case 'removeFile':
+      await need().removeFile(req.path);
+      return null;
     case 'apply':
       return JSON.parse(await need().apply(req.yaml));
     case 'get':
@@ -207,6 +211,13 @@ function startStream(msg: StreamRequest) {
     post(exitCode === undefined ? { kind: 'streamEnd', id, error } : { kind: 'streamEnd', id, error, exitCode });
   };
   const onEnd = (err: string) => end(String(err ?? ''));
+  const onOutput = (stream: string, text: string) => {
+    if (!ended) post({ kind: 'output', id, stream: stream === 'stderr' ? 'stderr' : 'stdout', text });
+  };
+  const onExit = (err: string, exitCode: number | null) => {
+    const e = String(err ?? '');
+    end(e, e === '' && typeof exitCode === 'number' ? exitCode : undefined);
+  };
   try {
     let open: OpenStream;
     switch (msg.kind) {
@@ -230,14 +241,22 @@ function startStream(msg: StreamRequest) {
           msg.pod,
           msg.command,
           { container: msg.container, tty: msg.tty, stdin: msg.stdin },
-          (stream: string, text: string) => {
-            if (!ended) post({ kind: 'execOutput', id, stream: stream === 'stderr' ? 'stderr' : 'stdout', text });
-          },
-          (err: string, exitCode: number | null) => {
-            const e = String(err ?? '');
-            end(e, e === '' && typeof exitCode === 'number' ? exitCode : undefined);
-          },
+          onOutput,
+          onExit,
         );
+        break;
+      case 'kubectl':
+        open = {
+          cancel: need().kubectl(
+            msg.argv,
+            { stdin: msg.stdin, env: msg.env, dir: msg.dir },
+            onOutput,
+            () => {
+              if (!ended) post({ kind: 'watchEstablished', id });
+            },
+            onExit,
+          ),
+        };
         break;
     }
     if (!ended) streams.set(id, open);
@@ -253,6 +272,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'watch':
     case 'logs':
     case 'exec':
+    case 'kubectl':
       startStream(msg);
       return;
     case 'cancelStream':

@@ -150,6 +150,54 @@ describe('the page (real cluster)', { timeout: 20 * 60_000 }, () => {
     await shot(page, '02-kubectl-get-nodes');
   });
 
+  it('runs kubectl on files the page wrote, with its own environment, and streams a watch', { timeout: 120_000 }, async (t) => {
+    if (!started) return t.skip('the cluster did not start (see the first case)');
+    const r = await page.evaluate(async () => {
+      const c = window.cluster;
+      await c.writeFile('/work/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-a-file}\n');
+      const applied = await c.kubectl(['apply', '-f', 'cm.yaml'], { dir: '/work' });
+      // A kubeconfig of the call's own, changed by kubectl config; the default one stays.
+      const raw = await c.kubectl(['config', 'view', '--raw']);
+      await c.writeFile('/work/kubeconfig', raw.stdout);
+      const env = { KUBECONFIG: '/work/kubeconfig' };
+      await c.kubectl(['config', 'set-context', '--current', '--namespace=kube-system'], { env });
+      const own = await c.kubectl(['get', 'configmaps', '-o', 'name'], { env });
+      const kubeconfig = new TextDecoder().decode(await c.readFile('/work/kubeconfig'));
+      await c.removeFile('/work');
+      const missing = await c.readFile('/work/kubeconfig').then(() => 'read', (e) => e.message);
+      // kubectl get --watch: onWatch once it watches, then output as it comes; abort ends it.
+      const abort = new AbortController();
+      const lines = [];
+      let sawLine;
+      const seen = new Promise((r) => (sawLine = r));
+      let established;
+      const watching = new Promise((r) => (established = r));
+      const watch = c.kubectl(['get', 'configmaps', '--watch-only', '-o', 'name'], {
+        signal: abort.signal,
+        onWatch: established,
+        onOutput: (stream, text) => {
+          lines.push(`${stream}: ${text}`);
+          if (text.endsWith('\n')) sawLine();
+        },
+      }).then(() => 'resolved', (e) => `rejected: ${e.message}`);
+      await watching;
+      await c.kubectl(['create', 'configmap', 'watched']);
+      await seen;
+      abort.abort(new Error('enough'));
+      return { applied, own, kubeconfig, missing, lines, watch: await watch };
+    });
+    assert.deepEqual(r.applied, { stdout: 'configmap/from-a-file created\n', stderr: '', exitCode: 0 });
+    assert.equal(r.own.exitCode, 0, r.own.stderr);
+    assert.match(r.own.stdout, /^configmap\/kube-root-ca\.crt$/m);
+    assert.doesNotMatch(r.own.stdout, /from-a-file/);
+    assert.match(r.kubeconfig, /namespace: kube-system/);
+    assert.match(r.missing, /no such file or directory/);
+    // In the pieces kubectl wrote (the name, then its newline), all on stdout.
+    assert.ok(r.lines.every((l) => l.startsWith('stdout: ')), r.lines.join('|'));
+    assert.equal(r.lines.map((l) => l.slice('stdout: '.length)).join(''), 'configmap/watched\n');
+    assert.equal(r.watch, 'rejected: enough');
+  });
+
   it('applies a Deployment and sees its pods Running and Ready through watch', { timeout: 300_000 }, async (t) => {
     if (!started) return t.skip('the cluster did not start (see the first case)');
     const yaml = `apiVersion: apps/v1

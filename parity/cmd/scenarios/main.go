@@ -4,12 +4,15 @@
 //	go run ./cmd/scenarios -backend=real   # every scenario on the reference cluster; records results/real.json
 //	go run ./cmd/scenarios -backend=sim    # every real-validated scenario on bin/webernetes serve
 //	go run ./cmd/scenarios -backend=sim -inprocess=wasm  # the tagged subset, kubectl in the cluster's process, under js/wasm
+//	go run ./cmd/scenarios -backend=browser  # every real-validated scenario on the page in headless Chromium
 //
 // On real, a scenario that fails is a wrong scenario (fix or delete it); the
 // record says which passed, with the kubectl version and the date. On sim,
 // the command fails on any failure of a real-validated scenario that is not
 // listed, with its reason, in results/sim-failing.txt; a listed one that now
-// passes is reported so the list can shrink. It never edits the scenarios.
+// passes is reported so the list can shrink. On browser, the same, with
+// results/browser-failing.txt listing what fails only there. It never edits
+// the scenarios.
 package main
 
 import (
@@ -42,7 +45,8 @@ type record struct {
 }
 
 func main() {
-	backend := flag.String("backend", "sim", "sim or real")
+	backend := flag.String("backend", "sim", "sim, real or browser")
+	tagged := flag.Bool("tagged", false, "only the scenarios tagged `"+harness.Tag+"` (the in-process runner's set)")
 	only := flag.String("scenarios", "", "comma-separated scenario names (default: all; on sim, all validated on real)")
 	parallel := flag.Int("parallel", 6, "scenarios run at once (each waits on controllers far more than it computes)")
 	verbose := flag.Bool("v", false, "print every scenario's log, not only failing ones")
@@ -50,7 +54,7 @@ func main() {
 	flag.StringVar(&inproc.ldflags, "ldflags", "", "-ldflags of the in-process runner's build (the Makefile's VERSION_X)")
 	flag.StringVar(&inproc.tags, "tags", "", "-tags of the in-process runner's build")
 	flag.Parse()
-	if err := run(*backend, *only, *parallel, *verbose); err != nil {
+	if err := run(*backend, *only, *tagged, *parallel, *verbose); err != nil {
 		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
 		os.Exit(1)
 	}
@@ -60,9 +64,11 @@ const (
 	scenarioDir = "scenarios"
 	realFile    = "results/real.json"
 	simFailing  = "results/sim-failing.txt"
+	// browserFailing lists what fails on browser but not on sim.
+	browserFailing = "results/browser-failing.txt"
 )
 
-func run(backend, only string, parallel int, verbose bool) error {
+func run(backend, only string, tagged bool, parallel int, verbose bool) error {
 	all, err := filepath.Glob(filepath.Join(scenarioDir, "*.txtar"))
 	if err != nil {
 		return err
@@ -71,10 +77,10 @@ func run(backend, only string, parallel int, verbose bool) error {
 	for _, f := range all {
 		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
 	}
-	if inproc.mode != "" {
-		if backend != "sim" || (inproc.mode != "native" && inproc.mode != "wasm") {
-			return fmt.Errorf("-inprocess=%q -backend=%s: want -inprocess=native or wasm, with -backend=sim", inproc.mode, backend)
-		}
+	if inproc.mode != "" && (backend != "sim" || (inproc.mode != "native" && inproc.mode != "wasm")) {
+		return fmt.Errorf("-inprocess=%q -backend=%s: want -inprocess=native or wasm, with -backend=sim", inproc.mode, backend)
+	}
+	if inproc.mode != "" || tagged {
 		if names, err = harness.Tagged(scenarioDir); err != nil {
 			return err
 		}
@@ -87,14 +93,23 @@ func run(backend, only string, parallel int, verbose bool) error {
 		if err := json.Unmarshal(data, &real); err != nil {
 			return fmt.Errorf("%s: %v", realFile, err)
 		}
-	} else if backend == "sim" {
+	} else if backend != "real" {
 		return fmt.Errorf("%s is missing: run `make parity-real` first (it records which scenarios pass on the real cluster)", realFile)
 	}
 	known := map[string]string{}
 	var notValidated []string
-	if backend == "sim" {
+	if backend == "sim" || backend == "browser" {
 		if known, err = readKnown(simFailing); err != nil {
 			return err
+		}
+		if backend == "browser" {
+			more, err := readKnown(browserFailing)
+			if err != nil {
+				return err
+			}
+			for n, reason := range more {
+				known[n] = reason
+			}
 		}
 		var validated []string
 		for _, n := range names {
@@ -111,7 +126,7 @@ func run(backend, only string, parallel int, verbose bool) error {
 			}
 		}
 	} else if backend != "real" {
-		return fmt.Errorf("-backend=%q: want sim or real", backend)
+		return fmt.Errorf("-backend=%q: want sim, real or browser", backend)
 	}
 	if len(names) == 0 {
 		return fmt.Errorf("no scenario to run")
@@ -215,7 +230,7 @@ func run(backend, only string, parallel int, verbose bool) error {
 		fmt.Printf("\nnot run (not validated on real: run `make parity-real`): %s\n", strings.Join(notValidated, ", "))
 	}
 	if tot.known > 0 {
-		fmt.Printf("\nknown sim failures (%s):\n", simFailing)
+		fmt.Printf("\nknown failures (%s):\n", simFailing+map[bool]string{true: ", " + browserFailing}[backend == "browser"])
 		for _, n := range names {
 			if reason, ok := known[n]; ok && results[n] == "fail" {
 				fmt.Printf("  %s: %s\n", n, reason)
@@ -223,7 +238,7 @@ func run(backend, only string, parallel int, verbose bool) error {
 		}
 	}
 	if len(fixed) > 0 {
-		fmt.Printf("\nnow passing on sim, remove from %s: %s\n", simFailing, strings.Join(fixed, ", "))
+		fmt.Printf("\nnow passing on %s, remove from the known failures: %s\n", backend, strings.Join(fixed, ", "))
 	}
 	if len(missing) > 0 {
 		fmt.Printf("\nno result (the test binary stopped early?): %s\n", strings.Join(missing, ", "))
@@ -231,7 +246,7 @@ func run(backend, only string, parallel int, verbose bool) error {
 	if backend == "real" && len(failed) > 0 {
 		fmt.Printf("\nfailing on the real cluster, so wrong: fix or delete them: %s\n", strings.Join(failed, ", "))
 	} else if len(failed) > 0 {
-		fmt.Printf("\nregressions on sim: %s\n", strings.Join(failed, ", "))
+		fmt.Printf("\nregressions on %s: %s\n", backend, strings.Join(failed, ", "))
 	}
 	// Known failures count as skipped in the closing line: they are
 	// expected, listed with their reason above.

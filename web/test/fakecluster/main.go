@@ -92,13 +92,18 @@ func main() {
 			for i := 0; i < args[0].Length(); i++ {
 				argv = append(argv, args[0].Index(i).String())
 			}
-			stdin := args[1].String()
-			return promise(func() (any, error) {
+			stdin := ""
+			if v := args[1].Get("stdin"); v.Type() == js.TypeString {
+				stdin = v.String()
+			}
+			onOutput, onEnd := args[2], args[4]
+			go func() {
 				mu.Lock()
 				wasStopped := stopped
 				mu.Unlock()
 				if wasStopped {
-					return nil, fmt.Errorf("fake: stopped")
+					onEnd.Invoke("fake: stopped", js.Null())
+					return
 				}
 				switch {
 				case len(argv) > 0 && argv[0] == "panic":
@@ -106,13 +111,15 @@ func main() {
 					panic("fake: panic requested by kubectl")
 				case len(argv) > 0 && argv[0] == "exit":
 					os.Exit(3)
+				case len(argv) > 0 && argv[0] == "fail":
+					onOutput.Invoke("stderr", "error: fake failure\n")
+					onEnd.Invoke("", 1)
+					return
 				}
-				out := map[string]any{"stdout": toJSON(map[string]any{"argv": argv, "stdin": stdin, "instance": instance}) + "\n", "stderr": "", "exitCode": 0}
-				if len(argv) > 0 && argv[0] == "fail" {
-					out = map[string]any{"stdout": "", "stderr": "error: fake failure\n", "exitCode": 1}
-				}
-				return out, nil
-			})
+				onOutput.Invoke("stdout", toJSON(map[string]any{"argv": argv, "stdin": stdin, "instance": instance})+"\n")
+				onEnd.Invoke("", 0)
+			}()
+			return js.FuncOf(func(js.Value, []js.Value) any { return nil })
 		}),
 		"apply": js.FuncOf(func(this js.Value, args []js.Value) any {
 			yaml := args[0].String()
