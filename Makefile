@@ -122,14 +122,17 @@ BENCH_CLUSTER = set -o pipefail; $(1) $(GO) test $(2) -run '^$$' -bench '^Benchm
 	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkDeployment100$$' -benchtime 1x -timeout 30m ./handwritten/cluster 2>&1 | $(BENCH_LINES)
 
 bench: wasm node ## print the project's figures: bundle size; control plane start->ready, heap, create+get pods/s, 100-replica Deployment all Running on 3 nodes + heap/pod (native, js/wasm in Node) and on the reference cluster (3 KWOK nodes)
+	@rm -f $(BIN)/bench-native.txt $(BIN)/bench-node.txt $(BIN)/bench-real.txt $(BIN)/bench-browser.json
 	@echo "control plane, native:"
-	@$(call BENCH_CLUSTER,,)
+	@set -o pipefail; { $(call BENCH_CLUSTER,,); } | tee $(BIN)/bench-native.txt
 	@echo "control plane, js/wasm in Node:"
-	@$(call BENCH_CLUSTER,$(WASM_ENV),-tags $(WASM_TAGS) -exec=$(WASM_EXEC))
+	@set -o pipefail; { $(call BENCH_CLUSTER,$(WASM_ENV),-tags $(WASM_TAGS) -exec=$(WASM_EXEC)); } | tee $(BIN)/bench-node.txt
 	@echo "reference cluster (scripts/realcluster: upstream etcd + kube-apiserver + kube-controller-manager + kube-scheduler, 3 KWOK nodes; started and stopped here unless already up; never built here):"
-	@$(GO) build -o $(BIN)/realk8s-bench ./scripts/realcluster/bench/realk8s && $(BIN)/realk8s-bench
+	@set -o pipefail; $(GO) build -o $(BIN)/realk8s-bench ./scripts/realcluster/bench/realk8s && $(BIN)/realk8s-bench | tee $(BIN)/bench-real.txt
 	@echo "the page in headless Chromium (bin/webernetes page, web/bench/browser.mjs):"
 	@$(MAKE) -s bench-browser
+	@echo "side by side:"
+	@$(GO) run ./tools/benchtable -native $(BIN)/bench-native.txt -node $(BIN)/bench-node.txt -real $(BIN)/bench-real.txt -browser $(BIN)/bench-browser.json
 
 clean: ## remove build outputs and generated/ (keeps port.lock and its README)
 	rm -rf $(BIN)
