@@ -36,6 +36,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
+	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
 	"github.com/webernetes/webernetes/handwritten/registry"
@@ -83,6 +84,7 @@ type Cluster struct {
 	stopComps  context.CancelFunc
 	components []<-chan error
 	network    *netsim.Network
+	services   *kubeproxy.Dataplane
 	nodes      map[string]*runningNode
 	nodeSeq    int
 
@@ -180,6 +182,10 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	// it wherever it would use host sockets
 	// (utilnet.RegisterInProcessNetwork, declared trims).
 	c.network = netsim.New()
+	// Services: every node's kube-proxy rules, applied to the connections
+	// of the node network.
+	c.services = kubeproxy.NewDataplane()
+	c.network.SetDNAT(c.services)
 	c.nodes = map[string]*runningNode{}
 	gateway, err := c.network.AddHost(ControlPlaneIP)
 	if err != nil {
@@ -319,7 +325,7 @@ func (c *Cluster) stopLocked() error {
 		os.RemoveAll(c.dir)
 	}
 	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
-	c.network, c.nodes, c.nodeSeq = nil, nil, 0
+	c.network, c.services, c.nodes, c.nodeSeq = nil, nil, nil, 0
 	return utilerrors.NewAggregate(errs)
 }
 

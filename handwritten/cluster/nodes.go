@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 
+	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/webernetes/webernetes/handwritten/cri"
+	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/node"
 	"github.com/webernetes/webernetes/handwritten/registry"
@@ -125,6 +128,29 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		c.network.RemoveHost(ip)
 		return err
 	}
+	// The node's kube-proxy, as system:kube-proxy (bound to
+	// system:node-proxier by the bootstrap policy).
+	proxyID, err := newIdentity(c.ca, "system:kube-proxy")
+	if err != nil {
+		cancel()
+		runtime.Shutdown()
+		c.network.RemoveHost(ip)
+		return err
+	}
+	proxyClient, err := clientset.NewForConfig(&rest.Config{
+		Host:            c.serverFor("kube-proxy"),
+		TLSClientConfig: rest.TLSClientConfig{CertData: proxyID.cert.CertPEM, KeyData: proxyID.cert.KeyPEM},
+	})
+	if err != nil {
+		cancel()
+		runtime.Shutdown()
+		c.network.RemoveHost(ip)
+		return err
+	}
+	proxier := kubeproxy.NewProxier(name, kubeproxy.MinSyncPeriod, kubeproxy.SyncPeriod)
+	kubeproxy.Start(nodeCtx, name, proxyClient, proxier)
+	c.services.AddNode(name, netip.MustParseAddr(ip), runtime.PodCIDR, proxier)
+
 	c.nodes[name] = &runningNode{node: n, runtime: runtime, ip: ip, cancel: cancel}
 	return nil
 }
@@ -142,6 +168,7 @@ func (c *Cluster) StopNode(name string) error {
 	n.cancel()
 	n.runtime.Shutdown()
 	c.network.RemoveHost(n.ip)
+	c.services.RemoveNode(name)
 	delete(c.nodes, name)
 	return nil
 }
@@ -151,6 +178,7 @@ func (c *Cluster) stopNodesLocked() {
 		n.cancel()
 		n.runtime.Shutdown()
 		c.network.RemoveHost(n.ip)
+		c.services.RemoveNode(name)
 		delete(c.nodes, name)
 	}
 }

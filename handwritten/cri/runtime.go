@@ -193,6 +193,14 @@ func (r *Runtime) UpdateRuntimeConfig(_ context.Context, cfg *runtimeapi.Runtime
 	return nil
 }
 
+// PodCIDR is the node's pod CIDR, as the kubelet last gave it (invalid
+// before that): the addresses its pod sandboxes get.
+func (r *Runtime) PodCIDR() netip.Prefix {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.podCIDR
+}
+
 // Status reports RuntimeReady, and NetworkReady once the pod CIDR is known
 // (before that, containerd says the CNI plugin is not initialized).
 func (r *Runtime) Status(context.Context, bool) (*runtimeapi.StatusResponse, error) {

@@ -2,6 +2,7 @@ package netsim
 
 import (
 	"context"
+	"errors"
 	"os"
 	"syscall"
 )
@@ -49,6 +50,12 @@ func sysErr(call string, no syscall.Errno) error {
 // kube-proxy rejects one to a Service without endpoints: the dialer sees
 // "connect: connection refused".
 var ErrRefused = sysErr("connect", syscall.ECONNREFUSED)
+
+// ErrDropped is what a DNAT returns to drop a connection's packets the way
+// kube-proxy's DROP rules do (a Service whose traffic policy is Local, with
+// no endpoint on the node): the dial waits, as for an IP no host has, and
+// times out.
+var ErrDropped = errors.New("netsim: dropped by a DNAT rule")
 
 // ctxErr maps a context's error to the error Go's dialer reports for it:
 // "i/o timeout" for an expired deadline, "operation was canceled" for a

@@ -2,6 +2,7 @@ package netsim
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"net"
 	"net/netip"
@@ -251,14 +252,22 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 				return fail(sysErr("connect", syscall.ENETUNREACH))
 			}
 		}
+		dropped := false
 		if dnat != nil {
 			t, err := dnat.Translate(ctx, src, dst)
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrDropped):
+				dropped = true
+			case err != nil:
 				return fail(err)
+			default:
+				dst = netip.AddrPortFrom(t.Addr().Unmap(), t.Port())
 			}
-			dst = netip.AddrPortFrom(t.Addr().Unmap(), t.Port())
 		}
-		if !h.has(dst.Addr()) {
+		switch {
+		case dropped:
+			target = nil
+		case !h.has(dst.Addr()):
 			target = h.net.lookup(dst.Addr())
 		}
 	}

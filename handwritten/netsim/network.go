@@ -52,7 +52,8 @@ type DNAT interface {
 	// Translate returns where a connection from src to dst goes: dst
 	// itself when no rule applies. An error fails the dial with that error
 	// inside the *net.OpError; return ErrRefused for a Service without
-	// endpoints, as kube-proxy's reject rule does.
+	// endpoints, as kube-proxy's reject rule does, and ErrDropped to drop
+	// the connection as its drop rules do (the dial times out).
 	Translate(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
 }
 

@@ -573,6 +573,8 @@ func TestDNAT(t *testing.T) {
 			return endpoint, nil
 		case netip.MustParseAddrPort("10.96.0.11:80"): // a Service without endpoints
 			return netip.AddrPort{}, netsim.ErrRefused
+		case netip.MustParseAddrPort("10.96.0.12:80"): // traffic policy Local, no endpoint here
+			return netip.AddrPort{}, netsim.ErrDropped
 		}
 		return dst, nil
 	}))
@@ -585,6 +587,11 @@ func TestDNAT(t *testing.T) {
 	}
 	_, err := c.b.Dial(context.Background(), "tcp", "10.96.0.11:80")
 	wantError(t, err, "dial tcp 10.96.0.11:80: connect: connection refused", syscall.ECONNREFUSED)
+	// Dropped: nothing answers, as for an IP no host has, until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.b.Dial(ctx, "tcp", "10.96.0.12:80")
+	wantError(t, err, "dial tcp 10.96.0.12:80: i/o timeout", context.DeadlineExceeded)
 	// Hairpin: a pod reaching itself through its Service.
 	connect(t, c.a, ln, "10.96.0.10:80")
 	// A NodePort on the node's own IP, from the node (a hostNetwork pod).
