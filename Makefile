@@ -84,12 +84,14 @@ test: generate node ## the project's tests: portgen, parity, upstream tests (nat
 	$(MAKE) wasm-smoke
 	$(MAKE) test-wasm
 	$(MAKE) test-browser
+	$(MAKE) parity-browser-ci
 	$(MAKE) test-upstream-ci
 
 test-unit: generate build kubectl ## unit tests of tools/portgen and the root module (serve's tests drive bin/webernetes with bin/kubectl)
 	cd tools/portgen && PORTGEN_E2E=1 $(GO) test ./...
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(GO) test -C parity ./harness
 
 test-upstream: generate node ## run every ported upstream test natively and under js/wasm, print the table
 	$(GO) run -C parity ./cmd/test-upstream -targets native,wasm
@@ -160,7 +162,7 @@ parity-record-invalid: ## re-record parity/recorded/invalid-manifests from the r
 
 # ---------------------------------------------------------------- parity scenarios (parity/scenarios/*.txtar)
 # The same kubectl scripts on the reference cluster (truth, recorded) and on ours.
-.PHONY: parity-real parity-sim parity-sim-wasm parity-browser
+.PHONY: parity-real parity-sim parity-sim-wasm parity-browser parity-browser-ci
 
 parity-real: kubectl ## run every parity scenario on the reference cluster and its real node (reused if up, else started and stopped; root); records parity/results/real.json
 	$(GO) run -C parity ./cmd/scenarios -backend=real
@@ -170,6 +172,9 @@ parity-sim: build kubectl ## run every real-validated parity scenario on bin/web
 
 parity-browser: build webernetes-wasm web chromium ## run every real-validated parity scenario on the page in headless Chromium (kubectl through the page's JS API: web/test/parity-backend.mjs); known failures: results/sim-failing.txt, results/browser-failing.txt
 	$(GO) run -C parity ./cmd/scenarios -backend=browser
+
+parity-browser-ci: build webernetes-wasm web chromium ## CI's part of parity-browser: the scenarios tagged `# tag: wasm` and every one that needs a node
+	$(GO) run -C parity ./cmd/scenarios -backend=browser -ci
 
 parity-sim-wasm: generate ## run the parity scenarios tagged `# tag: wasm` under js/wasm in Node: the cluster and upstream kubectl in one process (parity/inprocess)
 	$(GO) run -C parity ./cmd/scenarios -backend=sim -inprocess=wasm -tags=$(WASM_TAGS) -ldflags='$(VERSION_X)'

@@ -13,6 +13,7 @@ package main
 import (
 	"flag"
 	"os"
+	"runtime"
 	"syscall/js"
 
 	"k8s.io/klog/v2"
@@ -25,6 +26,13 @@ import (
 const componentLogSize = 1 << 20
 
 func main() {
+	// No heap profiling: on js/wasm (Go 1.26) a sampled allocation the
+	// scheduler makes on g0 while going idle (runtime.beforeIdle's timeout
+	// event) walks a g0 stack the unwinder cannot read, and the program dies
+	// with "fatal error: invalid runtime symbol table" (seen in Chromium
+	// after ~15 minutes of parity scenarios). Nothing reads the profile here.
+	runtime.MemProfileRate = 0
+
 	// The program is kubectl for the kubectl calls it runs, as the kubectl
 	// binary: its requests' User-Agent, and so the field managers of its
 	// writes, start with os.Args[0]. The cluster's own components name

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
@@ -100,6 +101,7 @@ func serve(o serveOptions) error {
 		c.Stop()
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
+	forwardNodePorts(ctx, kubernetes.NewForConfigOrDie(c.RESTConfig()), c.DialContext, say)
 	say("cluster ready; Ctrl-C stops it")
 	fmt.Printf("export KUBECONFIG=%s\n", o.kubeconfig)
 	if pageURL != "" {

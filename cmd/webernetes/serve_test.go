@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -289,6 +293,25 @@ func TestServeWithKubectl(t *testing.T) {
 	}
 	stopForward()
 	forward.Wait()
+
+	// A NodePort Service is reachable on the host's 127.0.0.1 at its port,
+	// through a node's kube-proxy rules.
+	nodePort := freeNodePort(t)
+	s.ok("", "label", "pod", "pf", "app=pf")
+	s.ok("", "create", "service", "nodeport", "pf", "--tcp=80:8080", "--node-port="+strconv.Itoa(nodePort))
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/hostname", nodePort))
+		if err == nil && body == "pf" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /hostname on the NodePort 127.0.0.1:%d: %q, %v\n%s", nodePort, body, err, s.output)
+		}
+	}
+	if want := fmt.Sprintf("NodePort %d of Service default/pf: http://127.0.0.1:%d\n", nodePort, nodePort); !strings.Contains(s.output.String(), want) {
+		t.Errorf("serve did not print %q:\n%s", want, s.output)
+	}
+	s.ok("", "delete", "service", "pf")
 	s.ok("", "delete", "pod", "pf", "--wait=false")
 
 	if out := s.ok("", "scale", "deployment/web", "--replicas=3"); out != "deployment.apps/web scaled\n" {
@@ -324,6 +347,32 @@ func TestServeWithKubectl(t *testing.T) {
 	s.eventually(`^0$`, "get", "replicasets", "-l", "app=web", "-o", "go-template={{len .items}}")
 	s.eventually(`^0$`, "get", "pods", "-l", "app=web", "-o", "go-template={{len .items}}")
 	s.stop()
+}
+
+// freeNodePort is a port of the NodePort range (30000-32767) free on the
+// host's 127.0.0.1.
+func freeNodePort(t *testing.T) int {
+	t.Helper()
+	for port := 30000 + rand.IntN(2000); port < 32768; port++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port in 30000-32767 on 127.0.0.1")
+	return 0
+}
+
+func httpGet(url string) (string, error) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return string(body), err
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // A Kubectl runs kubectl v1.37.2.
@@ -114,6 +115,34 @@ func Params(b *Backend, files []string, o Options) testscript.Params {
 // runs (make parity-sim-wasm), among the comment lines before its first
 // command.
 const Tag = "# tag: wasm"
+
+// NodeSkip begins the line of a scenario that needs a node running pods: it
+// skips without one.
+const NodeSkip = "[!node] skip"
+
+// NeedNodes are the scenarios (names without .txtar) in dir whose script skips
+// without a node that runs pods (a line beginning with NodeSkip).
+func NeedNodes(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		script := string(txtar.Parse(data).Comment)
+		for _, line := range strings.Split(script, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), NodeSkip) {
+				names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
+				break
+			}
+		}
+	}
+	return names, nil
+}
 
 // Tagged are the scenarios (names without .txtar) in dir whose script
 // carries Tag.

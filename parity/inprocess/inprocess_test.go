@@ -37,6 +37,10 @@ var backend *harness.Backend
 // pointing at the kube-apiserver in process, and stops it at the end.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// No heap profiling, as in cmd/webernetes-wasm: on js/wasm a sampled
+	// allocation the scheduler makes while going idle kills the program
+	// ("fatal error: invalid runtime symbol table").
+	runtime.MemProfileRate = 0
 	// The program is kubectl, as for `webernetes kubectl`: its requests'
 	// User-Agent, and so the field managers of its writes, start with it.
 	os.Args[0] = "kubectl"

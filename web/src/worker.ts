@@ -23,12 +23,19 @@ const post = (msg: FromWorker) => self.postMessage(msg);
 // The last lines Go wrote to stderr: a panic's message and stack are taken from them.
 const STDERR_TAIL = 400;
 const stderrTail: string[] = [];
+// The first lines from the first "panic: " or "fatal error: " on: a crash with many goroutines
+// prints far more than the tail holds, and its message and failing goroutine come first.
+const CRASH_HEAD = 400;
+let crashHead: string[] | undefined;
+const crashStart = (line: string) => line.startsWith('panic: ') || line.startsWith('fatal error: ');
 
 const node = installNodeFS(self as unknown as Record<string, unknown>, {
   onLine(stream, line) {
     if (stream === 'stderr') {
       stderrTail.push(line);
       if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
+      if (!crashHead && crashStart(line)) crashHead = [];
+      if (crashHead && crashHead.length < CRASH_HEAD) crashHead.push(line);
     }
     post({ kind: 'log', stream, line });
   },
@@ -48,15 +55,10 @@ function fatal(message: string, stack: string) {
   post({ kind: 'fatal', message, stack });
 }
 
-/** The panic (or runtime fatal error) Go printed last, with everything after it. */
+/** The panic (or runtime fatal error) Go printed, with the lines after it: its goroutine's stack first. */
 function goCrashReport(): { message: string; stack: string } | null {
   node.flush();
-  for (let i = stderrTail.length - 1; i >= 0; i--) {
-    const line = stderrTail[i];
-    if (line.startsWith('panic: ') || line.startsWith('fatal error: ')) {
-      return { message: line, stack: stderrTail.slice(i).join('\n') };
-    }
-  }
+  if (crashHead) return { message: crashHead[0], stack: crashHead.join('\n') };
   return null;
 }
 

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -46,7 +47,8 @@ type record struct {
 
 func main() {
 	backend := flag.String("backend", "sim", "sim, real or browser")
-	tagged := flag.Bool("tagged", false, "only the scenarios tagged `"+harness.Tag+"` (the in-process runner's set)")
+	tagged := flag.Bool("tagged", false, "only the scenarios tagged \""+harness.Tag+"\" (the in-process runner's set)")
+	ci := flag.Bool("ci", false, "only CI's set: the scenarios tagged \""+harness.Tag+"\" and every one that needs a node (\""+harness.NodeSkip+"\")")
 	only := flag.String("scenarios", "", "comma-separated scenario names (default: all; on sim, all validated on real)")
 	parallel := flag.Int("parallel", 6, "scenarios run at once (each waits on controllers far more than it computes)")
 	verbose := flag.Bool("v", false, "print every scenario's log, not only failing ones")
@@ -54,7 +56,7 @@ func main() {
 	flag.StringVar(&inproc.ldflags, "ldflags", "", "-ldflags of the in-process runner's build (the Makefile's VERSION_X)")
 	flag.StringVar(&inproc.tags, "tags", "", "-tags of the in-process runner's build")
 	flag.Parse()
-	if err := run(*backend, *only, *tagged, *parallel, *verbose); err != nil {
+	if err := run(*backend, *only, *tagged, *ci, *parallel, *verbose); err != nil {
 		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
 		os.Exit(1)
 	}
@@ -68,7 +70,7 @@ const (
 	browserFailing = "results/browser-failing.txt"
 )
 
-func run(backend, only string, tagged bool, parallel int, verbose bool) error {
+func run(backend, only string, tagged, ci bool, parallel int, verbose bool) error {
 	all, err := filepath.Glob(filepath.Join(scenarioDir, "*.txtar"))
 	if err != nil {
 		return err
@@ -80,10 +82,22 @@ func run(backend, only string, tagged bool, parallel int, verbose bool) error {
 	if inproc.mode != "" && (backend != "sim" || (inproc.mode != "native" && inproc.mode != "wasm")) {
 		return fmt.Errorf("-inprocess=%q -backend=%s: want -inprocess=native or wasm, with -backend=sim", inproc.mode, backend)
 	}
-	if inproc.mode != "" || tagged {
+	if inproc.mode != "" || tagged || ci {
 		if names, err = harness.Tagged(scenarioDir); err != nil {
 			return err
 		}
+	}
+	if ci {
+		nodes, err := harness.NeedNodes(scenarioDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range nodes {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
 	}
 	if only != "" {
 		names = strings.Split(only, ",")
