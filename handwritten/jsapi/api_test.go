@@ -381,6 +381,20 @@ func testKubectlCalls(ctx context.Context, t *testing.T, a *API) {
 		!strings.HasPrefix(r.Stderr, "error: the path \"manifests/cm.yaml\" does not exist") {
 		t.Errorf("kubectl apply -f without Dir: %+v", r)
 	}
+	// kubectl auth can-i answers "no" with exit code 1 (upstream's
+	// os.Exit(1), a declared trim): the call ends, the process goes on.
+	for _, c := range []struct {
+		verb, stdout string
+		code         int
+	}{{"list", "no\n", 1}, {"get", "no\n", 1}} {
+		r := a.Kubectl(ctx, []string{"auth", "can-i", c.verb, "secrets", "--as=system:serviceaccount:default:default"}, KubectlOptions{})
+		if r.Stdout != c.stdout || r.ExitCode != c.code || r.Stderr != "" {
+			t.Errorf("kubectl auth can-i %s secrets as the default ServiceAccount: %+v", c.verb, r)
+		}
+	}
+	if r := a.Kubectl(ctx, []string{"auth", "can-i", "list", "secrets"}, KubectlOptions{}); r.Stdout != "yes\n" || r.ExitCode != 0 {
+		t.Errorf("kubectl auth can-i list secrets as the administrator: %+v", r)
+	}
 	// A kubeconfig of the call's own, changed by kubectl config: the
 	// default one stays as it was.
 	r := a.Kubectl(ctx, []string{"config", "view", "--raw"}, KubectlOptions{})
