@@ -7,6 +7,7 @@
 // the umask, a cwd with real path semantics, and errno codes Go knows. It must not
 // grow Kubernetes knowledge: the seed files are the ones any Debian node has.
 
+import { Node as MemfsNode } from '@jsonjoy.com/fs-core';
 import { memfs } from 'memfs';
 
 /** A Node-style callback, as Go's fsCall passes it. */
@@ -239,6 +240,29 @@ const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
 /**
+ * Gives memfs the permission checks of a Linux node's root, the only user of the worker's
+ * file system (its process is uid 0): root reads and writes every file and searches every
+ * directory whatever the mode bits (CAP_DAC_OVERRIDE); running a file still needs an x bit.
+ * memfs checks the bits for uid 0 as for anyone, and checks a file it is creating against
+ * the new file's own mode, so the kubelet writing a 0400 Secret file got EACCES and the pod
+ * never started. memfs has no option for this: its Node class's checks are replaced, once.
+ */
+function rootPermissions() {
+  const node = MemfsNode.prototype as unknown as {
+    canRead(): boolean;
+    canWrite(): boolean;
+    canExecute(): boolean;
+    isDirectory(): boolean;
+    perm: number;
+  };
+  node.canRead = () => true;
+  node.canWrite = () => true;
+  node.canExecute = function (this: typeof node) {
+    return this.isDirectory() || (this.perm & 0o111) !== 0;
+  };
+}
+
+/**
  * Creates the in-memory node root and the fs/process/path objects Go needs, without
  * installing them anywhere (see installNodeFS).
  */
@@ -278,6 +302,7 @@ export function createNodeFS(options: NodeFSOptions = {}): NodeFS {
   };
 
   // memfs reads cwd/getuid/getgid/platform from the process it is given.
+  rootPermissions();
   const { fs: mem } = memfs({}, { process: proc as never });
   const vol = mem;
 

@@ -124,6 +124,31 @@ async function scenario(fs, root) {
   await rec('chown', 'chown', `${d}/g`, 0, 0);
   await rec('lchown', 'lchown', `${d}/l`, 0, 0);
 
+  // Permissions as a Linux node's root (the worker's process is uid 0): a file is created
+  // writable whatever its mode (the kubelet writes 0400 Secret files so), and root reads and
+  // writes files and creates entries whatever their mode bits say (CAP_DAC_OVERRIDE).
+  const ro = `${d}/ro`;
+  const { value: rofd } = await rec('open create 0400', 'open', ro, C.O_CREAT | C.O_WRONLY | C.O_TRUNC, 0o400);
+  log.push(['write to a new 0400 file', (await rec('write 0400', 'write', rofd, enc.encode('secret'), 0, 6, null)).value]);
+  await rec('close 0400', 'close', rofd);
+  log.push(['perm of the new file', ((await rec('stat 0400', 'stat', ro)).value.mode & 0o777).toString(8)]);
+  if (process.getuid?.() === 0) {
+    const { value: wfd } = await rec('root opens a 0400 file to write', 'open', ro, C.O_WRONLY | C.O_APPEND, 0);
+    await rec('root writes it', 'write', wfd, enc.encode('!'), 0, 1, null);
+    await rec('close root write', 'close', wfd);
+    await rec('chmod 000', 'chmod', ro, 0);
+    const { value: nfd } = await rec('root opens a 000 file to read', 'open', ro, C.O_RDONLY, 0);
+    const nr = await rec('root reads it', 'read', nfd, buf, 0, 32, null);
+    log.push(['000 content', new TextDecoder().decode(buf.subarray(0, nr.value))]);
+    await rec('close 000', 'close', nfd);
+    await rec('mkdir 0555', 'mkdir', `${d}/sealed`, 0o555);
+    const { value: sfd } = await rec('root creates in a 0555 dir', 'open', `${d}/sealed/x`, C.O_CREAT | C.O_WRONLY, 0o644);
+    await rec('close sealed', 'close', sfd);
+    await rec('unlink sealed/x', 'unlink', `${d}/sealed/x`);
+    await rec('rmdir sealed', 'rmdir', `${d}/sealed`);
+  }
+  await rec('unlink ro', 'unlink', ro);
+
   await rec('rmdir non-empty', 'rmdir', d);
   await rec('rmdir a file', 'rmdir', `${d}/g`);
   await rec('unlink missing', 'unlink', `${d}/nope`);
