@@ -82,6 +82,7 @@ await Promise.all([
   esbuild.build({ ...common, ...withNodePolyfills, entryPoints: [join(src, 'worker.ts')], format: 'iife', outfile: join(dist, 'worker.js') }),
   esbuild.build({ ...common, entryPoints: [join(src, 'page.ts')], format: 'esm', outfile: join(dist, 'page.js'), plugins: [loaderExternal] }),
   esbuild.build({ ...common, ...withNodePolyfills, entryPoints: [join(src, 'fs.ts')], format: 'esm', outfile: join(dist, 'fs.js') }),
+  esbuild.build({ ...common, entryPoints: [join(src, 'clock.ts')], format: 'esm', outfile: join(dist, 'clock.js') }),
 ]);
 
 copyFileSync(wasmExec, join(dist, 'wasm_exec.js'));

@@ -7,6 +7,7 @@
 // wasm_exec.js after the fs is installed: Go reads fs.constants at package init.
 
 /// <reference lib="webworker" />
+import { useWallClock } from './clock';
 import { installNodeFS } from './fs';
 import type { FromWorker, ImageConfig, ToWorker, Request, ResultOf, StreamRequest, WatchEventType } from './protocol';
 
@@ -96,6 +97,7 @@ async function startGo(wasmURL: string, nodes: number, images: { ref: string; co
 
   post({ kind: 'progress', phase: 'go runtime' });
   go = new Go();
+  useWallClock(go as never);
   go.env = {
     HOME: '/root',
     TMPDIR: '/tmp',
