@@ -97,7 +97,7 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		images = builtin.Default()
 	}
 	runtime, err := cri.New(cri.Options{
-		Dir: filepath.Join(dir, "containers"), Registry: images, Network: podNetwork{c.network},
+		Dir: filepath.Join(dir, "containers"), Registry: images, Network: podNetwork{c.network}, HostNetwork: host,
 		StreamListener: streamListener,
 	})
 	if err != nil {

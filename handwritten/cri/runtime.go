@@ -59,6 +59,10 @@ type Options struct {
 	// Network attaches sandboxes; nil means pods get IPs but no network
 	// (Listen and Dial fail).
 	Network Network
+	// HostNetwork is the node's own network namespace, which hostNetwork
+	// pods share (they listen and dial on the node's IP); nil means they
+	// have no network.
+	HostNetwork registry.Network
 	// PullDelay is how long an image pull takes.
 	PullDelay time.Duration
 	// StreamListener is where the runtime's stream server (exec, attach,

@@ -27,7 +27,7 @@ func hostNetwork(config *runtimeapi.PodSandboxConfig) bool {
 }
 
 // RunPodSandbox creates a ready sandbox with an IP from the pod CIDR (none
-// for a host-network pod, whose IP is the node's).
+// for a host-network pod, whose IP and network are the node's).
 func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandboxConfig, handler string) (string, error) {
 	if err := r.refuseWhenDown(); err != nil {
 		return "", err
@@ -48,6 +48,8 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 				return "", fmt.Errorf("failed to setup network for sandbox %q: %w", s.id, err)
 			}
 		}
+	} else {
+		s.net = r.opts.HostNetwork // the node's: nothing to detach
 	}
 	r.sandboxes[s.id] = s
 	return s.id, nil

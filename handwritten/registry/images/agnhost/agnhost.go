@@ -128,6 +128,9 @@ func (a *agnhost) closeAll() {
 // Main is /agnhost.
 func Main(p *registry.Process) int {
 	a := &agnhost{Process: p, exit: make(chan int, 1), start: time.Now()}
+	if a.Net == nil {
+		a.Net = noNetwork{} // a sandbox without a network: no route anywhere
+	}
 	defer a.closeAll()
 	a.log = log.New(a.stderr(), "", log.LstdFlags|log.LUTC)
 	status := -1
