@@ -38,6 +38,7 @@ func main() {
 		{"first pod Running (s)", "", "first-pod-running-s"},
 		{"100 replicas all Running (s)", "BenchmarkDeployment100", "all-running-s"},
 		{"Go heap per pod (KB)", "BenchmarkDeployment100", "heap-per-pod-KB"},
+		{"connections/s through a ClusterIP", "BenchmarkClusterIPConnect", "conns/s"},
 		{"Go heap after 100 replicas (MB)", "", "heap-after-rollout-MB"},
 		{"renderer RSS after 100 replicas (MB)", "", "renderer-rss-MB"},
 		{"wasm transferred (MB)", "", "wasm-transferred-MB"},
