@@ -195,6 +195,7 @@ require (
 replace (
 	github.com/coreos/go-systemd/v22 => ./generated/github.com/coreos/go-systemd/v22
 	github.com/moby/term => ./generated/github.com/moby/term
+	github.com/spf13/cobra => ./generated/github.com/spf13/cobra
 	go.etcd.io/etcd/client/pkg/v3 => ./generated/go.etcd.io/etcd/client/pkg/v3
 	k8s.io/api => k8s.io/api v0.37.2
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.37.2

@@ -154,6 +154,10 @@ func Run(ctx context.Context, c Call) (code int) {
 		IOStreams:     streams,
 	})
 	command.SetArgs(c.Args)
+	// cobra keeps the completion functions of every flag it is told of in a
+	// process-wide table: forget this tree's when the call ends, or each
+	// call's command tree (with its factory) stays for the process's life.
+	defer cobra.ForgetFlagCompletions(command)
 	// kubectl prints the warnings of its requests with the process's
 	// default warning handler, which it sets to its own; the cluster's
 	// components in this process use that default too. So the warnings of
