@@ -15,6 +15,10 @@ import (
 	"os"
 	"runtime"
 	"syscall/js"
+	// The IANA time zone database, embedded (~450 KB): a browser has no
+	// /usr/share/zoneinfo, and the kube-apiserver validates a CronJob's
+	// timeZone with time.LoadLocation (Europe/Paris was "unknown").
+	_ "time/tzdata"
 
 	"k8s.io/klog/v2"
 
