@@ -3,12 +3,14 @@ package kubeproxy
 import (
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
+	utilcache "k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/kubernetes/pkg/proxy"
 	"k8s.io/kubernetes/pkg/proxy/runner"
 	proxyutil "k8s.io/kubernetes/pkg/proxy/util"
@@ -37,23 +39,19 @@ type Proxier struct {
 	syncs       atomic.Int64
 
 	// affinity is the node's ClientIP session affinity state, as the
-	// iptables "recent" lists of its endpoint chains: by Service port and
-	// client, the endpoint last used and when.
+	// iptables "recent" lists of its endpoint chains (checked and reaped
+	// with the Service's timeout): by Service port and client, the endpoint
+	// last used, expiring that long after its last use. affinityMu makes
+	// the check and the renewal one step.
 	affinityMu sync.Mutex
-	affinity   map[affinityKey]affinityEntry
+	affinity   *utilcache.Expiring
 
-	now  func() time.Time
 	rand func(n int) int
 }
 
 type affinityKey struct {
 	service string
 	client  netip.Addr
-}
-
-type affinityEntry struct {
-	endpoint netip.AddrPort
-	last     time.Time
 }
 
 var _ proxy.Provider = &Proxier{}
@@ -69,8 +67,7 @@ func NewProxier(nodeName string, minSyncPeriod, syncPeriod time.Duration) *Proxi
 		serviceChanges:   proxy.NewServiceChangeTracker(v1.IPv4Protocol, nil, nil),
 		endpointsMap:     make(proxy.EndpointsMap),
 		endpointsChanges: proxy.NewEndpointsChangeTracker(v1.IPv4Protocol, nodeName, nil, nil),
-		affinity:         map[affinityKey]affinityEntry{},
-		now:              time.Now,
+		affinity:         utilcache.NewExpiring(),
 		rand:             rand.IntN,
 	}
 	p.rules.Store(buildRules(nil, nil, nodeName, nil))
@@ -172,18 +169,14 @@ func (p *Proxier) pick(rule *servicePortRule, t target, client netip.Addr) netip
 		return t.endpoints[p.rand(len(t.endpoints))]
 	}
 	key := affinityKey{rule.name, client}
-	now := p.now()
 	p.affinityMu.Lock()
 	defer p.affinityMu.Unlock()
-	if e, ok := p.affinity[key]; ok && now.Sub(e.last) <= rule.affinity {
-		for _, ep := range t.endpoints {
-			if ep == e.endpoint {
-				p.affinity[key] = affinityEntry{ep, now}
-				return ep
-			}
-		}
+	last, ok := p.affinity.Get(key)
+	if ok && slices.Contains(t.endpoints, last.(netip.AddrPort)) {
+		p.affinity.Set(key, last, rule.affinity)
+		return last.(netip.AddrPort)
 	}
 	ep := t.endpoints[p.rand(len(t.endpoints))]
-	p.affinity[key] = affinityEntry{ep, now}
+	p.affinity.Set(key, ep, rule.affinity)
 	return ep
 }

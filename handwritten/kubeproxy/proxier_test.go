@@ -14,6 +14,7 @@ import (
 	discovery "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/webernetes/webernetes/handwritten/kubeproxy"
@@ -200,8 +201,8 @@ func TestUniform(t *testing.T) {
 
 func TestSessionAffinity(t *testing.T) {
 	f := newFixture(t)
-	now := time.Unix(1000, 0)
-	f.a.SetClock(func() time.Time { return now })
+	clock := testingclock.NewFakeClock(time.Unix(1000, 0))
+	f.a.SetClock(clock)
 	f.each(func(p *kubeproxy.Proxier) {
 		p.OnServiceAdd(service("sticky", "10.96.0.30", func(s *v1.Service) {
 			s.Spec.SessionAffinity = v1.ServiceAffinityClientIP
@@ -214,12 +215,12 @@ func TestSessionAffinity(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 50 {
-		now = now.Add(59 * time.Second) // each connection renews the timeout
+		clock.Step(59 * time.Second) // each connection renews the timeout
 		f.want(t, f.podA, "10.96.0.30:80", first)
 	}
 	// After the timeout, the choice is random again: over many clients'
 	// first connections every endpoint is chosen.
-	now = now.Add(61 * time.Second)
+	clock.Step(61 * time.Second)
 	seen := map[string]bool{}
 	for i := range 200 {
 		client := netip.AddrFrom4([4]byte{10, 244, 0, byte(20 + i)})
