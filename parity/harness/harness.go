@@ -10,7 +10,6 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -123,30 +122,35 @@ const NodeSkip = "[!node] skip"
 // NeedNodes are the scenarios (names without .txtar) in dir whose script skips
 // without a node that runs pods (a line beginning with NodeSkip).
 func NeedNodes(dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		script := string(txtar.Parse(data).Comment)
-		for _, line := range strings.Split(script, "\n") {
-			if strings.HasPrefix(strings.TrimSpace(line), NodeSkip) {
-				names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
-				break
+	return scenariosWhere(dir, func(script []string) bool {
+		for _, line := range script {
+			if strings.HasPrefix(line, NodeSkip) {
+				return true
 			}
 		}
-	}
-	return names, nil
+		return false
+	})
 }
 
 // Tagged are the scenarios (names without .txtar) in dir whose script
-// carries Tag.
+// carries Tag among the comment lines before its first command.
 func Tagged(dir string) ([]string, error) {
+	return scenariosWhere(dir, func(script []string) bool {
+		for _, line := range script {
+			if line == Tag {
+				return true
+			}
+			if line != "" && !strings.HasPrefix(line, "#") {
+				return false
+			}
+		}
+		return false
+	})
+}
+
+// scenariosWhere are the scenarios (names without .txtar) in dir whose
+// script (its lines, trimmed; the txtar files left out) satisfies keep.
+func scenariosWhere(dir string, keep func(script []string) bool) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
 	if err != nil {
 		return nil, err
@@ -157,16 +161,12 @@ func Tagged(dir string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc := bufio.NewScanner(strings.NewReader(string(data)))
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == Tag {
-				names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
-				break
-			}
-			if line != "" && !strings.HasPrefix(line, "#") {
-				break
-			}
+		script := strings.Split(string(txtar.Parse(data).Comment), "\n")
+		for i := range script {
+			script[i] = strings.TrimSpace(script[i])
+		}
+		if keep(script) {
+			names = append(names, strings.TrimSuffix(filepath.Base(f), ".txtar"))
 		}
 	}
 	return names, nil
