@@ -11,9 +11,10 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -23,10 +24,10 @@ import (
 // the first Ready node (by name), whose kube-proxy rules pick the endpoint.
 // A port the host already uses is reported, not forwarded.
 type hostNodePorts struct {
-	ctx    context.Context
-	client kubernetes.Interface
-	dial   func(ctx context.Context, network, address string) (net.Conn, error)
-	say    func(format string, args ...any)
+	ctx   context.Context
+	nodes corelisters.NodeLister
+	dial  func(ctx context.Context, network, address string) (net.Conn, error)
+	say   func(format string, args ...any)
 
 	mu        sync.Mutex
 	listeners map[int32]net.Listener
@@ -37,19 +38,17 @@ type hostNodePorts struct {
 // forwardNodePorts starts forwarding until ctx ends.
 func forwardNodePorts(ctx context.Context, client kubernetes.Interface, dial func(context.Context, string, string) (net.Conn, error), say func(string, ...any)) {
 	h := &hostNodePorts{
-		ctx: ctx, client: client, dial: dial, say: say,
+		ctx: ctx, dial: dial, say: say,
 		listeners: map[int32]net.Listener{}, owners: map[int32]string{}, services: map[string][]int32{},
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
+	h.nodes = factory.Core().V1().Nodes().Lister()
 	factory.Core().V1().Services().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { h.update(obj.(*corev1.Service)) },
 		UpdateFunc: func(_, obj any) { h.update(obj.(*corev1.Service)) },
 		DeleteFunc: func(obj any) {
-			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tomb.Obj
-			}
-			if svc, ok := obj.(*corev1.Service); ok {
-				h.remove(svc.Namespace + "/" + svc.Name)
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				h.remove(key)
 			}
 		},
 	})
@@ -67,7 +66,10 @@ func forwardNodePorts(ctx context.Context, client kubernetes.Interface, dial fun
 }
 
 func (h *hostNodePorts) update(svc *corev1.Service) {
-	key := svc.Namespace + "/" + svc.Name
+	key, err := cache.MetaNamespaceKeyFunc(svc)
+	if err != nil {
+		return
+	}
 	var ports []int32
 	for _, p := range svc.Spec.Ports {
 		if p.NodePort != 0 && (p.Protocol == corev1.ProtocolTCP || p.Protocol == "") {
@@ -163,12 +165,12 @@ func (h *hostNodePorts) forward(conn net.Conn, port int32) {
 
 // nodeIP is the InternalIP of the first Ready node by name.
 func (h *hostNodePorts) nodeIP() (string, error) {
-	nodes, err := h.client.CoreV1().Nodes().List(h.ctx, metav1.ListOptions{})
+	nodes, err := h.nodes.List(labels.Everything())
 	if err != nil {
 		return "", err
 	}
-	sort.Slice(nodes.Items, func(i, j int) bool { return nodes.Items[i].Name < nodes.Items[j].Name })
-	for _, n := range nodes.Items {
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
+	for _, n := range nodes {
 		ready := false
 		for _, c := range n.Status.Conditions {
 			ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)

@@ -64,14 +64,6 @@ try {
   // A cluster that stops mid-run (its Go program exited or panicked) fails every later call; say why once.
   await page.exposeFunction('parityClusterError', (message) => say(`the page's cluster stopped: ${message}`));
   await page.evaluate(() => window.cluster.addEventListener('error', (ev) => window.parityClusterError(`${ev.detail.message}\n${ev.detail.stack ?? ''}`)));
-  // Go's memory and goroutines once a minute: a run of many scenarios is the longest the page lives.
-  const mb = (n) => `${Math.round(n / 2 ** 20)} MB`;
-  setInterval(() => {
-    page
-      .evaluate(() => window.cluster.memStats())
-      .then((m) => say(`go heap ${mb(m.heapAlloc)} of ${mb(m.sys)} taken, ${m.goroutines} goroutines`))
-      .catch(() => {});
-  }, 60_000).unref();
   send({ ready: true, kubeconfig });
 
   const lines = createInterface({ input: process.stdin });
