@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -90,8 +91,16 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 		return "", err
 	}
 	var mounts []containerfs.Mount
+	hasResolvConf := false
 	for _, m := range config.GetMounts() {
 		mounts = append(mounts, containerfs.Mount{ContainerPath: m.GetContainerPath(), HostPath: m.GetHostPath(), ReadOnly: m.GetReadonly()})
+		hasResolvConf = hasResolvConf || path.Clean(m.GetContainerPath()) == "/etc/resolv.conf"
+	}
+	if !hasResolvConf && s.resolvConf != "" {
+		// containerd mounts the sandbox's resolv.conf unless the container
+		// mounts its own, read-only with a read-only root file system.
+		mounts = append(mounts, containerfs.Mount{ContainerPath: "/etc/resolv.conf", HostPath: s.resolvConf,
+			ReadOnly: config.GetLinux().GetSecurityContext().GetReadonlyRootfs()})
 	}
 	fsys, err := containerfs.New(c.rootDir, mounts)
 	if err != nil {

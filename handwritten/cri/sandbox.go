@@ -3,6 +3,9 @@ package cri
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -20,6 +23,9 @@ type sandbox struct {
 	ip        string
 	net       registry.Network
 	detach    func()
+	// resolvConf is the sandbox's /etc/resolv.conf on the host, mounted
+	// into each of its containers as containerd does.
+	resolvConf string
 }
 
 func hostNetwork(config *runtimeapi.PodSandboxConfig) bool {
@@ -50,6 +56,12 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 		}
 	} else {
 		s.net = r.opts.HostNetwork // the node's: nothing to detach
+	}
+	if err := s.writeResolvConf(r.opts.Dir); err != nil {
+		if s.detach != nil {
+			s.detach()
+		}
+		return "", fmt.Errorf("failed to setup sandbox files: %w", err)
 	}
 	r.sandboxes[s.id] = s
 	return s.id, nil
@@ -116,9 +128,38 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, id string) error {
 		}
 	}
 	r.mu.Lock()
+	s, ok := r.sandboxes[id]
 	delete(r.sandboxes, id)
 	r.mu.Unlock()
+	if ok && s.resolvConf != "" {
+		os.RemoveAll(filepath.Dir(s.resolvConf))
+	}
 	return nil
+}
+
+// writeResolvConf writes the sandbox's resolv.conf from the DNS config the
+// kubelet computed for the pod (its dnsPolicy and dnsConfig), in
+// containerd's format: search, nameserver and options lines, each only if
+// it has values. A pod with no DNS config gets an empty file (containerd
+// would copy the host's, and a browser has none).
+func (s *sandbox) writeResolvConf(root string) error {
+	dns := s.config.GetDnsConfig()
+	var b strings.Builder
+	if v := dns.GetSearches(); len(v) > 0 {
+		fmt.Fprintf(&b, "search %s\n", strings.Join(v, " "))
+	}
+	if v := dns.GetServers(); len(v) > 0 {
+		fmt.Fprintf(&b, "nameserver %s\n", strings.Join(v, "\nnameserver "))
+	}
+	if v := dns.GetOptions(); len(v) > 0 {
+		fmt.Fprintf(&b, "options %s\n", strings.Join(v, " "))
+	}
+	dir := filepath.Join(root, "sandboxes", s.id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	s.resolvConf = filepath.Join(dir, "resolv.conf")
+	return os.WriteFile(s.resolvConf, []byte(b.String()), 0o644)
 }
 
 func (s *sandbox) metadata() *runtimeapi.PodSandboxMetadata { return s.config.GetMetadata() }

@@ -55,7 +55,7 @@ func (n *dataplaneNode) local(src netip.Addr) bool {
 // chain matches on the destination node), else those of src's node for a
 // cluster IP or an external IP (KUBE-SERVICES on the way out). A
 // connection no rule captures goes to dst.
-func (d *Dataplane) Translate(_ context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+func (d *Dataplane) Translate(_ context.Context, proto netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
 	src, dst = src.Unmap(), netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
 	d.mu.RLock()
 	var dstNode, srcNode *dataplaneNode
@@ -70,7 +70,7 @@ func (d *Dataplane) Translate(_ context.Context, src netip.Addr, dst netip.AddrP
 	d.mu.RUnlock()
 
 	if dstNode != nil {
-		if rule := dstNode.proxier.Rules().nodePorts[dst.Port()]; rule != nil {
+		if rule := dstNode.proxier.Rules().nodePorts[portKey{proto, dst.Port()}]; rule != nil {
 			t := rule.external
 			if dstNode.local(src) {
 				t = rule.externalLocal
@@ -82,10 +82,10 @@ func (d *Dataplane) Translate(_ context.Context, src netip.Addr, dst netip.AddrP
 		return dst, nil
 	}
 	rules := srcNode.proxier.Rules()
-	if rule := rules.clusterIPs[dst]; rule != nil {
+	if rule := rules.clusterIPs[addrKey{proto, dst}]; rule != nil {
 		return srcNode.proxier.apply(rule, rule.internal, src, dst)
 	}
-	if rule := rules.externalIPs[dst]; rule != nil {
+	if rule := rules.externalIPs[addrKey{proto, dst}]; rule != nil {
 		return srcNode.proxier.apply(rule, rule.externalLocal, src, dst)
 	}
 	return dst, nil

@@ -106,7 +106,7 @@ func ready(ip, node string) ep { return ep{ip, node, true, true, false} }
 
 func (f *fixture) dial(t *testing.T, src netip.Addr, dst string) (string, error) {
 	t.Helper()
-	got, err := f.dp.Translate(context.Background(), src, netip.MustParseAddrPort(dst))
+	got, err := f.dp.Translate(context.Background(), netsim.TCP, src, netip.MustParseAddrPort(dst))
 	if err != nil {
 		return "", err
 	}
@@ -286,4 +286,36 @@ func TestStaleRules(t *testing.T) {
 	f.a.SyncNow()
 	f.want(t, f.podA, "10.96.0.20:80", "10.244.0.6:8080")
 	f.want(t, f.podB, "10.96.0.20:80", "10.244.0.5:8080")
+}
+
+// A Service's UDP and TCP ports of one number are separate rules, as
+// kube-dns's "dns" (UDP 53) and "dns-tcp" (TCP 53) are; SCTP is not
+// carried.
+func TestProtocols(t *testing.T) {
+	f := newFixture(t)
+	dns := service("kube-dns", "10.96.0.10", func(s *v1.Service) {
+		s.Spec.Ports = []v1.ServicePort{
+			{Name: "dns", Port: 53, Protocol: v1.ProtocolUDP, TargetPort: intstr.FromInt32(53)},
+			{Name: "dns-tcp", Port: 53, Protocol: v1.ProtocolTCP, TargetPort: intstr.FromInt32(5353)},
+			{Name: "sctp", Port: 99, Protocol: v1.ProtocolSCTP, TargetPort: intstr.FromInt32(99)},
+		}
+	})
+	eps := slice("kube-dns", ready("10.244.1.4", "node-b"))
+	eps.Ports = []discovery.EndpointPort{
+		{Name: ptr.To("dns"), Port: ptr.To[int32](53), Protocol: ptr.To(v1.ProtocolUDP)},
+		{Name: ptr.To("dns-tcp"), Port: ptr.To[int32](5353), Protocol: ptr.To(v1.ProtocolTCP)},
+		{Name: ptr.To("sctp"), Port: ptr.To[int32](99), Protocol: ptr.To(v1.ProtocolSCTP)},
+	}
+	f.each(func(p *kubeproxy.Proxier) {
+		p.OnServiceAdd(dns)
+		p.OnEndpointSliceAdd(eps)
+	})
+	vip := netip.MustParseAddrPort("10.96.0.10:53")
+	for proto, want := range map[netsim.Protocol]string{netsim.UDP: "10.244.1.4:53", netsim.TCP: "10.244.1.4:5353"} {
+		got, err := f.dp.Translate(context.Background(), proto, f.podA, vip)
+		if err != nil || got.String() != want {
+			t.Errorf("%s to %s: %v, %v; want %s", proto, vip, got, err, want)
+		}
+	}
+	f.want(t, f.podA, "10.96.0.10:99", "10.96.0.10:99")
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/netsim"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/kubernetes/pkg/proxy"
 )
@@ -50,25 +51,41 @@ type servicePortRule struct {
 // sync. They are never changed once published.
 type Rules struct {
 	// clusterIPs captures traffic to a cluster IP and port.
-	clusterIPs map[netip.AddrPort]*servicePortRule
+	clusterIPs map[addrKey]*servicePortRule
 	// externalIPs captures traffic to an external or load-balancer IP and
 	// port.
-	externalIPs map[netip.AddrPort]*servicePortRule
+	externalIPs map[addrKey]*servicePortRule
 	// nodePorts captures traffic to a port of the node's own IP.
-	nodePorts map[uint16]*servicePortRule
+	nodePorts map[portKey]*servicePortRule
 }
+
+// addrKey is what a rule matches: a protocol, destination IP and port.
+type addrKey struct {
+	proto netsim.Protocol
+	addr  netip.AddrPort
+}
+
+// portKey is what a NodePort rule matches: a protocol and port.
+type portKey struct {
+	proto netsim.Protocol
+	port  uint16
+}
+
+// protocols are the Service protocols netsim carries (not SCTP).
+var protocols = map[v1.Protocol]netsim.Protocol{v1.ProtocolTCP: netsim.TCP, v1.ProtocolUDP: netsim.UDP}
 
 // buildRules computes the rules of nodeName from upstream's service and
 // endpoints maps, as the iptables proxier's syncProxyRules does.
 func buildRules(svcPortMap proxy.ServicePortMap, endpointsMap proxy.EndpointsMap, nodeName string, topologyLabels map[string]string) *Rules {
 	r := &Rules{
-		clusterIPs:  map[netip.AddrPort]*servicePortRule{},
-		externalIPs: map[netip.AddrPort]*servicePortRule{},
-		nodePorts:   map[uint16]*servicePortRule{},
+		clusterIPs:  map[addrKey]*servicePortRule{},
+		externalIPs: map[addrKey]*servicePortRule{},
+		nodePorts:   map[portKey]*servicePortRule{},
 	}
 	for svcName, svc := range svcPortMap {
-		if svc.Protocol() != v1.ProtocolTCP {
-			continue // netsim carries TCP only
+		proto, ok := protocols[svc.Protocol()]
+		if !ok {
+			continue // netsim carries TCP and UDP only
 		}
 		clusterEndpoints, localEndpoints, _, hasEndpoints := proxy.CategorizeEndpoints(endpointsMap[svcName], svc, nodeName, topologyLabels)
 
@@ -106,17 +123,17 @@ func buildRules(svcPortMap proxy.ServicePortMap, endpointsMap proxy.EndpointsMap
 
 		port := uint16(svc.Port())
 		if ip, ok := addrOf(svc.ClusterIP().String()); ok {
-			r.clusterIPs[netip.AddrPortFrom(ip, port)] = rule
+			r.clusterIPs[addrKey{proto, netip.AddrPortFrom(ip, port)}] = rule
 		}
 		for _, ips := range [][]string{ipStrings(svc.ExternalIPs()), ipStrings(svc.LoadBalancerVIPs())} {
 			for _, s := range ips {
 				if ip, ok := addrOf(s); ok {
-					r.externalIPs[netip.AddrPortFrom(ip, port)] = rule
+					r.externalIPs[addrKey{proto, netip.AddrPortFrom(ip, port)}] = rule
 				}
 			}
 		}
 		if np := svc.NodePort(); np != 0 {
-			r.nodePorts[uint16(np)] = rule
+			r.nodePorts[portKey{proto, uint16(np)}] = rule
 		}
 	}
 	return r

@@ -11,17 +11,21 @@
 // that behave as *net.TCPConn (buffered, with deadlines and half-close) and
 // listeners are *Listener values that behave as *net.TCPListener. Refused
 // connections, addresses in use, unreachable IPs and resets fail with the
-// errors Go's net package returns on Linux, with the same messages.
+// errors Go's net package returns on Linux, with the same messages. UDP
+// sockets (Host.ListenPacket, Dial "udp") are *UDPConn values that behave as
+// *net.UDPConn: datagrams whole or lost, bounded receive buffers that drop
+// a flood, ICMP port unreachable seen by connected sockets, and connection
+// tracking that sends replies back from a translated Service address.
 //
-// Two seams are left for what comes later: Network.SetDNAT, consulted by
-// every dial to another host, is where kube-proxy's backend maps Service
-// virtual IPs to endpoints; Network.SetResolver is where cluster DNS
-// answers the names a host looks up.
+// Two seams: Network.SetDNAT, consulted by every dial and new UDP flow to
+// another host, is where kube-proxy's backend maps Service virtual IPs to
+// endpoints; Network.SetResolver is where cluster DNS answers the names a
+// host looks up.
 //
 // What it must not do: it must never open a real socket or reach the
 // machine's network (it has to run in a browser), must not know about
 // pods, Services or the Kubernetes API (callers register hosts and install
 // the DNAT and Resolver), and must not succeed where a real network fails:
 // a dial to an IP nobody has waits and times out rather than fail fast or
-// connect. UDP is not simulated.
+// connect.
 package netsim

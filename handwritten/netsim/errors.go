@@ -23,6 +23,8 @@ var linuxText = map[syscall.Errno]string{
 	syscall.EADDRINUSE:    "address already in use",
 	syscall.EADDRNOTAVAIL: "cannot assign requested address",
 	syscall.ENETUNREACH:   "network is unreachable",
+	syscall.EDESTADDRREQ:  "destination address required",
+	syscall.EMSGSIZE:      "message too long",
 }
 
 // errno returns no itself where its text is the Linux one, and otherwise an

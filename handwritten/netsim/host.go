@@ -28,6 +28,7 @@ type Host struct {
 	mu        sync.Mutex
 	removed   bool
 	listeners []*Listener
+	udp       []*UDPConn
 	conns     map[*Conn]struct{}
 	ports     map[uint16]bool // local ports taken by dialled connections
 	next      uint16          // where the search for a free ephemeral port starts
@@ -137,6 +138,10 @@ func (h *Host) Dial(ctx context.Context, network, address string) (net.Conn, err
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	fail := func(err error) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	switch network {
+	case "udp", "udp4", "udp6":
+		return h.dialUDP(ctx, network, address)
 	}
 	v4, v6, err := families(network)
 	if err != nil {
@@ -254,7 +259,7 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 		}
 		dropped := false
 		if dnat != nil {
-			t, err := dnat.Translate(ctx, src, dst)
+			t, err := dnat.Translate(ctx, TCP, src, dst)
 			switch {
 			case errors.Is(err, ErrDropped):
 				dropped = true
@@ -444,6 +449,7 @@ func (h *Host) shutdown() {
 	}
 	h.removed = true
 	listeners := append([]*Listener(nil), h.listeners...)
+	udp := append([]*UDPConn(nil), h.udp...)
 	conns := make([]*Conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
@@ -453,6 +459,9 @@ func (h *Host) shutdown() {
 		l.Close()
 	}
 	for _, c := range conns {
+		c.Close()
+	}
+	for _, c := range udp {
 		c.Close()
 	}
 }

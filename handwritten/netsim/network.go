@@ -19,6 +19,12 @@ type Network struct {
 	resolver       Resolver
 	connectTimeout time.Duration
 	window         int
+	receiveBuf     int
+
+	ctMu            sync.Mutex // connection tracking of UDP flows (udp.go)
+	flows           map[flowKey]*flow
+	replies         map[flowKey]*flow
+	flowsAfterSweep int
 }
 
 // DefaultConnectTimeout is how long a dial to an IP no host has waits
@@ -37,6 +43,9 @@ func New() *Network {
 		hosts:          map[netip.Addr]*Host{},
 		connectTimeout: DefaultConnectTimeout,
 		window:         DefaultWindow,
+		receiveBuf:     DefaultReceiveBuffer,
+		flows:          map[flowKey]*flow{},
+		replies:        map[flowKey]*flow{},
 	}
 }
 
@@ -54,15 +63,15 @@ type DNAT interface {
 	// inside the *net.OpError; return ErrRefused for a Service without
 	// endpoints, as kube-proxy's reject rule does, and ErrDropped to drop
 	// the connection as its drop rules do (the dial times out).
-	Translate(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
+	Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
 }
 
 // DNATFunc adapts a function to DNAT.
-type DNATFunc func(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
+type DNATFunc func(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
 
 // Translate calls f.
-func (f DNATFunc) Translate(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
-	return f(ctx, src, dst)
+func (f DNATFunc) Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	return f(ctx, proto, src, dst)
 }
 
 // Resolver resolves a host name for the host asking, as that host's
@@ -167,6 +176,12 @@ func (n *Network) settings() (DNAT, time.Duration, int) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.dnat, n.connectTimeout, n.window
+}
+
+func (n *Network) receiveBuffer() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.receiveBuf
 }
 
 func (n *Network) getResolver() Resolver {

@@ -566,7 +566,7 @@ func TestDNAT(t *testing.T) {
 	service := netip.MustParseAddrPort("10.96.0.10:80")
 	endpoint := netip.MustParseAddrPort("10.244.1.5:8080")
 	var sawSrc netip.Addr
-	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
 		switch dst {
 		case service:
 			sawSrc = src
@@ -595,7 +595,7 @@ func TestDNAT(t *testing.T) {
 	// Hairpin: a pod reaching itself through its Service.
 	connect(t, c.a, ln, "10.96.0.10:80")
 	// A NodePort on the node's own IP, from the node (a hostNetwork pod).
-	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
 		if dst == netip.MustParseAddrPort("172.18.0.2:30080") {
 			return endpoint, nil
 		}
@@ -646,9 +646,9 @@ func TestLookupHost(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	c := newCluster(t)
 	ctx := context.Background()
-	_, err := c.a.Dial(ctx, "udp", "10.244.2.7:53")
+	_, err := c.a.Dial(ctx, "sctp", "10.244.2.7:53")
 	if err == nil || !errors.As(err, new(net.UnknownNetworkError)) {
-		t.Errorf("udp dial: %v", err)
+		t.Errorf("sctp dial: %v", err)
 	}
 	_, err = c.a.Listen(ctx, "unix", "/tmp/x")
 	if err == nil {

@@ -166,7 +166,11 @@ type File interface {
 // network (handwritten/netsim), never the host's.
 type Network interface {
 	Listen(ctx context.Context, network, address string) (net.Listener, error)
+	// Dial connects over "tcp" (a stream) or "udp" (a connected datagram
+	// socket), as net.Dial does.
 	Dial(ctx context.Context, network, address string) (net.Conn, error)
+	// ListenPacket opens a UDP socket, as net.ListenPacket does.
+	ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error)
 	// LookupHost resolves a name as the pod's resolver would.
 	LookupHost(ctx context.Context, host string) ([]string, error)
 }

@@ -20,6 +20,10 @@ func (noNetwork) Listen(_ context.Context, network, address string) (net.Listene
 	return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: os.NewSyscallError("bind", syscall.EADDRNOTAVAIL)}
 }
 
+func (noNetwork) ListenPacket(_ context.Context, network, address string) (net.PacketConn, error) {
+	return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: os.NewSyscallError("bind", syscall.EADDRNOTAVAIL)}
+}
+
 func (noNetwork) LookupHost(_ context.Context, host string) ([]string, error) {
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }

@@ -225,6 +225,11 @@ func (p *podNet) Dial(ctx context.Context, network, address string) (net.Conn, e
 	return p.net.dial(ctx, p.ip, address)
 }
 
+// ListenPacket fails: the test network carries TCP only (netsim has UDP).
+func (p *podNet) ListenPacket(_ context.Context, network, address string) (net.PacketConn, error) {
+	return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network + " (proctest's network carries tcp only)")}
+}
+
 func (p *podNet) LookupHost(ctx context.Context, host string) ([]string, error) {
 	if net.ParseIP(host) != nil {
 		return []string{host}, nil
