@@ -151,10 +151,14 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
+	var network registry.Network
+	if c.sandbox.net != nil {
+		network = containerNet{Network: c.sandbox.net, fs: c.fs}
+	}
 	return &registry.Process{
 		Args: args, Env: env, Dir: dir, Hostname: c.sandbox.config.GetHostname(),
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
-		FS: c.fs, Net: c.sandbox.net, Image: c.img.image, Ctx: ctx, Kill: c.killed,
+		FS: c.fs, Net: network, Image: c.img.image, Ctx: ctx, Kill: c.killed,
 		Usage: c.usage,
 	}
 }
