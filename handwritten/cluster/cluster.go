@@ -31,6 +31,7 @@ import (
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	netutils "k8s.io/utils/net"
@@ -58,6 +59,10 @@ type Options struct {
 	// Images is the registry every node pulls from; nil is one of the
 	// built-in images (images.Default()) per node.
 	Images *registry.Registry
+	// DNS deploys the cluster DNS add-on at start, as kubeadm does:
+	// CoreDNS (registry.k8s.io/coredns/coredns) in kube-system behind
+	// Service kube-dns at ClusterDNS, answering for cluster.local.
+	DNS bool
 }
 
 // The cluster's networks, as kubeadm's defaults (and the reference cluster's
@@ -89,6 +94,7 @@ type Cluster struct {
 	nodeSeq    int
 
 	unregisterNetwork func()
+	stopPodsAPI       func()
 }
 
 // New returns a Cluster that Start will run.
@@ -225,6 +231,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
+	if c.stopPodsAPI, err = c.serveOnNodeNetwork(ctx, gateway, serving); err != nil {
+		return fmt.Errorf("cluster: the kube-apiserver on the node network: %w", err)
+	}
 	if err := controllerManager.writeKubeconfig(file("controller-manager.kubeconfig"), c.serverFor("kube-controller-manager"), c.ca.CertPEM()); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
@@ -275,6 +284,16 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 			return err
 		}
 	}
+	if c.opts.DNS {
+		c.progress("cluster DNS")
+		client, err := clientset.NewForConfig(c.server.ClientConfig())
+		if err != nil {
+			return err
+		}
+		if err := deployDNS(ctx, client); err != nil {
+			return err
+		}
+	}
 	c.progress("ready")
 	return nil
 }
@@ -311,6 +330,10 @@ func (c *Cluster) stopLocked() error {
 		for err := range ch {
 			errs = append(errs, err)
 		}
+	}
+	if c.stopPodsAPI != nil {
+		c.stopPodsAPI()
+		c.stopPodsAPI = nil
 	}
 	if c.stopServer != nil {
 		c.stopServer()

@@ -160,8 +160,13 @@ func startWithNodes(t *testing.T, n int) (context.Context, kubernetes.Interface)
 // startCluster is startWithNodes that also returns the cluster.
 func startCluster(t *testing.T, n int) (context.Context, *cluster.Cluster, kubernetes.Interface) {
 	t.Helper()
+	return startClusterWith(t, cluster.Options{Nodes: n})
+}
+
+func startClusterWith(t *testing.T, opts cluster.Options) (context.Context, *cluster.Cluster, kubernetes.Interface) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := cluster.New(cluster.Options{Nodes: n})
+	c := cluster.New(opts)
 	if err := c.Start(ctx); err != nil {
 		cancel()
 		t.Fatalf("start: %v", err)

@@ -22,6 +22,36 @@ type containerNet struct {
 	fs registry.FileSystem
 }
 
+// Dial connects to address as net.Dial does in the container: a host name
+// is resolved first (LookupHost), then each address is tried in turn.
+func (n containerNet) Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil || host == "" {
+		return n.Network.Dial(ctx, network, address)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return n.Network.Dial(ctx, network, address)
+	}
+	addrs, err := n.LookupHost(ctx, host)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	var first error
+	for _, a := range addrs {
+		c, err := n.Network.Dial(ctx, network, net.JoinHostPort(a, port))
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
 // LookupHost resolves host as the container would.
 func (n containerNet) LookupHost(ctx context.Context, host string) ([]string, error) {
 	if _, err := netip.ParseAddr(host); err == nil {

@@ -9,6 +9,7 @@ never be imported.
 package portroots
 
 import (
+	_ "github.com/coreos/go-systemd/v22/activation"
 	_ "k8s.io/apimachinery/pkg/api/apitesting"
 	_ "k8s.io/apiserver/pkg/apis/example/v1"
 	_ "k8s.io/apiserver/pkg/storage/testing"

@@ -30,7 +30,7 @@ K8S_VERSION=1.37.2          # must be up.sh's
 STAGING_VERSION=0.${K8S_VERSION#1.}
 CNI_VERSION=1.9.1           # github.com/containernetworking/plugins
 CRICTL_VERSION=1.37.0       # sigs.k8s.io/cri-tools (node-down.sh removes pod sandboxes with it)
-COREDNS_VERSION=1.14.7      # github.com/coredns/coredns
+COREDNS_VERSION=1.14.6      # github.com/coredns/coredns
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=${REALCLUSTER_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/webernetes/realcluster}

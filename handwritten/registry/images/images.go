@@ -11,6 +11,7 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/images/agnhost"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/images/coredns"
 	"github.com/webernetes/webernetes/handwritten/registry/images/nginx"
 	"github.com/webernetes/webernetes/handwritten/registry/images/pause"
 )
@@ -20,6 +21,7 @@ func All() []registry.Image {
 	return []registry.Image{
 		agnhost.Image{},
 		busybox.Image{},
+		coredns.Image{},
 		nginx.Image{},
 		pause.Image{},
 	}

@@ -17,6 +17,7 @@ func TestDefaultResolvesTheImagesTutorialsAndE2EUse(t *testing.T) {
 		"nginx:1.14.2":                 "docker.io/library/nginx:1.14.2",
 		"registry.k8s.io/pause:3.10.2": "registry.k8s.io/pause:3.10.2",
 		"registry.k8s.io/e2e-test-images/agnhost:2.66.1": "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
+		"registry.k8s.io/coredns/coredns:v1.14.6":        "registry.k8s.io/coredns/coredns:v1.14.6",
 	} {
 		img, name, tag, err := r.Resolve(ref)
 		if err != nil || name+":"+tag != want || img.Name() != name {
@@ -33,7 +34,7 @@ func TestDefaultResolvesTheImagesTutorialsAndE2EUse(t *testing.T) {
 	if !errors.Is(err, registry.ErrNotFound) || err.Error() != `failed to resolve reference "docker.io/library/redis:latest": docker.io/library/redis:latest: not found` {
 		t.Errorf("unknown image: %v", err)
 	}
-	if n := len(r.List()); n != 4 {
+	if n := len(r.List()); n != 5 {
 		t.Errorf("%d images", n)
 	}
 }
