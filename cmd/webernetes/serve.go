@@ -22,6 +22,7 @@ import (
 
 type serveOptions struct {
 	nodes      int
+	dns        bool
 	port       int
 	kubeconfig string
 	logFile    string
@@ -31,7 +32,7 @@ type serveOptions struct {
 }
 
 func newServeCommand() *cobra.Command {
-	o := serveOptions{nodes: 3, port: 6443, kubeconfig: defaultKubeconfig()}
+	o := serveOptions{nodes: 3, dns: true, port: 6443, kubeconfig: defaultKubeconfig()}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a cluster; its kube-apiserver listens on 127.0.0.1 with TLS, and kubectl finds it through the kubeconfig printed",
@@ -40,6 +41,7 @@ func newServeCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&o.nodes, "nodes", o.nodes, "how many nodes (node-1, node-2, …) to start")
+	fs.BoolVar(&o.dns, "dns", o.dns, "deploy cluster DNS as kubeadm does (CoreDNS in kube-system, Service kube-dns at 10.96.0.10)")
 	fs.IntVar(&o.port, "port", o.port, "127.0.0.1 port of the kube-apiserver (kube-apiserver's own default; 0 picks a free one)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", o.kubeconfig, "where to write the administrator's kubeconfig (removed on shutdown)")
 	fs.StringVar(&o.logFile, "log-file", filepath.Join(os.TempDir(), "webernetes", "cluster.log"), "where the components' logs go")
@@ -85,6 +87,7 @@ func serve(o serveOptions) error {
 	c := cluster.New(cluster.Options{
 		SecurePort: o.port,
 		Nodes:      o.nodes,
+		DNS:        o.dns,
 		Progress:   func(phase string) { say("%s", phase) },
 	})
 	if err := c.Start(ctx); err != nil {

@@ -69,6 +69,10 @@ type Backend struct {
 	// node-up.sh's, labelled RealNodeLabel; sim: its kubelets). The [node]
 	// condition.
 	Nodes bool
+	// DNS is true when the cluster has cluster DNS: Service
+	// kube-system/kube-dns (real: node-up.sh with REALCLUSTER_NODE_DNS=1;
+	// sim: serve --dns). The [dns] condition.
+	DNS bool
 }
 
 // Options are the harness's settings, from its flags.
@@ -93,12 +97,14 @@ func Params(b *Backend, files []string, o Options) testscript.Params {
 			switch cond {
 			case "node":
 				return b.Nodes, nil
+			case "dns":
+				return b.DNS, nil
 			case "sim", "real", "browser":
 				return b.Name == cond || (cond == "sim" && b.Name == "browser"), nil
 			case "inprocess":
 				return b.Kubectl.Path() == "", nil
 			}
-			return false, fmt.Errorf("unknown condition %q (known: node, sim, real, browser, inprocess)", cond)
+			return false, fmt.Errorf("unknown condition %q (known: node, dns, sim, real, browser, inprocess)", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"kubectl": cmdKubectl,
@@ -130,6 +136,38 @@ func NeedNodes(dir string) ([]string, error) {
 		}
 		return false
 	})
+}
+
+// DNSSkip begins the line of a scenario that needs cluster DNS: it skips
+// without it.
+const DNSSkip = "[!dns] skip"
+
+// NeedDNS are the scenarios (names without .txtar) in dir whose script skips
+// without cluster DNS (a line beginning with DNSSkip). The sim runs them on
+// a cluster of their own with DNS: the add-on's objects would change what
+// the other scenarios see of a fresh cluster.
+func NeedDNS(dir string) ([]string, error) {
+	return scenariosWhere(dir, func(script []string) bool {
+		for _, line := range script {
+			if strings.HasPrefix(line, DNSSkip) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// HasDNS says whether the cluster has cluster DNS (Service
+// kube-system/kube-dns).
+func HasDNS(b *Backend) (bool, error) {
+	env := kubectlEnv(os.TempDir(), b.Kubeconfig)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, errOut, code, err := b.Kubectl.Run(ctx, "", env, "get", "services", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", "name")
+	if err != nil || code != 0 {
+		return false, fmt.Errorf("kubectl get services -n kube-system: exit %d %v\n%s", code, err, errOut)
+	}
+	return strings.TrimSpace(out) != "", nil
 }
 
 // Tagged are the scenarios (names without .txtar) in dir whose script

@@ -41,8 +41,9 @@ func needBinary(path, how string) error {
 	return nil
 }
 
-// startSim runs `bin/webernetes serve` on a free loopback port until stop.
-func startSim() (*backend, error) {
+// startSim runs `bin/webernetes serve` on a free loopback port until stop,
+// with cluster DNS or without.
+func startSim(dns bool) (*backend, error) {
 	root := repoRoot()
 	bin := filepath.Join(root, "bin", "webernetes")
 	kubectl := filepath.Join(root, "bin", "kubectl")
@@ -58,7 +59,7 @@ func startSim() (*backend, error) {
 	}
 	b := &backend{Backend: harness.Backend{Name: "sim", Kubectl: execKubectl(kubectl), Kubeconfig: filepath.Join(dir, "kubeconfig")}}
 	logFile := filepath.Join(dir, "cluster.log")
-	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile)
+	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile, fmt.Sprintf("--dns=%t", dns))
 	// Dies with the test binary (a go test timeout panics past any cleanup).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var progress harness.SyncBuffer

@@ -22,6 +22,7 @@ var (
 	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here), real (scripts/realcluster, reused if up) or browser (the page in headless Chromium, started here: web/test/parity-backend.mjs)")
 	scenariosFlag = flag.String("scenarios", "", "comma-separated scenario names to run (default: every *.txtar here)")
 	updateFlag    = flag.Bool("update", false, "rewrite the expected files of failing `cmp` lines from this run's output (record on -backend=real only, then review)")
+	dnsFlag       = flag.Bool("dns", false, "sim: start the cluster with cluster DNS (serve --dns), for the scenarios that need it")
 	keepWork      = flag.Bool("keep-work", false, "keep each scenario's work directory (printed in its log) for debugging")
 	waitTimeout   = flag.Duration("await-timeout", 3*time.Minute, "how long `await` retries before it fails; generous so no scenario depends on the machine's speed")
 )
@@ -73,7 +74,7 @@ func theCluster(t *testing.T) *backend {
 	clusterOnce.Do(func() {
 		switch *backendFlag {
 		case "sim":
-			cluster, clusterErr = startSim()
+			cluster, clusterErr = startSim(*dnsFlag)
 		case "real":
 			cluster, clusterErr = startReal()
 		case "browser":
@@ -90,11 +91,14 @@ func theCluster(t *testing.T) *backend {
 			if clusterErr == nil {
 				cluster.Nodes, clusterErr = harness.ReadyNodes(&cluster.Backend)
 			}
+			if clusterErr == nil {
+				cluster.DNS, clusterErr = harness.HasDNS(&cluster.Backend)
+			}
 			where := cluster.Kubectl.Path()
 			if where == "" {
 				where = "in the page"
 			}
-			fmt.Printf("parity: kubectl %s (%s), backend %s, ready nodes: %v\n", v, where, cluster.Name, cluster.Nodes)
+			fmt.Printf("parity: kubectl %s (%s), backend %s, ready nodes: %v, cluster DNS: %v\n", v, where, cluster.Name, cluster.Nodes, cluster.DNS)
 		}
 	})
 	if clusterErr != nil {

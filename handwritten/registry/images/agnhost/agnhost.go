@@ -147,6 +147,7 @@ func Main(p *registry.Process) int {
 		a.testWebserverCommand(&status),
 		a.grpcHealthCheckingCommand(&status),
 	)
+	root.AddCommand(a.dnsCommands()...)
 	root.SetArgs(p.Args[1:])
 	root.SetOut(a.stdout())
 	root.SetErr(a.stderr())

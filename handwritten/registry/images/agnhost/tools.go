@@ -303,3 +303,52 @@ func (a *agnhost) mounttest(m *mounttest) int {
 	}
 	return 0
 }
+
+// The dns-suffix, dns-server-list and etc-hosts commands print the
+// container's resolver configuration as upstream's (test/images/agnhost/dns)
+// do on Linux: the first "search" line's domains, the first "nameserver"
+// line's server, joined by commas; /etc/hosts as it is, plus a newline.
+// A file that cannot be read, or a resolv.conf without the line, panics as
+// upstream does.
+func (a *agnhost) dnsCommands() []*cobra.Command {
+	readFile := func(name string) string {
+		data, err := a.FS.ReadFile(name)
+		if err != nil {
+			panic(err)
+		}
+		return string(data)
+	}
+	firstLine := func(prefix string) []string {
+		for _, line := range strings.Split(readFile("/etc/resolv.conf"), "\n") {
+			if strings.HasPrefix(line, prefix) {
+				return strings.Split(line, " ")[1:]
+			}
+		}
+		panic("Could not find DNS search list!")
+	}
+	return []*cobra.Command{{
+		Use:   "dns-suffix",
+		Short: "Prints the host's DNS suffix list",
+		Long:  `Prints the DNS suffixes of this host.`,
+		Args:  cobra.MaximumNArgs(0),
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(a.stdout(), strings.Join(firstLine("search"), ","))
+		},
+	}, {
+		Use:   "dns-server-list",
+		Short: "Prints the host's DNS Server list",
+		Long:  `Prints the DNS Server list of this host.`,
+		Args:  cobra.MaximumNArgs(0),
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(a.stdout(), strings.Join(firstLine("nameserver"), ","))
+		},
+	}, {
+		Use:   "etc-hosts",
+		Short: "Prints the host's /etc/hosts file",
+		Long:  `Prints the "hosts" file of this host."`,
+		Args:  cobra.MaximumNArgs(0),
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(a.stdout(), readFile("/etc/hosts"))
+		},
+	}}
+}
