@@ -126,13 +126,18 @@ func startSim(dns bool) (*backend, error) {
 // scenarios meet a real kubelet. It reuses what runs and leaves it running,
 // and starts what is missing and stops that again at the end: the whole
 // cluster, or only the real node when the control plane was already up.
-func startReal() (*backend, error) {
+// With dns, what it starts has cluster DNS (REALCLUSTER_NODE_DNS=1: CoreDNS
+// on the real node); a cluster it reuses is taken as it is.
+func startReal(dns bool) (*backend, error) {
 	root := repoRoot()
 	script := func(name string) string { return filepath.Join(root, "scripts/realcluster", name) }
 	b := &backend{Backend: harness.Backend{Name: "real"}, stop: func() error { return nil }}
 	runScript := func(env []string, name string, args ...string) ([]byte, error) {
 		cmd := exec.Command(script(name), args...)
 		cmd.Env = append(os.Environ(), env...)
+		if dns {
+			cmd.Env = append(cmd.Env, "REALCLUSTER_NODE_DNS=1")
+		}
 		if len(args) == 0 {
 			cmd.Stderr = os.Stderr // progress and errors of a start
 		}

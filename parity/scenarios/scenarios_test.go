@@ -22,7 +22,7 @@ var (
 	backendFlag   = flag.String("backend", "sim", "cluster to run the scenarios against: sim (bin/webernetes serve, started here), real (scripts/realcluster, reused if up) or browser (the page in headless Chromium, started here: web/test/parity-backend.mjs)")
 	scenariosFlag = flag.String("scenarios", "", "comma-separated scenario names to run (default: every *.txtar here)")
 	updateFlag    = flag.Bool("update", false, "rewrite the expected files of failing `cmp` lines from this run's output (record on -backend=real only, then review)")
-	dnsFlag       = flag.Bool("dns", false, "sim: start the cluster with cluster DNS (serve --dns), for the scenarios that need it")
+	dnsFlag       = flag.Bool("dns", false, "start the cluster with cluster DNS (sim: serve --dns; real: REALCLUSTER_NODE_DNS=1), for the scenarios that need it")
 	keepWork      = flag.Bool("keep-work", false, "keep each scenario's work directory (printed in its log) for debugging")
 	waitTimeout   = flag.Duration("await-timeout", 3*time.Minute, "how long `await` retries before it fails; generous so no scenario depends on the machine's speed")
 )
@@ -76,7 +76,7 @@ func theCluster(t *testing.T) *backend {
 		case "sim":
 			cluster, clusterErr = startSim(*dnsFlag)
 		case "real":
-			cluster, clusterErr = startReal()
+			cluster, clusterErr = startReal(*dnsFlag)
 		case "browser":
 			cluster, clusterErr = startBrowser()
 		default:

@@ -36,7 +36,18 @@ func open(p *registry.Process, name string) (io.ReadCloser, error) {
 // flags splits leading single-letter options ("-la", "-n", "5") from
 // operands; withArg names the options that take an argument.
 func flags(args []string, withArg string) (set map[byte]string, operands []string, bad byte) {
+	all, operands, bad := flagsAll(args, withArg)
 	set = map[byte]string{}
+	for f, values := range all {
+		set[f] = values[len(values)-1] // the last one given wins
+	}
+	return set, operands, bad
+}
+
+// flagsAll is flags keeping every value of a flag given more than once
+// (grep -e A -e B), in order.
+func flagsAll(args []string, withArg string) (set map[byte][]string, operands []string, bad byte) {
+	set = map[byte][]string{}
 	for len(args) > 0 {
 		a := args[0]
 		if a == "--" {
@@ -50,16 +61,16 @@ func flags(args []string, withArg string) (set map[byte]string, operands []strin
 			f := a[i]
 			if strings.IndexByte(withArg, f) >= 0 {
 				if i+1 < len(a) {
-					set[f] = a[i+1:]
+					set[f] = append(set[f], a[i+1:])
 				} else if len(args) > 0 {
-					set[f] = args[0]
+					set[f] = append(set[f], args[0])
 					args = args[1:]
 				} else {
 					return set, nil, f
 				}
 				break
 			}
-			set[f] = ""
+			set[f] = append(set[f], "")
 		}
 	}
 	return set, args, 0
@@ -682,13 +693,32 @@ func isDevice(p *registry.Process, name string) bool {
 }
 
 func grep(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "em")
+	all, args, bad := flagsAll(p.Args[1:], "em")
 	if bad != 0 {
 		return fail(p, "grep", "option requires an argument -- '%c'", bad)
 	}
+	set, _, _ := flags(p.Args[1:], "em")
 	var pattern string
-	if e, ok := set['e']; ok {
-		pattern = e
+	if e, ok := all['e']; ok {
+		// Several -e: a line matches if any pattern does.
+		pattern = e[0]
+		if len(e) > 1 {
+			alts := make([]string, len(e))
+			for i, x := range e {
+				switch {
+				case has(set, 'F'):
+					alts[i] = regexp.QuoteMeta(x)
+				case !has(set, 'E'):
+					alts[i] = breToERE(x)
+				default:
+					alts[i] = x
+				}
+				alts[i] = "(?:" + alts[i] + ")"
+			}
+			pattern = strings.Join(alts, "|")
+			delete(set, 'F')
+			set['E'] = ""
+		}
 	} else {
 		if len(args) == 0 {
 			return usage(p, "grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...") + 1

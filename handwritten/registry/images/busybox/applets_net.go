@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
@@ -389,18 +392,47 @@ func readResolvConf(p *registry.Process) resolvConf {
 	return rc
 }
 
-// nslookup asks the pod's resolver, printing as busybox's nslookup does.
+// nslookup is busybox's nslookup (its own resolver, not the C library's):
+// it asks the server of /etc/resolv.conf (or the one given) directly over
+// UDP, every query at once, and prints each answer as it arrives, so the
+// order of the blocks varies as on a real pod. A name without a dot is
+// tried with each search domain; an IP address asks for its PTR record.
+// With no -type, A and AAAA are asked. It exits 1 when any query failed
+// (NXDOMAIN, SERVFAIL) or no server answered.
 func nslookup(p *registry.Process) int {
 	var args []string
+	qtypes := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
+	timeout, retries, port := 5*time.Second, 2, "53"
 	for _, a := range p.Args[1:] {
-		if !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") || a == "-" {
 			args = append(args, a)
+			continue
+		}
+		name, value, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch strings.ToLower(name) {
+		case "type", "query", "q", "t":
+			t, ok := dnsTypes[strings.ToUpper(value)]
+			if !ok {
+				fmt.Fprintf(stderr(p), "nslookup: invalid query type \"%s\"\n", value)
+				return 1
+			}
+			qtypes = []dnsmessage.Type{t}
+		case "timeout":
+			timeout = time.Duration(atoi(value)) * time.Second
+		case "retry":
+			retries = atoi(value)
+		case "port":
+			port = value
+		case "debug", "nodebug", "d2", "nod2":
+		default:
+			fmt.Fprintf(stderr(p), "nslookup: invalid option -%s\n", name)
+			return 1
 		}
 	}
-	if len(args) == 0 {
+	if len(args) == 0 || len(args) > 2 {
 		return usage(p, "nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]")
 	}
-	name := args[0]
+	host := args[0]
 	rc := readResolvConf(p)
 	server := "127.0.0.1"
 	if len(rc.nameservers) > 0 {
@@ -410,68 +442,154 @@ func nslookup(p *registry.Process) int {
 		server = args[1]
 	}
 	out := stdout(p)
-	fmt.Fprintf(out, "Server:\t\t%s\nAddress:\t%s\n\n", server, net.JoinHostPort(server, "53"))
-	if net.ParseIP(name) != nil {
-		fmt.Fprintf(out, "** server can't find %s: NXDOMAIN\n\n", reverseName(name))
-		return 1
+	serverAddr := net.JoinHostPort(server, port)
+	fmt.Fprintf(out, "Server:\t\t%s\nAddress:\t%s\n\n", server, serverAddr)
+
+	// The questions: busybox adds the search domains only to a name
+	// without a dot, and asks for a PTR record for an address.
+	type query struct {
+		name  string
+		qtype dnsmessage.Type
+	}
+	var queries []query
+	if ip := net.ParseIP(host); ip != nil {
+		queries = append(queries, query{reverseName(host) + ".", dnsmessage.TypePTR})
+	} else {
+		names := []string{strings.TrimSuffix(host, ".")}
+		if !strings.Contains(host, ".") && len(rc.search) > 0 {
+			names = nil
+			for _, s := range rc.search {
+				names = append(names, host+"."+strings.TrimSuffix(s, "."))
+			}
+		}
+		for _, t := range qtypes {
+			for _, n := range names {
+				queries = append(queries, query{n + ".", t})
+			}
+		}
 	}
 	if p.Net == nil {
 		fmt.Fprintf(out, ";; connection timed out; no servers could be reached\n\n")
 		return 1
 	}
 	ctx := p.KillContext()
-	// The names the resolver tries: with fewer than ndots dots, the
-	// search domains first.
-	var candidates []string
-	fqdn := strings.HasSuffix(name, ".")
-	base := strings.TrimSuffix(name, ".")
-	if !fqdn && strings.Count(base, ".") < rc.ndots {
-		for _, s := range rc.search {
-			candidates = append(candidates, base+"."+s)
+	conn, err := p.Net.Dial(ctx, "udp", serverAddr)
+	if err != nil {
+		fmt.Fprintf(out, ";; connection timed out; no servers could be reached\n\n")
+		return 1
+	}
+	defer conn.Close()
+	packets := map[uint16][]byte{}
+	pending := map[uint16]query{}
+	for i, q := range queries {
+		id := uint16(0x4200 + i)
+		name, err := dnsmessage.NewName(q.name)
+		if err != nil {
+			fmt.Fprintf(out, "** server can't find %s: FORMERR\n\n", strings.TrimSuffix(q.name, "."))
+			return 1
 		}
-		candidates = append(candidates, base)
-	} else {
-		candidates = append(candidates, base)
-		if !fqdn {
-			for _, s := range rc.search {
-				candidates = append(candidates, base+"."+s)
+		msg := dnsmessage.Message{Header: dnsmessage.Header{ID: id, RecursionDesired: true},
+			Questions: []dnsmessage.Question{{Name: name, Type: q.qtype, Class: dnsmessage.ClassINET}}}
+		b, err := msg.Pack()
+		if err != nil {
+			return fail(p, "nslookup", "%v", err)
+		}
+		packets[id], pending[id] = b, q
+	}
+	failed := false
+	buf := make([]byte, 65535)
+	for attempt := 0; attempt < max(retries, 1) && len(pending) > 0; attempt++ {
+		for id := range pending {
+			conn.Write(packets[id])
+		}
+		deadline := time.Now().Add(timeout / time.Duration(max(retries, 1)))
+		for len(pending) > 0 {
+			conn.SetReadDeadline(deadline)
+			n, err := conn.Read(buf)
+			if ctx.Err() != nil {
+				return 137
+			}
+			if err != nil {
+				if errors.Is(err, syscall.ECONNREFUSED) {
+					continue
+				}
+				break // the attempt timed out: ask again for what is pending
+			}
+			var reply dnsmessage.Message
+			if reply.Unpack(buf[:n]) != nil {
+				continue
+			}
+			q, ok := pending[reply.ID]
+			if !ok {
+				continue
+			}
+			delete(pending, reply.ID)
+			if !printReply(out, strings.TrimSuffix(q.name, "."), &reply) {
+				failed = true
 			}
 		}
 	}
-	for _, c := range candidates {
-		addrs, err := p.Net.LookupHost(ctx, c)
-		if err != nil || len(addrs) == 0 {
-			continue
-		}
-		var v4, v6 []string
-		for _, a := range addrs {
-			if ip := net.ParseIP(a); ip != nil && ip.To4() == nil {
-				v6 = append(v6, a)
-			} else {
-				v4 = append(v4, a)
-			}
-		}
-		if len(v4) > 0 {
-			fmt.Fprintf(out, "Name:\t%s\n", c)
-			for _, a := range v4 {
-				fmt.Fprintf(out, "Address: %s\n", a)
-			}
-			fmt.Fprintln(out)
-		}
-		if len(v6) > 0 {
-			fmt.Fprintf(out, "Name:\t%s\n", c)
-			for _, a := range v6 {
-				fmt.Fprintf(out, "Address: %s\n", a)
-			}
-			fmt.Fprintln(out)
-		}
-		return 0
+	if len(pending) > 0 {
+		fmt.Fprintf(out, ";; connection timed out; no servers could be reached\n\n")
+		return 1
 	}
-	if ctx.Err() != nil {
-		return 137
+	if failed {
+		return 1
 	}
-	fmt.Fprintf(out, "** server can't find %s: NXDOMAIN\n\n", candidates[len(candidates)-1])
-	return 1
+	return 0
+}
+
+// dnsTypes are the query types nslookup's -type= takes.
+var dnsTypes = map[string]dnsmessage.Type{
+	"A": dnsmessage.TypeA, "AAAA": dnsmessage.TypeAAAA, "CNAME": dnsmessage.TypeCNAME, "MX": dnsmessage.TypeMX,
+	"NS": dnsmessage.TypeNS, "PTR": dnsmessage.TypePTR, "SOA": dnsmessage.TypeSOA, "SRV": dnsmessage.TypeSRV,
+	"TXT": dnsmessage.TypeTXT, "ANY": dnsmessage.TypeALL,
+}
+
+// printReply prints one answer as busybox's nslookup does; it reports
+// whether the query succeeded.
+func printReply(out io.Writer, name string, m *dnsmessage.Message) bool {
+	switch m.RCode {
+	case dnsmessage.RCodeSuccess:
+	case dnsmessage.RCodeNameError:
+		fmt.Fprintf(out, "** server can't find %s: NXDOMAIN\n\n", name)
+		return false
+	case dnsmessage.RCodeServerFailure:
+		fmt.Fprintf(out, "** server can't find %s: SERVFAIL\n\n", name)
+		return false
+	case dnsmessage.RCodeRefused:
+		fmt.Fprintf(out, "** server can't find %s: REFUSED\n\n", name)
+		return false
+	default:
+		fmt.Fprintf(out, "** server can't find %s: %s\n\n", name, strings.TrimPrefix(m.RCode.String(), "RCode"))
+		return false
+	}
+	if len(m.Answers) > 0 && !m.Authoritative {
+		fmt.Fprintf(out, "Non-authoritative answer:\n")
+	}
+	for _, rr := range m.Answers {
+		owner := strings.TrimSuffix(rr.Header.Name.String(), ".")
+		switch b := rr.Body.(type) {
+		case *dnsmessage.AResource:
+			fmt.Fprintf(out, "Name:\t%s\nAddress: %s\n", owner, netip.AddrFrom4(b.A))
+		case *dnsmessage.AAAAResource:
+			fmt.Fprintf(out, "Name:\t%s\nAddress: %s\n", owner, netip.AddrFrom16(b.AAAA))
+		case *dnsmessage.CNAMEResource:
+			fmt.Fprintf(out, "%s\tcanonical name = %s\n", owner, strings.TrimSuffix(b.CNAME.String(), "."))
+		case *dnsmessage.PTRResource:
+			fmt.Fprintf(out, "%s\tname = %s\n", owner, strings.TrimSuffix(b.PTR.String(), "."))
+		case *dnsmessage.SRVResource:
+			fmt.Fprintf(out, "%s\tservice = %d %d %d %s\n", owner, b.Priority, b.Weight, b.Port, strings.TrimSuffix(b.Target.String(), "."))
+		case *dnsmessage.MXResource:
+			fmt.Fprintf(out, "%s\tmail exchanger = %d %s\n", owner, b.Pref, strings.TrimSuffix(b.MX.String(), "."))
+		case *dnsmessage.NSResource:
+			fmt.Fprintf(out, "%s\tnameserver = %s\n", owner, strings.TrimSuffix(b.NS.String(), "."))
+		case *dnsmessage.TXTResource:
+			fmt.Fprintf(out, "%s\ttext = \"%s\"\n", owner, strings.Join(b.TXT, ""))
+		}
+	}
+	fmt.Fprintln(out)
+	return true
 }
 
 func reverseName(ip string) string {

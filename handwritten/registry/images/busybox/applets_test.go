@@ -8,11 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
@@ -72,6 +76,7 @@ func TestApplets(t *testing.T) {
 		{"head tail", "seq 1 20 > /tmp/n; head -n 2 /tmp/n; head -3 /tmp/n | tail -1; tail -n 2 /tmp/n; tail -n +19 /tmp/n", 0, "1\n2\n3\n19\n20\n19\n20\n", ""},
 		{"grep", "printf 'Apple\\nbanana\\ncherry\\n' > /tmp/f; grep an /tmp/f; grep -i apple /tmp/f; grep -c a /tmp/f; grep -v an /tmp/f | head -1; grep -q zzz /tmp/f; echo $?", 0, "banana\nApple\n1\nApple\n1\n", ""},
 		{"grep -E", "echo 'abc123' | grep -oE '[0-9]+'", 0, "123\n", ""},
+		{"grep -e -e", "printf 'a.b\\nxyz\\nq\\n' > /tmp/f; grep -c -e '^a.b$' -e z /tmp/f; grep -F -e . -e q /tmp/f", 0, "2\na.b\nq\n", ""},
 		{"wc", "printf 'a b\\nc\\n' > /tmp/f; wc -l < /tmp/f; wc -w /tmp/f", 0, "2\n3 /tmp/f\n", ""},
 		{"sort uniq", "printf 'b\\na\\nb\\n' | sort | uniq -c", 0, "      1 a\n      2 b\n", ""},
 		{"cut", "echo 'a:b:c' | cut -d: -f2,3", 0, "b:c\n", ""},
@@ -221,25 +226,83 @@ func TestWget(t *testing.T) {
 	}
 }
 
+// TestNslookup: nslookup asks the resolv.conf server over UDP, a name
+// without a dot with each search domain, and prints each answer as
+// busybox's does (recorded on the reference node: parity's dns-nslookup-*
+// scenarios).
 func TestNslookup(t *testing.T) {
-	n := proctest.NewNet()
-	n.AddHost("kubernetes.default.svc.cluster.local", "10.96.0.1")
-	write := func(p *proctest.Proc) {
+	network := netsim.New()
+	pod, _ := network.AddHost("10.244.0.5")
+	dns, _ := network.AddHost("10.96.0.10")
+	pc, err := dns.ListenPacket(context.Background(), "udp", ":53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var q dnsmessage.Message
+			if q.Unpack(buf[:n]) != nil {
+				continue
+			}
+			qn := q.Questions[0].Name
+			r := dnsmessage.Message{Header: dnsmessage.Header{ID: q.ID, Response: true, Authoritative: true, RCode: dnsmessage.RCodeNameError}, Questions: q.Questions}
+			hdr := dnsmessage.ResourceHeader{Name: qn, Class: dnsmessage.ClassINET, TTL: 5}
+			switch qn.String() {
+			case "kubernetes.default.svc.cluster.local.":
+				r.RCode = dnsmessage.RCodeSuccess
+				if q.Questions[0].Type == dnsmessage.TypeA {
+					hdr.Type = dnsmessage.TypeA
+					r.Answers = []dnsmessage.Resource{{Header: hdr, Body: &dnsmessage.AResource{A: [4]byte{10, 96, 0, 1}}}}
+				}
+			case "1.0.96.10.in-addr.arpa.":
+				r.RCode = dnsmessage.RCodeSuccess
+				hdr.Type = dnsmessage.TypePTR
+				r.Answers = []dnsmessage.Resource{{Header: hdr, Body: &dnsmessage.PTRResource{PTR: dnsmessage.MustNewName("kubernetes.default.svc.cluster.local.")}}}
+			}
+			b, _ := r.Pack()
+			pc.WriteTo(b, from)
+		}
+	}()
+	run := func(args ...string) (int, string) {
+		p := proctest.New(t, busybox.Image{}, nil, append([]string{"nslookup"}, args...))
+		p.Net = pod
+		p.FS.MkdirAll("/etc", 0o755)
 		p.FS.WriteFile("/etc/resolv.conf", []byte("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"), 0o644)
+		code := p.Run(t, 20*time.Second)
+		return code, p.Out.String()
 	}
-	p := proctest.New(t, busybox.Image{}, n, []string{"nslookup", "kubernetes.default"})
-	write(p)
-	code := p.Run(t, 5*time.Second)
-	want := "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n\n"
-	if code != 0 || p.Out.String() != want {
-		t.Errorf("got %d %q\nwant %q", code, p.Out.String(), want)
+	const server = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n"
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-type=a", "kubernetes.default.svc.cluster.local"}, 0, server + "Name:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n\n"},
+		{[]string{"nosuch.default.svc.cluster.local."}, 1, server + strings.Repeat("** server can't find nosuch.default.svc.cluster.local: NXDOMAIN\n\n", 2)},
+		{[]string{"10.96.0.1"}, 0, server + "1.0.96.10.in-addr.arpa\tname = kubernetes.default.svc.cluster.local\n\n"},
+	} {
+		code, out := run(tc.args...)
+		if code != tc.code || out != tc.want {
+			t.Errorf("nslookup %v: %d %q\nwant %d %q", tc.args, code, out, tc.code, tc.want)
+		}
 	}
-	p = proctest.New(t, busybox.Image{}, n, []string{"nslookup", "nosuch.example."})
-	write(p)
-	code = p.Run(t, 5*time.Second)
-	want = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find nosuch.example: NXDOMAIN\n\n"
-	if code != 1 || p.Out.String() != want {
-		t.Errorf("got %d %q\nwant %q", code, p.Out.String(), want)
+	// A short name: each search domain, A and AAAA, in the order the
+	// answers arrive (sorted here); one failed query makes the exit 1.
+	code, out := run("kubernetes")
+	lines := strings.Split(out, "\n")
+	sort.Strings(lines)
+	want := []string{"", "", "", "", "", "", "", "", // 7 blank lines, and the end
+		"** server can't find kubernetes.cluster.local: NXDOMAIN", "** server can't find kubernetes.cluster.local: NXDOMAIN",
+		"** server can't find kubernetes.svc.cluster.local: NXDOMAIN", "** server can't find kubernetes.svc.cluster.local: NXDOMAIN",
+		"Address:\t10.96.0.10:53", "Address: 10.96.0.1", "Name:\tkubernetes.default.svc.cluster.local", "Server:\t\t10.96.0.10"}
+	if code != 1 || strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Errorf("nslookup kubernetes: %d %q", code, out)
 	}
 }
 
