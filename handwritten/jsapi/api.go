@@ -64,6 +64,9 @@ const FieldManager = "webernetes"
 // StartOptions configure API.Start.
 type StartOptions struct {
 	Nodes int
+	// DNS deploys cluster DNS (CoreDNS, kube-dns at 10.96.0.10) as
+	// kubeadm does.
+	DNS bool
 	// Progress, if set, is told the name of each startup phase as it
 	// begins (handwritten/cluster's phases).
 	Progress func(phase string)
@@ -106,7 +109,7 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 			opts.Progress(phase)
 		}
 	}
-	c := cluster.New(cluster.Options{Nodes: opts.Nodes, Images: a.registry(), Progress: func(phase string) {
+	c := cluster.New(cluster.Options{Nodes: opts.Nodes, DNS: opts.DNS, Images: a.registry(), Progress: func(phase string) {
 		if phase != "ready" { // said once the default service account exists
 			progress(phase)
 		}

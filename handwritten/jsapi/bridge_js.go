@@ -56,10 +56,15 @@ func Register(a *API, logs *LogTail) {
 			if v := opts.Get("nodes"); v.Type() == js.TypeNumber {
 				nodes = v.Int()
 			}
+			dns := true
+			if v := opts.Get("dns"); v.Type() == js.TypeBoolean {
+				dns = v.Bool()
+			}
 			progress := opts.Get("onProgress")
 			return promise(func() (any, error) {
 				return nil, a.Start(context.Background(), StartOptions{
 					Nodes: nodes,
+					DNS:   dns,
 					Progress: func(phase string) {
 						if progress.Type() == js.TypeFunction {
 							progress.Invoke(phase)

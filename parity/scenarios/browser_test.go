@@ -23,7 +23,7 @@ import (
 // the page (bin/webernetes page with bin/webernetes.wasm), which starts a cluster in its
 // worker, and runs each kubectl call there (cluster.kubectl) with the scenario's files
 // copied into the worker's file system first.
-func startBrowser() (*backend, error) {
+func startBrowser(dns bool) (*backend, error) {
 	root := repoRoot()
 	for path, how := range map[string]string{
 		filepath.Join(root, "bin", "webernetes"):      "make build",
@@ -42,7 +42,8 @@ func startBrowser() (*backend, error) {
 	cmd := exec.Command("node", filepath.Join(root, "web", "test", "parity-backend.mjs"))
 	cmd.Env = append(os.Environ(),
 		"WEBERNETES_BIN="+filepath.Join(root, "bin", "webernetes"),
-		"WEBERNETES_WASM="+filepath.Join(root, "bin", "webernetes.wasm"))
+		"WEBERNETES_WASM="+filepath.Join(root, "bin", "webernetes.wasm"),
+		fmt.Sprintf("PARITY_DNS=%d", map[bool]int{false: 0, true: 1}[dns]))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var progress harness.SyncBuffer
 	cmd.Stderr = io.MultiWriter(&progress, os.Stderr)

@@ -78,7 +78,7 @@ func theCluster(t *testing.T) *backend {
 		case "real":
 			cluster, clusterErr = startReal(*dnsFlag)
 		case "browser":
-			cluster, clusterErr = startBrowser()
+			cluster, clusterErr = startBrowser(*dnsFlag)
 		default:
 			clusterErr = fmt.Errorf("-backend=%q: want sim, real or browser", *backendFlag)
 		}

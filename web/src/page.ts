@@ -2,7 +2,7 @@
 // and pods live (from watch), and a kubectl prompt. Custom elements with shadow DOM; they
 // draw fields the API returns and never derive Kubernetes state themselves.
 //
-// URL parameters: ?nodes=N (default 3), ?wasm=URL (default webernetes.wasm).
+// URL parameters: ?nodes=N (default 3), ?dns=0 (no cluster DNS; default on), ?wasm=URL (default webernetes.wasm).
 
 import { Webernetes, type Cluster, type KubeObject, type Progress, type WatchEvent } from './webernetes.js';
 
@@ -362,6 +362,7 @@ const POD_COLUMNS: Column[] = [
 async function main() {
   const params = new URLSearchParams(location.search);
   const nodes = params.has('nodes') ? Number(params.get('nodes')) : 3; // Go validates it
+  const dns = params.get('dns') !== '0';
   const wasmURL = params.get('wasm') ?? undefined;
   const progress = document.querySelector<ProgressList>('wn-progress')!;
   const nodesTable = document.querySelector<ResourceTable>('wn-resource-table[resource=nodes]')!;
@@ -379,6 +380,7 @@ async function main() {
   window.startProgress = [];
   const started = Webernetes.start({
     nodes,
+    dns,
     wasmURL,
     onProgress: (p) => {
       progress.phase(p);

@@ -62,7 +62,7 @@ export type KubeObject = Record<string, unknown>;
 
 /** Page → worker. */
 export type ToWorker =
-  | { kind: 'start'; id: number; wasmURL: string; nodes: number; images: { ref: string; config: ImageConfig }[] }
+  | { kind: 'start'; id: number; wasmURL: string; nodes: number; dns: boolean; images: { ref: string; config: ImageConfig }[] }
   | { kind: 'defineImage'; id: number; ref: string; config: ImageConfig }
   /** An operation of a running process of a page-defined image. */
   | { kind: 'processCall'; id: number; proc: number; op: ProcessOp; args: string[] }

@@ -12,7 +12,7 @@ declare class Go {
 
 /** Set by the Go program when its API is ready (it then calls onWebernetesReady). */
 interface GoWebernetesAPI {
-  start(opts: { nodes: number; onProgress: (phase: string) => void }): Promise<void>;
+  start(opts: { nodes: number; dns: boolean; onProgress: (phase: string) => void }): Promise<void>;
   stop(): Promise<void>;
   kubectl(
     argv: string[],

@@ -18,6 +18,8 @@ export interface Progress {
 export interface StartOptions {
   /** How many nodes (default 1). */
   nodes?: number;
+  /** Cluster DNS as kubeadm deploys it: CoreDNS in kube-system, Service kube-dns at 10.96.0.10 (default true). */
+  dns?: boolean;
   /** The js/wasm program; default "webernetes.wasm" beside this module. */
   wasmURL?: string | URL;
   /** The worker script; default "worker.js" beside this module. */
@@ -477,10 +479,10 @@ export class Cluster extends EventTarget {
   }
 
   /** @internal */
-  _start(wasmURL: string, nodes: number): Promise<null> {
+  _start(wasmURL: string, nodes: number, dns: boolean): Promise<null> {
     this.#startedAt = performance.now();
     const images = [...this.#images].map(([ref, def]) => ({ ref, config: imageConfig(def) }));
-    return this.#request({ kind: 'start', id: 0, wasmURL, nodes, images });
+    return this.#request({ kind: 'start', id: 0, wasmURL, nodes, dns, images });
   }
 
   /** @internal */
@@ -581,7 +583,7 @@ export const Webernetes = {
     const workerURL = new URL(opts.workerURL ?? 'worker.js', here);
     const cluster = new Cluster(new Worker(workerURL, { name: 'webernetes' }), opts);
     try {
-      await cluster._start(wasmURL, opts.nodes ?? 1);
+      await cluster._start(wasmURL, opts.nodes ?? 1, opts.dns ?? true);
     } catch (e) {
       cluster._terminate(e instanceof Error ? e : new Error(String(e)));
       throw e;

@@ -91,7 +91,7 @@ self.addEventListener('unhandledrejection', (ev) => {
 });
 
 
-async function startGo(wasmURL: string, nodes: number, images: { ref: string; config: ImageConfig }[]): Promise<void> {
+async function startGo(wasmURL: string, nodes: number, dns: boolean, images: { ref: string; config: ImageConfig }[]): Promise<void> {
   post({ kind: 'progress', phase: 'fetch+compile' });
   const module = await WebAssembly.compileStreaming(fetch(wasmURL));
 
@@ -117,7 +117,7 @@ async function startGo(wasmURL: string, nodes: number, images: { ref: string; co
   if (!self.webernetes) throw new Error('the Go program did not set globalThis.webernetes');
   api = self.webernetes;
   for (const { ref, config } of images) await defineImage(api, ref, config);
-  await api.start({ nodes, onProgress: (phase: string) => post({ kind: 'progress', phase }) });
+  await api.start({ nodes, dns, onProgress: (phase: string) => post({ kind: 'progress', phase }) });
 }
 
 /** The operations of the running processes of page-defined images, by process id. */
@@ -153,7 +153,7 @@ function need(): GoWebernetesAPI {
 async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
   switch (req.kind) {
     case 'start':
-      await startGo(req.wasmURL, req.nodes, req.images);
+      await startGo(req.wasmURL, req.nodes, req.dns, req.images);
       return null;
     case 'defineImage':
       await defineImage(need(), req.ref, req.config);

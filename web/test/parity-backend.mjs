@@ -12,7 +12,7 @@
 //        {id, end: true, code}             it exited with code
 //        {id, error}                       it could not run (or was interrupted: "interrupted")
 //
-// Env: WEBERNETES_BIN, WEBERNETES_WASM, CHROMIUM, PARITY_NODES (default 3). It stops the page
+// Env: WEBERNETES_BIN, WEBERNETES_WASM, CHROMIUM, PARITY_NODES (default 3), PARITY_DNS (1: with cluster DNS; default 0). It stops the page
 // server it started, by PID, when its stdin ends.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +28,7 @@ const BIN = resolve(web, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
 const WASM = resolve(web, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const NODES = Number(process.env.PARITY_NODES ?? 3);
+const DNS = process.env.PARITY_DNS === '1';
 const START_TIMEOUT = 10 * 60_000;
 
 const send = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -54,7 +55,7 @@ try {
   });
   // Output of the calls, from the page as it comes.
   await page.exposeFunction('parityReport', (msg) => send(msg));
-  await page.goto(`${server.url}?nodes=${NODES}`);
+  await page.goto(`${server.url}?nodes=${NODES}&dns=${DNS ? 1 : 0}`);
   const started = Date.now();
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: START_TIMEOUT });
   const state = await page.evaluate(() => `${document.body.dataset.state}: ${document.querySelector('#status').textContent}`);

@@ -147,12 +147,12 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 		return fmt.Errorf("no scenario to run")
 	}
 
-	// On sim and real, the scenarios that need cluster DNS run on a cluster
-	// of their own started with it (serve --dns, REALCLUSTER_NODE_DNS=1):
-	// the add-on's objects would change what the others see of a fresh
-	// cluster.
+	// The scenarios that need cluster DNS run on a cluster of their own
+	// started with it (serve --dns, REALCLUSTER_NODE_DNS=1, the page's
+	// ?dns=1): the add-on's objects would change what the others see of a
+	// fresh cluster.
 	plain, withDNS := names, []string(nil)
-	if (backend == "sim" || backend == "real") && inproc.mode == "" {
+	if inproc.mode == "" {
 		needDNS, err := harness.NeedDNS(scenarioDir)
 		if err != nil {
 			return err
