@@ -122,9 +122,10 @@ BENCH_LINES = awk '/^(FAIL|panic)/ {print; next} /^Benchmark/ {if (/ns\/op/) pri
 BENCH_CLUSTER = set -o pipefail; $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkStart$$' -benchtime 1x ./handwritten/cluster 2>&1 | $(BENCH_LINES) \
 	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkCreateGetPod$$' -benchtime 1000x ./handwritten/cluster 2>&1 | $(BENCH_LINES) \
 	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkDeployment100$$' -benchtime 1x -timeout 30m ./handwritten/cluster 2>&1 | $(BENCH_LINES) \
-	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkClusterIPConnect$$' -benchtime 20000x ./handwritten/kubeproxy 2>&1 | $(BENCH_LINES)
+	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkClusterIPConnect$$' -benchtime 20000x ./handwritten/kubeproxy 2>&1 | $(BENCH_LINES) \
+	&& $(1) $(GO) test $(2) -run '^$$' -bench '^BenchmarkServiceReachable$$' -benchtime 5x -timeout 30m ./handwritten/cluster 2>&1 | $(BENCH_LINES)
 
-bench: wasm node ## print the project's figures: bundle size; control plane start->ready, heap, create+get pods/s, 100-replica Deployment all Running on 3 nodes + heap/pod, connections/s through a ClusterIP (native, js/wasm in Node) and on the reference cluster (3 KWOK nodes)
+bench: wasm node ## print the project's figures: bundle size; control plane start->ready, heap, create+get pods/s, 100-replica Deployment all Running on 3 nodes + heap/pod, connections/s through a ClusterIP, Service created -> reachable by cluster IP and by name (native, js/wasm in Node) and on the reference cluster (3 KWOK nodes)
 	@rm -f $(BIN)/bench-native.txt $(BIN)/bench-node.txt $(BIN)/bench-real.txt $(BIN)/bench-browser.json
 	@echo "control plane, native:"
 	@set -o pipefail; { $(call BENCH_CLUSTER,,); } | tee $(BIN)/bench-native.txt

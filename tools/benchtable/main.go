@@ -39,6 +39,8 @@ func main() {
 		{"100 replicas all Running (s)", "BenchmarkDeployment100", "all-running-s"},
 		{"Go heap per pod (KB)", "BenchmarkDeployment100", "heap-per-pod-KB"},
 		{"connections/s through a ClusterIP", "BenchmarkClusterIPConnect", "conns/s"},
+		{"Service created -> cluster IP answers (ms)", "BenchmarkServiceReachable", "clusterip-ms"},
+		{"Service created -> its name answers (ms)", "BenchmarkServiceReachable", "dns-ms"},
 		{"Go heap after 100 replicas (MB)", "", "heap-after-rollout-MB"},
 		{"renderer RSS after 100 replicas (MB)", "", "renderer-rss-MB"},
 		{"wasm transferred (MB)", "", "wasm-transferred-MB"},
