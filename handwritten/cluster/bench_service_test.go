@@ -89,7 +89,9 @@ func BenchmarkServiceReachable(b *testing.B) {
 		// own, and the first that is answered dates reachability by when
 		// it started.
 		dnsCh := make(chan time.Duration, 1)
-		go func() { dnsCh <- firstAnswered(start, func() bool { return answered(name + ".default.svc.cluster.local") }) }()
+		go func() {
+			dnsCh <- firstAnswered(start, func() bool { return answered(name + ".default.svc.cluster.local") })
+		}()
 		ipDone := firstAnswered(start, func() bool { return answered(svc.Spec.ClusterIP) })
 		dnsDone := <-dnsCh
 		if ipDone < 0 || dnsDone < 0 {

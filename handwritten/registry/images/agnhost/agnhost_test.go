@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/agnhost"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
@@ -293,6 +294,98 @@ func TestConnect(t *testing.T) {
 		p := proctest.New(t, agnhost.Image{}, n, []string{"/agnhost", "connect", tc.dest, "--timeout=1s"})
 		if code := p.Run(t, 5*time.Second); code != tc.code || p.Err.String() != tc.stderr {
 			t.Errorf("connect %s = %d %q; want %d %q", tc.dest, code, p.Err.String(), tc.code, tc.stderr)
+		}
+	}
+}
+
+// TestConnectUDP: connect --protocol=udp sends its data and waits for an
+// answer, as upstream's: an echo answers, a closed port is REFUSED (ICMP
+// port unreachable), a silent one is a TIMEOUT.
+func TestConnectUDP(t *testing.T) {
+	network := netsim.New()
+	client, _ := network.AddHost("10.244.0.9")
+	server, _ := network.AddHost("10.244.0.5")
+	echo, err := server.ListenPacket(context.Background(), "udp", ":8081")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	silent, err := server.ListenPacket(context.Background(), "udp", ":8082")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 100)
+		for {
+			n, from, err := echo.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			select {
+			case got <- string(buf[:n]):
+			default:
+			}
+			echo.WriteTo(buf[:n], from)
+		}
+	}()
+	for _, tc := range []struct {
+		dest   string
+		code   int
+		stderr *regexp.Regexp
+	}{
+		{"10.244.0.5:8081", 0, regexp.MustCompile(`^$`)},
+		{"10.244.0.5:9", 1, regexp.MustCompile(`^REFUSED: read udp 10\.244\.0\.9:\d+->10\.244\.0\.5:9: read: connection refused\n$`)},
+		{"10.244.0.5:8082", 1, regexp.MustCompile(`^TIMEOUT: read udp 10\.244\.0\.9:\d+->10\.244\.0\.5:8082: i/o timeout\n$`)},
+	} {
+		p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "connect", tc.dest, "--protocol=udp", "--timeout=1s"})
+		p.Net = client
+		if code := p.Run(t, 10*time.Second); code != tc.code || !tc.stderr.MatchString(p.Err.String()) {
+			t.Errorf("connect --protocol=udp %s = %d %q; want %d %s", tc.dest, code, p.Err.String(), tc.code, tc.stderr)
+		}
+	}
+	if data := <-got; data != "hostname\n" {
+		t.Errorf("the server got %q, want the default --udp-data and a newline", data)
+	}
+}
+
+// TestNetexecUDP: netexec's UDP server answers upstream's commands.
+func TestNetexecUDP(t *testing.T) {
+	network := netsim.New()
+	server, _ := network.AddHost("10.244.0.5")
+	client, _ := network.AddHost("10.244.0.9")
+	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "netexec", "--http-port=8080", "--udp-port=8081"})
+	p.Net = server
+	p.Env = append(p.Env, "GREETING=hello")
+	p.Start(t)
+	conn, err := client.Dial(context.Background(), "udp", "10.244.0.5:8081")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ask := func(cmd string) string {
+		buf := make([]byte, 100)
+		for range 200 { // until the server has bound its port (a refusal until then)
+			conn.Write([]byte(cmd + "\n"))
+			conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			if n, err := conn.Read(buf); err == nil {
+				return string(buf[:n])
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("no answer to %q", cmd)
+		return ""
+	}
+	for cmd, want := range map[string]string{
+		"hostname":        "test-pod",
+		"echo Hello":      "hello",
+		"clientip":        conn.LocalAddr().String(),
+		"serverport":      "8081",
+		"envvar GREETING": "hello",
+	} {
+		if got := ask(cmd); got != want {
+			t.Errorf("%s: %q, want %q", cmd, got, want)
 		}
 	}
 }

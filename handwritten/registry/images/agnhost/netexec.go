@@ -103,9 +103,19 @@ func (n *netexec) run() int {
 	}
 
 	if n.udpPort != -1 {
-		// The pod network carries streams only: there is no UDP server,
-		// and the health endpoints report ready once HTTP serves.
-		n.log.Printf("UDP server on port %d not started: the pod network has no UDP", n.udpPort)
+		addresses := []string{""}
+		if n.udpListenAddresses != "" {
+			addresses = strings.Split(n.udpListenAddresses, ",")
+		}
+		for _, address := range addresses {
+			pc, err := n.Net.ListenPacket(n.KillContext(), "udp", net.JoinHostPort(strings.TrimSpace(address), strconv.Itoa(n.udpPort)))
+			if err != nil {
+				n.fatalf("failed to create listener for UDP address %s: %v", address, err)
+				return n.waitExit(nil)
+			}
+			n.onExit(pc)
+			go n.serveUDP(pc, address)
+		}
 	}
 	if n.sctpPort != -1 {
 		n.fatalf("SCTP server on port %d: the pod network has no SCTP", n.sctpPort)
@@ -502,4 +512,50 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// serveUDP is upstream's UDP server: "hostname", "echo TEXT", "clientip",
+// "serverport" and "envvar NAME" are answered; anything else is logged.
+func (n *netexec) serveUDP(pc net.PacketConn, address string) {
+	n.log.Printf("Started UDP server on port %s %d", address, n.udpPort)
+	defer n.log.Printf("UDP server exited")
+	buf := make([]byte, 2048)
+	for {
+		size, client, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		raw := strings.TrimSpace(string(buf[:size]))
+		text := strings.ToLower(raw)
+		var resp string
+		switch {
+		case text == "hostname":
+			n.log.Println("Sending udp hostName response")
+			resp = n.hostname()
+		case strings.HasPrefix(text, "envvar "):
+			parts := strings.SplitN(raw, " ", 2)
+			if len(parts) != 2 {
+				n.log.Printf("Unknown UDP command received from %s: %v\n", client, text)
+				continue
+			}
+			name := strings.TrimSpace(parts[1])
+			resp, _ = n.LookupEnv(name)
+			n.log.Printf("Sending UDP envvar response for %s", name)
+		case strings.HasPrefix(text, "echo "):
+			resp = strings.SplitN(text, " ", 2)[1]
+			n.log.Printf("Echoing %v to UDP client %s\n", resp, client)
+		case text == "clientip":
+			n.log.Printf("Sending clientip back to UDP client %s\n", client)
+			resp = client.String()
+		case text == "serverport":
+			n.log.Printf("Sending server port to UDP client %s\n", strconv.Itoa(n.udpPort))
+			resp = strconv.Itoa(n.udpPort)
+		default:
+			if len(text) > 0 {
+				n.log.Printf("Unknown UDP command received from %s: %v\n", client, text)
+			}
+			continue
+		}
+		pc.WriteTo([]byte(resp), client)
+	}
 }

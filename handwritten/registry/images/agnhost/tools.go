@@ -53,7 +53,7 @@ func (a *agnhost) connectCommand(status *int) *cobra.Command {
 * OTHER - Other networking error (eg, "no route to host")`,
 		Args: cobra.ExactArgs(1),
 		Run: func(_ *cobra.Command, args []string) {
-			*status = a.connect(args[0], protocol, timeout)
+			*status = a.connect(args[0], protocol, timeout, udpData)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "Maximum time before returning an error")
@@ -63,11 +63,13 @@ func (a *agnhost) connectCommand(status *int) *cobra.Command {
 	return cmd
 }
 
-func (a *agnhost) connect(dest, protocol string, timeout time.Duration) int {
+func (a *agnhost) connect(dest, protocol string, timeout time.Duration, udpData string) int {
 	switch protocol {
 	case "", "tcp":
-	case "udp", "sctp":
-		// The pod network carries streams only.
+	case "udp":
+		return a.connectUDP(dest, timeout, udpData)
+	case "sctp":
+		// The pod network carries TCP and UDP only.
 		fmt.Fprintf(a.stderr(), "OTHER: dial %s %s: the pod network has no %s\n", protocol, dest, strings.ToUpper(protocol))
 		return 1
 	default:
@@ -104,6 +106,57 @@ func (a *agnhost) connect(dest, protocol string, timeout time.Duration) int {
 		fmt.Fprintf(a.stderr(), "OTHER: %v\n", err)
 	}
 	return 1
+}
+
+// connectUDP is upstream's connectUDP: it sends data and a newline to dest
+// and waits for an answer; a timeout, a refusal (ICMP port unreachable)
+// and anything else are reported as TIMEOUT, REFUSED and UNKNOWN with the
+// error, and exit 1.
+func (a *agnhost) connectUDP(dest string, timeout time.Duration, data string) int {
+	ctx := a.KillContext()
+	if _, _, err := net.SplitHostPort(dest); err != nil {
+		fmt.Fprintf(a.stderr(), "DNS: %v\n", err)
+		return 1
+	}
+	addr, err := a.resolveTCP(ctx, dest) // net.ResolveUDPAddr resolves as ResolveTCPAddr does
+	if err != nil {
+		fmt.Fprintf(a.stderr(), "DNS: %v\n", err)
+		return 1
+	}
+	conn, err := a.Net.Dial(ctx, "udp", addr)
+	if err != nil {
+		fmt.Fprintf(a.stderr(), "OTHER: %v\n", err)
+		return 1
+	}
+	defer conn.Close()
+	if timeout > 0 {
+		conn.SetDeadline(time.Now().Add(timeout))
+	}
+	failed := func(err error) int {
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
+			fmt.Fprintf(a.stderr(), "TIMEOUT: %v\n", err)
+		case strings.Contains(err.Error(), "connection refused"):
+			fmt.Fprintf(a.stderr(), "REFUSED: %v\n", err)
+		default:
+			fmt.Fprintf(a.stderr(), "UNKNOWN: %v\n", err)
+		}
+		return 1
+	}
+	if _, err := conn.Write([]byte(data + "\n")); err != nil {
+		return failed(err)
+	}
+	buf := make([]byte, 1024)
+	n, err := conn.Read(buf)
+	if err != nil {
+		return failed(err)
+	}
+	if n == 0 {
+		fmt.Fprintf(a.stderr(), "OTHER: No data received from the server. Cannot guarantee the server received the request.\n")
+		return 1
+	}
+	return 0
 }
 
 func (a *agnhost) logsGeneratorCommand(status *int) *cobra.Command {

@@ -225,10 +225,28 @@ func (p *podNet) Dial(ctx context.Context, network, address string) (net.Conn, e
 	return p.net.dial(ctx, p.ip, address)
 }
 
-// ListenPacket fails: the test network carries TCP only (netsim has UDP).
+// ListenPacket binds a UDP socket that never receives anything: the test
+// network carries TCP only (tests of UDP use netsim). Writes are dropped.
 func (p *podNet) ListenPacket(_ context.Context, network, address string) (net.PacketConn, error) {
-	return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network + " (proctest's network carries tcp only)")}
+	return &silentPacketConn{closed: make(chan struct{}), addr: &net.UDPAddr{IP: net.ParseIP(p.ip)}}, nil
 }
+
+type silentPacketConn struct {
+	once   sync.Once
+	closed chan struct{}
+	addr   net.Addr
+}
+
+func (c *silentPacketConn) ReadFrom([]byte) (int, net.Addr, error) {
+	<-c.closed
+	return 0, nil, net.ErrClosed
+}
+func (c *silentPacketConn) WriteTo(b []byte, _ net.Addr) (int, error) { return len(b), nil }
+func (c *silentPacketConn) Close() error                              { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *silentPacketConn) LocalAddr() net.Addr                       { return c.addr }
+func (c *silentPacketConn) SetDeadline(time.Time) error               { return nil }
+func (c *silentPacketConn) SetReadDeadline(time.Time) error           { return nil }
+func (c *silentPacketConn) SetWriteDeadline(time.Time) error          { return nil }
 
 func (p *podNet) LookupHost(ctx context.Context, host string) ([]string, error) {
 	if net.ParseIP(host) != nil {
