@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -387,6 +388,17 @@ func TestNetexecUDP(t *testing.T) {
 		if got := ask(cmd); got != want {
 			t.Errorf("%s: %q, want %q", cmd, got, want)
 		}
+	}
+	// /dial over UDP, as e2e tests use it for UDP Services.
+	hc := &http.Client{Transport: &http.Transport{DialContext: client.DialContext}, Timeout: 10 * time.Second}
+	resp, err := hc.Get("http://10.244.0.5:8080/dial?request=hostname&protocol=udp&host=10.244.0.5&port=8081&tries=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != `{"responses":["test-pod","test-pod"]}` {
+		t.Errorf("/dial over UDP: %s", body)
 	}
 }
 

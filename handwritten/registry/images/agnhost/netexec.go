@@ -413,9 +413,12 @@ func (n *netexec) dial(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("request parameter not specified. %v", err), http.StatusBadRequest)
 		return
 	}
+	dialer := n.dialHTTP
 	switch strings.ToLower(protocol) {
 	case "", "http":
-	case "udp", "sctp":
+	case "udp":
+		dialer = n.dialUDP
+	case "sctp":
 		http.Error(w, fmt.Sprintf("host and/or port param are invalid. the pod network has no %s", strings.ToUpper(protocol)), http.StatusBadRequest)
 		return
 	default:
@@ -431,7 +434,7 @@ func (n *netexec) dial(w http.ResponseWriter, r *http.Request) {
 	responses := []string{}
 	var response string
 	for i := 0; i < tries; i++ {
-		response, err = n.dialHTTP(request, addr)
+		response, err = dialer(request, addr)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%v", err))
 		} else {
@@ -451,6 +454,26 @@ func (n *netexec) dial(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprint(w, string(data))
+}
+
+// dialUDP is upstream's: the request as one datagram, the answer within 5
+// seconds.
+func (n *netexec) dialUDP(request, addr string) (string, error) {
+	conn, err := n.Net.Dial(n.KillContext(), "udp", addr)
+	if err != nil {
+		return "", fmt.Errorf("udp dial failed. err:%v", err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(request)); err != nil {
+		return "", fmt.Errorf("udp connection write failed. err:%v", err)
+	}
+	buf := make([]byte, 2048)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	count, err := conn.Read(buf)
+	if err != nil || count == 0 {
+		return "", fmt.Errorf("reading from udp connection failed. err:'%v'", err)
+	}
+	return string(buf[:count]), nil
 }
 
 // resolveTCP is net.ResolveTCPAddr on the pod network: host:port with
