@@ -75,36 +75,13 @@ func (h *Host) Listen(ctx context.Context, network, address string) (net.Listene
 	if err != nil {
 		return fail(nil, err)
 	}
-	name, portText, err := net.SplitHostPort(address)
+	b, named, err := h.localBinding(ctx, network, address, v4, v6)
 	if err != nil {
 		return fail(nil, err)
 	}
-	port, err := parsePort(network, portText)
-	if err != nil {
-		return fail(nil, err)
-	}
-	shown := &net.TCPAddr{Port: int(port)}
-	b := binding{port: port}
-	if name != "" {
-		addrs, err := h.resolve(ctx, name, v4, v6)
-		if err != nil {
-			return fail(nil, err)
-		}
-		b.addr = addrs[0]
-		if network == "tcp" {
-			b.addr = preferIPv4(addrs)
-		}
-		shown = tcpAddr(netip.AddrPortFrom(b.addr, port))
-	}
-	if name == "" || b.addr.IsUnspecified() {
-		switch network {
-		case "tcp4":
-			b.addr = netip.IPv4Unspecified()
-		case "tcp6":
-			b.addr, b.v6only = netip.IPv6Unspecified(), true
-		default: // a dual-stack socket, as Go's net.Listen opens
-			b.addr = netip.IPv6Unspecified()
-		}
+	shown := &net.TCPAddr{Port: int(b.port)}
+	if named.IsValid() {
+		shown = tcpAddr(netip.AddrPortFrom(named, b.port))
 	}
 	l := &Listener{host: h, bind: b, network: network}
 	if err := h.bind(l); err != nil {
@@ -112,6 +89,52 @@ func (h *Host) Listen(ctx context.Context, network, address string) (net.Listene
 	}
 	l.addr = tcpAddr(netip.AddrPortFrom(l.bind.addr, l.bind.port))
 	return l, nil
+}
+
+// localBinding is the local address a socket of network ("tcp", "udp" or
+// their 4 and 6 forms) binds for address, as net.Listen and
+// net.ListenPacket read it: a name or IP is resolved (IPv4 preferred for a
+// dual-stack network), no host or an unspecified IP is the wildcard of the
+// network's families (a dual-stack "[::]" for tcp and udp). named is the
+// address as given, when one was.
+func (h *Host) localBinding(ctx context.Context, network, address string, v4, v6 bool) (b binding, named netip.Addr, err error) {
+	name, port, err := splitAddress(network, address)
+	if err != nil {
+		return binding{}, netip.Addr{}, err
+	}
+	b.port = port
+	if name != "" {
+		addrs, err := h.resolve(ctx, name, v4, v6)
+		if err != nil {
+			return binding{}, netip.Addr{}, err
+		}
+		b.addr = addrs[0]
+		if v4 && v6 {
+			b.addr = preferIPv4(addrs)
+		}
+		named = b.addr
+	}
+	if name == "" || b.addr.IsUnspecified() {
+		switch {
+		case !v6:
+			b.addr = netip.IPv4Unspecified()
+		case !v4:
+			b.addr, b.v6only = netip.IPv6Unspecified(), true
+		default: // a dual-stack socket, as Go's net.Listen opens
+			b.addr = netip.IPv6Unspecified()
+		}
+	}
+	return b, named, nil
+}
+
+// splitAddress splits "host:port" as the net package does for network.
+func splitAddress(network, address string) (name string, port uint16, err error) {
+	name, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err = parsePort(network, portText)
+	return name, port, err
 }
 
 // Dial connects to address as net.Dialer.DialContext does. See DialContext.
@@ -147,11 +170,7 @@ func (h *Host) DialContext(ctx context.Context, network, address string) (net.Co
 	if err != nil {
 		return fail(err)
 	}
-	name, portText, err := net.SplitHostPort(address)
-	if err != nil {
-		return fail(err)
-	}
-	port, err := parsePort(network, portText)
+	name, port, err := splitAddress(network, address)
 	if err != nil {
 		return fail(err)
 	}

@@ -90,36 +90,13 @@ func (h *Host) ListenPacket(ctx context.Context, network, address string) (net.P
 	if err != nil {
 		return fail(nil, err)
 	}
-	name, portText, err := net.SplitHostPort(address)
+	b, named, err := h.localBinding(ctx, network, address, v4, v6)
 	if err != nil {
 		return fail(nil, err)
 	}
-	port, err := parsePort(network, portText)
-	if err != nil {
-		return fail(nil, err)
-	}
-	shown := &net.UDPAddr{Port: int(port)}
-	b := binding{port: port}
-	if name != "" {
-		addrs, err := h.resolve(ctx, name, v4, v6)
-		if err != nil {
-			return fail(nil, err)
-		}
-		b.addr = addrs[0]
-		if network == "udp" {
-			b.addr = preferIPv4(addrs)
-		}
-		shown = udpAddr(netip.AddrPortFrom(b.addr, port))
-	}
-	if name == "" || b.addr.IsUnspecified() {
-		switch network {
-		case "udp4":
-			b.addr = netip.IPv4Unspecified()
-		case "udp6":
-			b.addr, b.v6only = netip.IPv6Unspecified(), true
-		default:
-			b.addr = netip.IPv6Unspecified()
-		}
+	shown := &net.UDPAddr{Port: int(b.port)}
+	if named.IsValid() {
+		shown = udpAddr(netip.AddrPortFrom(named, b.port))
 	}
 	c := &UDPConn{host: h, bind: b, network: network}
 	if err := h.bindUDP(c); err != nil {
@@ -140,11 +117,7 @@ func (h *Host) dialUDP(ctx context.Context, network, address string) (net.Conn, 
 	if err != nil {
 		return fail(nil, err)
 	}
-	name, portText, err := net.SplitHostPort(address)
-	if err != nil {
-		return fail(nil, err)
-	}
-	port, err := parsePort(network, portText)
+	name, port, err := splitAddress(network, address)
 	if err != nil {
 		return fail(nil, err)
 	}
