@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -190,7 +191,7 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	c.network = netsim.New()
 	// Services: every node's kube-proxy rules, applied to the connections
 	// of the node network.
-	c.services = kubeproxy.NewDataplane()
+	c.services = kubeproxy.NewDataplane(netip.MustParsePrefix(PodCIDR))
 	c.network.SetDNAT(c.services)
 	c.nodes = map[string]*runningNode{}
 	gateway, err := c.network.AddHost(ControlPlaneIP)

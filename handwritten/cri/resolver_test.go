@@ -62,11 +62,11 @@ func TestContainerResolver(t *testing.T) {
 	pod, _ := network.AddHost("10.244.1.5")
 	dnsPod, _ := network.AddHost("10.244.2.53")
 	vip := netip.MustParseAddrPort("10.96.0.10:53")
-	network.SetDNAT(netsim.DNATFunc(func(_ context.Context, proto netsim.Protocol, _ netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	network.SetDNAT(netsim.DNATFunc(func(_ context.Context, proto netsim.Protocol, _ netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 		if proto == netsim.UDP && dst == vip {
-			return netip.MustParseAddrPort("10.244.2.53:53"), nil
+			return netsim.NAT{Dst: netip.MustParseAddrPort("10.244.2.53:53")}, nil
 		}
-		return dst, nil
+		return netsim.NAT{Dst: dst}, nil
 	}))
 	pc, err := dnsPod.ListenPacket(context.Background(), "udp", ":53")
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 // connection, rules lookup, DNAT and netsim's connection setup included.
 func BenchmarkClusterIPConnect(b *testing.B) {
 	n := netsim.New()
-	dp := kubeproxy.NewDataplane()
+	dp := kubeproxy.NewDataplane(netip.MustParsePrefix("10.244.0.0/16"))
 	n.SetDNAT(dp)
 	p := kubeproxy.NewProxier("node-a", time.Second, 30*time.Second)
 	dp.AddNode("node-a", netip.MustParseAddr("172.18.0.2"), func() netip.Prefix { return netip.MustParsePrefix("10.244.0.0/24") }, p)

@@ -36,7 +36,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	f := &fixture{
-		dp:     kubeproxy.NewDataplane(),
+		dp:     kubeproxy.NewDataplane(netip.MustParsePrefix("10.244.0.0/16")),
 		a:      kubeproxy.NewProxier("node-a", time.Second, 30*time.Second),
 		b:      kubeproxy.NewProxier("node-b", time.Second, 30*time.Second),
 		podA:   netip.MustParseAddr("10.244.0.9"),
@@ -110,7 +110,7 @@ func (f *fixture) dial(t *testing.T, src netip.Addr, dst string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return got.String(), nil
+	return got.Dst.String(), nil
 }
 
 func (f *fixture) want(t *testing.T, src netip.Addr, dst, want string) {
@@ -273,6 +273,76 @@ func TestNodePortAndTrafficPolicies(t *testing.T) {
 	f.wantErr(t, f.client, "172.18.0.3:30080", netsim.ErrRefused)
 }
 
+// TestMasquerade: the sources the endpoint sees, as the iptables proxier's
+// KUBE-MARK-MASQ rules decide them: pods keep theirs to a cluster IP, a node
+// (hostNetwork) is masqueraded, as is every NodePort connection with
+// externalTrafficPolicy Cluster; with Local, a connection from outside
+// keeps its source, one from a pod does too, and one from the node is
+// masqueraded; a pod reaching itself through its Service (hairpin) is
+// masqueraded. The masquerade is the address of the NATting node towards
+// the endpoint: its pod bridge's gateway (.1 of its pod CIDR) for its own
+// pods, else its IP.
+func TestMasquerade(t *testing.T) {
+	f := newFixture(t)
+	policy := v1.ServiceExternalTrafficPolicyCluster
+	add := func() {
+		f.each(func(p *kubeproxy.Proxier) {
+			p.OnServiceUpdate(nil, service("np", "10.96.0.40", func(s *v1.Service) {
+				s.Spec.Type = v1.ServiceTypeNodePort
+				s.Spec.Ports[0].NodePort = 30080
+				s.Spec.ExternalTrafficPolicy = policy
+			}))
+			p.OnEndpointSliceAdd(slice("np", ready("10.244.1.5", "node-b")))
+		})
+	}
+	add()
+	source := func(src netip.Addr, dst string) string {
+		t.Helper()
+		got, err := f.dp.Translate(context.Background(), netsim.TCP, src, netip.MustParseAddrPort(dst))
+		if err != nil || got.Dst.String() != "10.244.1.5:8080" {
+			t.Fatalf("%s -> %s: %v, %v", src, dst, got, err)
+		}
+		if !got.Src.IsValid() {
+			return "kept"
+		}
+		return got.Src.String()
+	}
+	for _, tc := range []struct {
+		src  netip.Addr
+		dst  string
+		want string
+	}{
+		{f.podA, "10.96.0.40:80", "kept"},
+		{f.nodeA, "10.96.0.40:80", "172.18.0.2"},
+		{f.nodeB, "10.96.0.40:80", "10.244.1.1"},
+		{netip.MustParseAddr("10.244.1.5"), "10.96.0.40:80", "10.244.1.1"}, // hairpin
+		{f.client, "172.18.0.3:30080", "10.244.1.1"},
+		{f.client, "172.18.0.2:30080", "172.18.0.2"},
+		{f.podA, "172.18.0.3:30080", "10.244.1.1"},
+	} {
+		if got := source(tc.src, tc.dst); got != tc.want {
+			t.Errorf("Cluster policy, %s -> %s: source %s, want %s", tc.src, tc.dst, got, tc.want)
+		}
+	}
+	policy = v1.ServiceExternalTrafficPolicyLocal
+	add()
+	for _, tc := range []struct {
+		src  netip.Addr
+		dst  string
+		want string
+	}{
+		{f.client, "172.18.0.3:30080", "kept"},
+		{f.podA, "172.18.0.3:30080", "kept"},
+		{f.podA, "172.18.0.2:30080", "kept"},
+		{f.nodeA, "172.18.0.2:30080", "172.18.0.2"},
+		{f.nodeB, "172.18.0.3:30080", "10.244.1.1"},
+	} {
+		if got := source(tc.src, tc.dst); got != tc.want {
+			t.Errorf("Local policy, %s -> %s: source %s, want %s", tc.src, tc.dst, got, tc.want)
+		}
+	}
+}
+
 // TestStaleRules: rules change only when their node's proxier syncs; one
 // that stopped keeps what it had.
 func TestStaleRules(t *testing.T) {
@@ -313,7 +383,7 @@ func TestProtocols(t *testing.T) {
 	vip := netip.MustParseAddrPort("10.96.0.10:53")
 	for proto, want := range map[netsim.Protocol]string{netsim.UDP: "10.244.1.4:53", netsim.TCP: "10.244.1.4:5353"} {
 		got, err := f.dp.Translate(context.Background(), proto, f.podA, vip)
-		if err != nil || got.String() != want {
+		if err != nil || got.Dst.String() != want {
 			t.Errorf("%s to %s: %v, %v; want %s", proto, vip, got, err, want)
 		}
 	}

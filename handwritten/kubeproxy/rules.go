@@ -38,11 +38,13 @@ type servicePortRule struct {
 	// external is for traffic to a NodePort or an external IP from
 	// elsewhere than the node and its pods.
 	external target
-	// externalLocal is for that traffic from the node or one of its pods:
+	// externalLocal is for that traffic from a pod or from the node itself:
 	// with externalTrafficPolicy Local it is short-circuited to the
 	// cluster endpoints (the iptables proxier's "pod traffic for ...
 	// external destinations" and "route LOCAL traffic" rules).
 	externalLocal target
+	// externalPolicyLocal is externalTrafficPolicy Local.
+	externalPolicyLocal bool
 	// affinity is the ClientIP session affinity's timeout; 0 is none.
 	affinity time.Duration
 }
@@ -103,7 +105,7 @@ func buildRules(svcPortMap proxy.ServicePortMap, endpointsMap proxy.EndpointsMap
 				hasExternal = false
 			}
 		}
-		rule := &servicePortRule{name: svcName.String()}
+		rule := &servicePortRule{name: svcName.String(), externalPolicyLocal: svc.ExternalPolicyLocal()}
 		switch {
 		case !hasEndpoints:
 			rule.internal = target{verdict: reject}

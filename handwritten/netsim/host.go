@@ -263,7 +263,7 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 		dst = netip.AddrPortFrom(to, dst.Port())
 	}
 	dialled := dst // what the dialler sees as RemoteAddr
-	var src netip.Addr
+	var src, masquerade netip.Addr
 	target := h
 	switch {
 	case to.IsLoopback():
@@ -285,7 +285,8 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 			case err != nil:
 				return fail(err)
 			default:
-				dst = netip.AddrPortFrom(t.Addr().Unmap(), t.Port())
+				dst = netip.AddrPortFrom(t.Dst.Addr().Unmap(), t.Dst.Port())
+				masquerade = t.Src.Unmap()
 			}
 		}
 		switch {
@@ -314,7 +315,11 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 	if err := h.adopt(client, src); err != nil {
 		return fail(err)
 	}
-	server := &Conn{link: lk, side: 1, network: l.network, local: tcpAddr(dst), remote: client.local, host: target}
+	seen := client.local // the source the server sees
+	if masquerade.IsValid() {
+		seen = &net.TCPAddr{IP: net.IP(masquerade.AsSlice()), Port: client.local.Port}
+	}
+	server := &Conn{link: lk, side: 1, network: l.network, local: tcpAddr(dst), remote: seen, host: target}
 	err := target.adopt(server, netip.Addr{})
 	if err == nil {
 		err = l.enqueue(ctx, server)

@@ -56,21 +56,31 @@ func New() *Network {
 // for a NodePort on the node's IP), before the destination host is looked
 // up. The dialler keeps
 // seeing the address it dialled as RemoteAddr; the accepting side sees the
-// translated address as LocalAddr, as with iptables/nftables DNAT.
+// translated address as LocalAddr, as with iptables/nftables DNAT, and the
+// masquerading address as RemoteAddr when the rule also rewrote the source
+// (SNAT, kube-proxy's KUBE-MARK-MASQ), else the dialler's own.
 type DNAT interface {
 	// Translate returns where a connection from src to dst goes: dst
 	// itself when no rule applies. An error fails the dial with that error
 	// inside the *net.OpError; return ErrRefused for a Service without
 	// endpoints, as kube-proxy's reject rule does, and ErrDropped to drop
 	// the connection as its drop rules do (the dial times out).
-	Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
+	Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (NAT, error)
+}
+
+// NAT is what the rules did to a new connection: its destination, and the
+// source address the destination sees when they masqueraded it (invalid:
+// the dialler's own address, kept).
+type NAT struct {
+	Dst netip.AddrPort
+	Src netip.Addr
 }
 
 // DNATFunc adapts a function to DNAT.
-type DNATFunc func(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error)
+type DNATFunc func(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (NAT, error)
 
 // Translate calls f.
-func (f DNATFunc) Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+func (f DNATFunc) Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (NAT, error) {
 	return f(ctx, proto, src, dst)
 }
 

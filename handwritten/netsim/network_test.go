@@ -566,17 +566,17 @@ func TestDNAT(t *testing.T) {
 	service := netip.MustParseAddrPort("10.96.0.10:80")
 	endpoint := netip.MustParseAddrPort("10.244.1.5:8080")
 	var sawSrc netip.Addr
-	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 		switch dst {
 		case service:
 			sawSrc = src
-			return endpoint, nil
+			return netsim.NAT{Dst: endpoint}, nil
 		case netip.MustParseAddrPort("10.96.0.11:80"): // a Service without endpoints
-			return netip.AddrPort{}, netsim.ErrRefused
+			return netsim.NAT{}, netsim.ErrRefused
 		case netip.MustParseAddrPort("10.96.0.12:80"): // traffic policy Local, no endpoint here
-			return netip.AddrPort{}, netsim.ErrDropped
+			return netsim.NAT{}, netsim.ErrDropped
 		}
-		return dst, nil
+		return netsim.NAT{Dst: dst}, nil
 	}))
 
 	client, server := connect(t, c.b, ln, "10.96.0.10:80")
@@ -595,15 +595,36 @@ func TestDNAT(t *testing.T) {
 	// Hairpin: a pod reaching itself through its Service.
 	connect(t, c.a, ln, "10.96.0.10:80")
 	// A NodePort on the node's own IP, from the node (a hostNetwork pod).
-	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	c.net.SetDNAT(netsim.DNATFunc(func(ctx context.Context, _ netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 		if dst == netip.MustParseAddrPort("172.18.0.2:30080") {
-			return endpoint, nil
+			return netsim.NAT{Dst: endpoint}, nil
 		}
-		return dst, nil
+		return netsim.NAT{Dst: dst}, nil
 	}))
 	connect(t, c.node, ln, "172.18.0.2:30080")
 	// Addresses with no rule are routed as before.
 	connect(t, c.b, ln, "10.244.1.5:8080")
+}
+
+// A rule that also masquerades (kube-proxy's KUBE-MARK-MASQ, SNAT): the
+// server sees the masquerading address with the client's port, and the
+// client still sees only the address it dialled.
+func TestDNATMasquerade(t *testing.T) {
+	c := newCluster(t)
+	ln := listen(t, c.a, ":8080")
+	c.net.SetDNAT(netsim.DNATFunc(func(_ context.Context, _ netsim.Protocol, _ netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
+		if dst == netip.MustParseAddrPort("172.18.0.2:30080") {
+			return netsim.NAT{Dst: netip.MustParseAddrPort("10.244.1.5:8080"), Src: netip.MustParseAddr("10.244.1.1")}, nil
+		}
+		return netsim.NAT{Dst: dst}, nil
+	}))
+	client, server := connect(t, c.b, ln, "172.18.0.2:30080")
+	_, port, _ := net.SplitHostPort(client.LocalAddr().String())
+	if client.RemoteAddr().String() != "172.18.0.2:30080" || server.LocalAddr().String() != "10.244.1.5:8080" ||
+		server.RemoteAddr().String() != "10.244.1.1:"+port {
+		t.Errorf("masqueraded: client %s -> %s, server %s <- %s",
+			client.LocalAddr(), client.RemoteAddr(), server.LocalAddr(), server.RemoteAddr())
+	}
 }
 
 func TestLookupHost(t *testing.T) {

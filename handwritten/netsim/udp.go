@@ -478,18 +478,21 @@ func udpAddr(ap netip.AddrPort) *net.UDPAddr {
 // flow is a tracked UDP flow: a client's datagrams to dialled went to
 // translated.
 type flow struct {
-	dialled    netip.AddrPort
-	translated netip.AddrPort
+	client     netip.AddrPort // the sender of the flow's first datagram
+	dialled    netip.AddrPort // where it sent it
+	translated netip.AddrPort // where it went
+	source     netip.AddrPort // whom the receiver saw send it (the client, or its masquerade)
 	replied    bool
 	expires    time.Time
 }
 
 type flowKey struct{ a, b netip.AddrPort }
 
-// track applies connection tracking and DNAT to a datagram from src to
+// track applies connection tracking and NAT to a datagram from src to
 // dst, as netfilter does: the first datagram of a flow is translated by
-// the DNAT and later ones follow it; a reply (from a translated address to
-// the client) is rewritten to come from the address the client sent to.
+// the DNAT and later ones follow it; a reply (from the translated address
+// to the source the receiver saw) is rewritten to come from the address the
+// client sent to and to go to the client.
 // The verdict says whether the DNAT rejected or dropped it instead.
 func (n *Network) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v verdict) {
 	now := time.Now()
@@ -497,21 +500,20 @@ func (n *Network) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v ver
 	if f := n.flows[flowKey{src, dst}]; f != nil && now.Before(f.expires) {
 		f.expires = now.Add(flowTimeout(f))
 		n.ctMu.Unlock()
-		return src, f.translated, delivered
+		return f.source, f.translated, delivered
 	}
 	if f := n.replies[flowKey{src, dst}]; f != nil && now.Before(f.expires) {
 		f.replied = true
 		f.expires = now.Add(flowTimeout(f))
 		n.ctMu.Unlock()
-		return f.dialled, dst, delivered
+		return f.dialled, f.client, delivered
 	}
 	n.ctMu.Unlock()
 
 	dnat, _, _ := n.settings()
-	t := dst
+	t, source := dst, src
 	if dnat != nil {
-		var err error
-		t, err = dnat.Translate(context.Background(), UDP, src.Addr(), dst)
+		nat, err := dnat.Translate(context.Background(), UDP, src.Addr(), dst)
 		switch {
 		case errors.Is(err, ErrDropped):
 			return src, dst, dropped
@@ -519,18 +521,21 @@ func (n *Network) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v ver
 			// kube-proxy's REJECT answers UDP with ICMP port unreachable.
 			return src, dst, rejected
 		}
-		t = netip.AddrPortFrom(t.Addr().Unmap(), t.Port())
+		t = netip.AddrPortFrom(nat.Dst.Addr().Unmap(), nat.Dst.Port())
+		if nat.Src.IsValid() {
+			source = netip.AddrPortFrom(nat.Src.Unmap(), src.Port())
+		}
 	}
-	if t == dst {
+	if t == dst && source == src {
 		return src, dst, delivered
 	}
-	f := &flow{dialled: dst, translated: t, expires: now.Add(udpFlowTimeout)}
+	f := &flow{client: src, dialled: dst, translated: t, source: source, expires: now.Add(udpFlowTimeout)}
 	n.ctMu.Lock()
 	n.sweepFlows(now)
 	n.flows[flowKey{src, dst}] = f
-	n.replies[flowKey{t, src}] = f
+	n.replies[flowKey{t, source}] = f
 	n.ctMu.Unlock()
-	return src, t, delivered
+	return source, t, delivered
 }
 
 // verdict is what the network does with a datagram.

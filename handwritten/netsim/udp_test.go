@@ -159,12 +159,12 @@ func TestUDPDNATRepliesFromServiceIP(t *testing.T) {
 	vip := netip.MustParseAddrPort("10.96.0.10:53")
 	backend := netip.MustParseAddrPort("10.244.2.7:5353")
 	translated := 0
-	c.net.SetDNAT(netsim.DNATFunc(func(_ context.Context, proto netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netip.AddrPort, error) {
+	c.net.SetDNAT(netsim.DNATFunc(func(_ context.Context, proto netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 		if proto == netsim.UDP && dst == vip {
 			translated++
-			return backend, nil
+			return netsim.NAT{Dst: backend}, nil
 		}
-		return dst, nil
+		return netsim.NAT{Dst: dst}, nil
 	}))
 	server := listenUDP(t, c.b, ":5353")
 	client := dialUDP(t, c.a, vip.String())
@@ -195,14 +195,43 @@ func TestUDPDNATRepliesFromServiceIP(t *testing.T) {
 	}
 
 	// A rejecting rule answers like a closed port.
-	c.net.SetDNAT(netsim.DNATFunc(func(context.Context, netsim.Protocol, netip.Addr, netip.AddrPort) (netip.AddrPort, error) {
-		return netip.AddrPort{}, netsim.ErrRefused
+	c.net.SetDNAT(netsim.DNATFunc(func(context.Context, netsim.Protocol, netip.Addr, netip.AddrPort) (netsim.NAT, error) {
+		return netsim.NAT{}, netsim.ErrRefused
 	}))
 	rejected := dialUDP(t, c.a, "10.96.0.11:53")
 	rejected.Write([]byte("q"))
 	rejected.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := rejected.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("read after a reject: %v, want connection refused", err)
+	}
+}
+
+// A masqueraded UDP flow: the backend sees the masquerading address, and
+// its replies to that address reach the client from the address it sent to.
+func TestUDPDNATMasquerade(t *testing.T) {
+	c := newCluster(t)
+	nodePort := netip.MustParseAddrPort("172.18.0.2:30053")
+	c.net.SetDNAT(netsim.DNATFunc(func(_ context.Context, _ netsim.Protocol, _ netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
+		if dst == nodePort {
+			return netsim.NAT{Dst: netip.MustParseAddrPort("10.244.2.7:5353"), Src: netip.MustParseAddr("10.244.2.1")}, nil
+		}
+		return netsim.NAT{Dst: dst}, nil
+	}))
+	server := listenUDP(t, c.b, ":5353")
+	client := dialUDP(t, c.a, nodePort.String())
+	_, port, _ := net.SplitHostPort(client.LocalAddr().String())
+	for i := range 2 {
+		client.Write([]byte("q"))
+		_, from := readFrom(t, server)
+		if from.String() != "10.244.2.1:"+port {
+			t.Fatalf("backend saw %s, want the masquerade 10.244.2.1:%s", from, port)
+		}
+		server.WriteTo([]byte("a"), from)
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b := make([]byte, 10)
+		if n, err := client.Read(b); err != nil || string(b[:n]) != "a" {
+			t.Fatalf("reply %d: %q, %v", i, b[:n], err)
+		}
 	}
 }
 
