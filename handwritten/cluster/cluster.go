@@ -41,6 +41,7 @@ import (
 	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
+	"github.com/webernetes/webernetes/handwritten/portmap"
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
@@ -91,6 +92,7 @@ type Cluster struct {
 	components []<-chan error
 	network    *netsim.Network
 	services   *kubeproxy.Dataplane
+	hostPorts  *portmap.Table
 	nodes      map[string]*runningNode
 	nodeSeq    int
 
@@ -192,7 +194,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	// Services: every node's kube-proxy rules, applied to the connections
 	// of the node network.
 	c.services = kubeproxy.NewDataplane(netip.MustParsePrefix(PodCIDR))
-	c.network.SetDNAT(c.services)
+	// hostPorts: every node's CNI portmap rules.
+	c.hostPorts = portmap.New()
+	c.network.SetDNAT(netsim.DNATChain{c.hostPorts, c.services})
 	c.nodes = map[string]*runningNode{}
 	gateway, err := c.network.AddHost(ControlPlaneIP)
 	if err != nil {

@@ -14,19 +14,30 @@ import (
 	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/node"
+	"github.com/webernetes/webernetes/handwritten/portmap"
 	"github.com/webernetes/webernetes/handwritten/registry"
 	builtin "github.com/webernetes/webernetes/handwritten/registry/images"
 )
 
-// podNetwork attaches pod sandboxes to the cluster's simulated network.
-type podNetwork struct{ net *netsim.Network }
+// podNetwork attaches a node's pod sandboxes to the cluster's simulated
+// network, as the node's CNI plugins do (bridge, portmap).
+type podNetwork struct {
+	net       *netsim.Network
+	hostPorts *portmap.Table
+	nodeIP    netip.Addr
+}
 
-func (p podNetwork) AttachPod(ip string) (registry.Network, func(), error) {
+func (p podNetwork) AttachPod(pod cri.PodAttachment) (registry.Network, func(), error) {
+	ip := pod.IP.String()
 	h, err := p.net.AddHost(ip)
 	if err != nil {
 		return nil, nil, err
 	}
-	return h, func() { p.net.RemoveHost(ip) }, nil
+	unmap := p.hostPorts.Add(p.nodeIP, pod.Gateway, pod.IP, pod.PortMappings)
+	return h, func() {
+		unmap()
+		p.net.RemoveHost(ip)
+	}, nil
 }
 
 // ClusterDNS is the kubelets' --cluster-dns: kube-dns's conventional
@@ -97,7 +108,8 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		images = builtin.Default()
 	}
 	runtime, err := cri.New(cri.Options{
-		Dir: filepath.Join(dir, "containers"), Registry: images, Network: podNetwork{c.network}, HostNetwork: host,
+		Network: podNetwork{net: c.network, hostPorts: c.hostPorts, nodeIP: netip.MustParseAddr(ip)},
+		Dir:     filepath.Join(dir, "containers"), Registry: images, HostNetwork: host,
 		StreamListener: streamListener,
 	})
 	if err != nil {

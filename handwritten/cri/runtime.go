@@ -44,9 +44,23 @@ const (
 
 // Network attaches pod sandboxes to the pod network.
 type Network interface {
-	// AttachPod gives the pod at ip its network namespace; detach
-	// removes it (closing its listeners and connections).
-	AttachPod(ip string) (ns registry.Network, detach func(), err error)
+	// AttachPod gives a pod its network namespace and maps its hostPorts
+	// (as CNI plugins' ADD does); detach removes both (closing its
+	// listeners and connections).
+	AttachPod(pod PodAttachment) (ns registry.Network, detach func(), err error)
+}
+
+// PodAttachment is what the runtime tells the network about a sandbox, as
+// a CNI ADD is told it.
+type PodAttachment struct {
+	// IP is the pod's address, from the node's pod CIDR.
+	IP netip.Addr
+	// Gateway is the pod bridge's address, the node's towards its pods
+	// (the pod CIDR's first address, as the bridge plugin's isGateway).
+	Gateway netip.Addr
+	// PortMappings are the sandbox's hostPorts (the portmap plugin's
+	// capability).
+	PortMappings []*runtimeapi.PortMapping
 }
 
 // Options configure a Runtime.

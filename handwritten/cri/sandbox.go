@@ -49,7 +49,9 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 		s.ip = ip.String()
 		if r.opts.Network != nil {
 			var err error
-			if s.net, s.detach, err = r.opts.Network.AttachPod(s.ip); err != nil {
+			if s.net, s.detach, err = r.opts.Network.AttachPod(PodAttachment{
+				IP: ip, Gateway: r.podCIDR.Addr().Next(), PortMappings: config.GetPortMappings(),
+			}); err != nil {
 				delete(r.usedIPs, ip)
 				return "", fmt.Errorf("failed to setup network for sandbox %q: %w", s.id, err)
 			}

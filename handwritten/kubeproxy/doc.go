@@ -15,10 +15,14 @@
 // A Dataplane holds every node's rules and is the cluster network's
 // netsim.DNAT: a connection to a cluster IP follows the rules of the node its
 // source is on (a pod in the node's pod CIDR, or the node itself), one to a
-// node IP's NodePort follows that node's rules.
+// node IP's NodePort follows that node's rules. Where the iptables proxier
+// marks a connection for masquerade (off-cluster traffic to a cluster IP,
+// NodePorts with traffic policy Cluster, hairpin), the endpoint sees the
+// node's address towards it instead of the client's; elsewhere the
+// client's address is kept, as in iptables mode.
 //
 // What it must not do: it must not decide which endpoints a Service has
 // (upstream's trackers and CategorizeEndpoints do), must not shorten
-// upstream's sync periods, and must not reach the host's network. Only TCP
-// is proxied: netsim has no UDP yet.
+// upstream's sync periods, and must not reach the host's network. TCP and
+// UDP are proxied; SCTP Service ports get no rules (netsim has no SCTP).
 package kubeproxy

@@ -84,6 +84,22 @@ func (f DNATFunc) Translate(ctx context.Context, proto Protocol, src netip.Addr,
 	return f(ctx, proto, src, dst)
 }
 
+// DNATChain applies its DNATs in order, as netfilter traverses its nat
+// rules: the first that translates a connection (or refuses or drops it)
+// decides, and the rest are not consulted.
+type DNATChain []DNAT
+
+// Translate asks each DNAT in turn.
+func (c DNATChain) Translate(ctx context.Context, proto Protocol, src netip.Addr, dst netip.AddrPort) (NAT, error) {
+	for _, d := range c {
+		nat, err := d.Translate(ctx, proto, src, dst)
+		if err != nil || nat.Dst != dst || nat.Src.IsValid() {
+			return nat, err
+		}
+	}
+	return NAT{Dst: dst}, nil
+}
+
 // Resolver resolves a host name for the host asking, as that host's
 // resolver (a pod's /etc/resolv.conf and its cluster DNS) would: the seam
 // for cluster DNS. It is asked for names that are neither IP literals nor
