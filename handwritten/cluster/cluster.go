@@ -38,6 +38,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/webernetes/webernetes/handwritten/apiserver"
+	"github.com/webernetes/webernetes/handwritten/cri"
 	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/pki"
@@ -386,9 +387,18 @@ func (c *Cluster) Kubeconfig() ([]byte, error) {
 	return clientcmd.Write(*c.admin.kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM()))
 }
 
+// controlPlaneResolvConf is how the control plane's host resolves names
+// with cluster DNS: as a pod in namespace default does (the kubelet's
+// resolv.conf for dnsPolicy ClusterFirst).
+var controlPlaneResolvConf = []byte("search default.svc.cluster.local svc.cluster.local cluster.local\n" +
+	"nameserver " + ClusterDNS + "\noptions ndots:5\n")
+
 // DialContext connects to an address on the cluster's node network (a pod
-// IP, a node IP) from the control plane's host, as a curl on a node of a
-// real cluster would. It fails once the cluster is stopped.
+// IP, a node IP, a Service's cluster IP) from the control plane's host, as
+// a curl on a node of a real cluster would. With cluster DNS (Options.DNS)
+// a host name is resolved as a pod in namespace default resolves it
+// ("web", "web.team", "web.team.svc.cluster.local"). It fails once the
+// cluster is stopped.
 func (c *Cluster) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	c.mu.Lock()
 	n := c.network
@@ -400,5 +410,10 @@ func (c *Cluster) DialContext(ctx context.Context, network, address string) (net
 	if gateway == nil {
 		return nil, errors.New("cluster: not started")
 	}
-	return gateway.DialContext(ctx, network, address)
+	if !c.opts.DNS {
+		return gateway.DialContext(ctx, network, address)
+	}
+	return cri.DialResolving(ctx, gateway, func(ctx context.Context, host string) ([]string, error) {
+		return cri.LookupHost(ctx, gateway, controlPlaneResolvConf, host)
+	}, network, address)
 }

@@ -25,20 +25,27 @@ type containerNet struct {
 // Dial connects to address as net.Dial does in the container: a host name
 // is resolved first (LookupHost), then each address is tried in turn.
 func (n containerNet) Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	return DialResolving(ctx, n.Network, n.LookupHost, network, address)
+}
+
+// DialResolving connects to address over nw as net.Dial does: a host name
+// is resolved with lookup first, then each of its addresses is tried in
+// turn, and the first error is returned if none connects.
+func DialResolving(ctx context.Context, nw registry.Network, lookup func(ctx context.Context, host string) ([]string, error), network, address string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil || host == "" {
-		return n.Network.Dial(ctx, network, address)
+		return nw.Dial(ctx, network, address)
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return n.Network.Dial(ctx, network, address)
+		return nw.Dial(ctx, network, address)
 	}
-	addrs, err := n.LookupHost(ctx, host)
+	addrs, err := lookup(ctx, host)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	var first error
 	for _, a := range addrs {
-		c, err := n.Network.Dial(ctx, network, net.JoinHostPort(a, port))
+		c, err := nw.Dial(ctx, network, net.JoinHostPort(a, port))
 		if err == nil {
 			return c, nil
 		}
@@ -60,17 +67,29 @@ func (n containerNet) LookupHost(ctx context.Context, host string) ([]string, er
 	if addrs := n.hostsFile(host); len(addrs) > 0 {
 		return addrs, nil
 	}
-	conf := n.resolvConf()
+	data, _ := n.fs.ReadFile("/etc/resolv.conf")
+	return LookupHost(ctx, n.Network, data, host)
+}
+
+// LookupHost resolves host through DNS as a C library whose /etc/resolv.conf
+// says resolvConf does: queries over nw (Go's own resolver, dialling nw's
+// sockets) to its nameservers, trying the search domains as its ndots
+// option says. Without a nameserver, nw resolves it.
+func LookupHost(ctx context.Context, nw registry.Network, resolvConf []byte, host string) ([]string, error) {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return []string{host}, nil
+	}
+	conf := parseResolvConf(resolvConf)
 	notFound := &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	if len(conf.servers) == 0 {
-		return n.Network.LookupHost(ctx, host)
+		return nw.LookupHost(ctx, host)
 	}
 	notFound.Server = conf.servers[0]
 	var lastErr error
 	for _, name := range conf.candidates(host) {
 		for _, server := range conf.servers {
 			r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return n.Network.Dial(ctx, network, server)
+				return nw.Dial(ctx, network, server)
 			}}
 			addrs, err := r.LookupHost(ctx, name)
 			if err == nil {
@@ -131,12 +150,8 @@ type resolvConf struct {
 	ndots   int
 }
 
-func (n containerNet) resolvConf() resolvConf {
+func parseResolvConf(data []byte) resolvConf {
 	conf := resolvConf{ndots: 1}
-	data, err := n.fs.ReadFile("/etc/resolv.conf")
-	if err != nil {
-		return conf
-	}
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())

@@ -56,6 +56,20 @@ func (n *dataplaneNode) local(src netip.Addr) bool {
 	return src == n.ip || n.podCIDR().Contains(src)
 }
 
+// gatewayNode is the node through which hosts on no node reach Services:
+// the first by name; nil without nodes.
+func (d *Dataplane) gatewayNode() *dataplaneNode {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var first string
+	for name := range d.nodes {
+		if first == "" || name < first {
+			first = name
+		}
+	}
+	return d.nodes[first]
+}
+
 // fromPod is the local traffic detector: whether src is a pod's address.
 func (d *Dataplane) fromPod(src netip.Addr) bool {
 	return d.clusterCIDR.IsValid() && d.clusterCIDR.Contains(src)
@@ -64,8 +78,9 @@ func (d *Dataplane) fromPod(src netip.Addr) bool {
 // Translate applies the rules to a new connection from src to dst: those of
 // the node that owns dst when dst is a node's NodePort (the KUBE-NODEPORTS
 // chain matches on the destination node), else those of src's node for a
-// cluster IP or an external IP (KUBE-SERVICES on the way out). A
-// connection no rule captures goes to dst. The source is masqueraded where
+// cluster IP or an external IP (KUBE-SERVICES on the way out), or of the
+// first node for a source on no node. A connection no rule captures goes
+// to dst. The source is masqueraded where
 // the iptables proxier marks a connection for it (KUBE-MARK-MASQ).
 func (d *Dataplane) Translate(_ context.Context, proto netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 	src, dst = src.Unmap(), netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
@@ -87,7 +102,12 @@ func (d *Dataplane) Translate(_ context.Context, proto netsim.Protocol, src neti
 		}
 	}
 	if srcNode == nil {
-		return netsim.NAT{Dst: dst}, nil
+		// A host on no node (the control plane's) reaches Services
+		// through a node, as a host routing the Service CIDR via a node
+		// does: the first node by name.
+		if srcNode = d.gatewayNode(); srcNode == nil {
+			return netsim.NAT{Dst: dst}, nil
+		}
 	}
 	rules := srcNode.proxier.Rules()
 	if rule := rules.clusterIPs[addrKey{proto, dst}]; rule != nil {

@@ -149,8 +149,12 @@ func TestClusterIP(t *testing.T) {
 		f.want(t, f.podB, "10.96.0.20:80", "10.244.0.5:8080")
 		f.want(t, f.nodeB, "10.96.0.20:80", "10.244.0.5:8080")
 	}
-	// From outside the nodes, a cluster IP is not routed.
-	f.want(t, f.client, "10.96.0.20:80", "10.96.0.20:80")
+	// A host on no node reaches it through the first node (node-a),
+	// masqueraded to that node's bridge gateway (the endpoint is its pod).
+	f.want(t, f.client, "10.96.0.20:80", "10.244.0.5:8080")
+	if nat, _ := f.dp.Translate(context.Background(), netsim.TCP, f.client, netip.MustParseAddrPort("10.96.0.20:80")); nat.Src.String() != "10.244.0.1" {
+		t.Errorf("from a host on no node: masqueraded to %s, want node-a's bridge gateway 10.244.0.1", nat.Src)
+	}
 
 	// When no endpoint is ready, serving-terminating ones are used.
 	f.each(func(p *kubeproxy.Proxier) {

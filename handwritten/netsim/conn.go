@@ -3,6 +3,7 @@ package netsim
 import (
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"syscall"
@@ -18,6 +19,10 @@ type link struct {
 	wake   chan struct{} // closed and cleared on every state change; nil when nobody waits
 	window int
 	ends   [2]end
+	// net and addrs (each end's IP) place the link on the network whose
+	// conditions delay its bytes; net is nil for a link inside one host.
+	net   *Network
+	addrs [2]netip.Addr
 }
 
 // end is the state of one end of a link.
@@ -30,9 +35,51 @@ type end struct {
 	closed bool          // Close was called
 	rdShut bool          // CloseRead was called
 	wrShut bool          // CloseWrite (or Close) was called
+	// total is how many bytes were ever appended to in, and marks say
+	// when the latest of them reach the end: the bytes from a mark's
+	// offset to the next mark's become readable at its time. Bytes
+	// before the first mark are readable.
+	total int64
+	marks []mark
+}
+
+// mark is when bytes sent over an impaired path arrive.
+type mark struct {
+	at    int64     // the offset (in end.total) of the first byte
+	ready time.Time // when they arrive
+	held  bool      // sent during a partition: they arrive once it ends
 }
 
 func (e *end) buffered() int { return len(e.in) - e.off }
+
+// readable returns how many of the buffered bytes have arrived by now, and
+// else when the next ones do (zero while they are held by a partition,
+// whose end the returned channel announces).
+func (l *link) readable(i int, now time.Time) (n int, next time.Time, partitionEnds <-chan struct{}) {
+	e := &l.ends[i]
+	for len(e.marks) > 0 {
+		m := &e.marks[0]
+		if m.held {
+			imp, changed := l.net.path(l.addrs[1-i], l.addrs[i])
+			if imp.partition {
+				partitionEnds = changed
+				break
+			}
+			m.held, m.ready = false, now.Add(segmentDelay(imp))
+		}
+		if m.ready.After(now) {
+			next = m.ready
+			break
+		}
+		e.marks = e.marks[1:]
+	}
+	if len(e.marks) == 0 {
+		e.marks = nil
+		return e.buffered(), time.Time{}, nil
+	}
+	first := e.total - int64(e.buffered()) // the offset of in[off]
+	return int(min(max(e.marks[0].at-first, 0), int64(e.buffered()))), next, partitionEnds
+}
 
 // wait releases l.mu until the link changes or stop is closed, and
 // reacquires it.
@@ -73,8 +120,14 @@ func (l *link) read(i int, b []byte, dl *deadline) (int, error) {
 			return 0, nil
 		case dl.passed():
 			return 0, os.ErrDeadlineExceeded
-		case e.buffered() > 0:
-			n := copy(b, e.in[e.off:])
+		}
+		ready, next, partitionEnds := e.buffered(), time.Time{}, (<-chan struct{})(nil)
+		if len(e.marks) > 0 {
+			ready, next, partitionEnds = l.readable(i, time.Now())
+		}
+		switch {
+		case ready > 0:
+			n := copy(b, e.in[e.off:e.off+ready])
 			e.off += n
 			if e.off == len(e.in) {
 				e.off = 0
@@ -90,11 +143,38 @@ func (l *link) read(i int, b []byte, dl *deadline) (int, error) {
 			err := sysErr("read", e.soft)
 			e.soft = 0
 			return 0, err
+		case e.buffered() > 0:
+			// In flight: wait for it to arrive.
+			l.waitFor(dl.expired(), next, partitionEnds)
+			continue
 		case e.eof || e.rdShut:
 			return 0, io.EOF
 		}
 		l.wait(dl.expired())
 	}
+}
+
+// waitFor is wait that also returns at time next (if set) or when
+// partitionEnds is closed (if set).
+func (l *link) waitFor(stop <-chan struct{}, next time.Time, partitionEnds <-chan struct{}) {
+	if l.wake == nil {
+		l.wake = make(chan struct{})
+	}
+	w := l.wake
+	l.mu.Unlock()
+	var timer <-chan time.Time
+	if !next.IsZero() {
+		t := time.NewTimer(time.Until(next))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-w:
+	case <-stop:
+	case <-timer:
+	case <-partitionEnds:
+	}
+	l.mu.Lock()
 }
 
 func (l *link) write(i int, b []byte, dl *deadline) (int, error) {
@@ -131,13 +211,31 @@ func (l *link) write(i int, b []byte, dl *deadline) (int, error) {
 				p.in = p.in[:copy(p.in, p.in[p.off:])]
 				p.off = 0
 			}
+			if l.net != nil {
+				l.impair(i, time.Now())
+			}
 			p.in = append(p.in, b[:k]...)
+			p.total += int64(k)
 			n, b = n+k, b[k:]
 			l.changed()
 			continue
 		}
 		l.wait(dl.expired())
 	}
+}
+
+// impair marks when the bytes end i sends now reach its peer, under the
+// network's conditions; l.mu is held.
+func (l *link) impair(i int, now time.Time) {
+	p := &l.ends[1-i]
+	imp, _ := l.net.path(l.addrs[i], l.addrs[1-i])
+	switch {
+	case imp.partition:
+		p.marks = append(p.marks, mark{at: p.total, held: true})
+	case !imp.none():
+		p.marks = append(p.marks, mark{at: p.total, ready: now.Add(segmentDelay(imp))})
+	}
+	// Unimpaired bytes behind bytes in flight arrive with them (in order).
 }
 
 // close ends end i as Close does: the peer reads what was sent and then
@@ -152,7 +250,7 @@ func (l *link) close(i int, abort bool) bool {
 		return false
 	}
 	abort = abort || e.buffered() > 0
-	e.closed, e.wrShut, e.in, e.off = true, true, nil, 0
+	e.closed, e.wrShut, e.in, e.off, e.marks = true, true, nil, 0, nil
 	if !p.closed {
 		p.eof = true
 		if abort && !p.dead {
@@ -182,7 +280,7 @@ func (l *link) closeRead(i int) error {
 	if e.closed {
 		return net.ErrClosed
 	}
-	e.rdShut, e.in, e.off = true, nil, 0
+	e.rdShut, e.in, e.off, e.marks = true, nil, 0, nil
 	l.changed()
 	return nil
 }

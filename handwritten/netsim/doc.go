@@ -17,6 +17,13 @@
 // a flood, ICMP port unreachable seen by connected sockets, and connection
 // tracking that sends replies back from a translated Service address.
 //
+// Network.SetConditions impairs it as data (Conditions: for the traffic
+// between some prefixes, a one-way latency, a loss rate, a partition), as
+// tc netem and firewall rules impair a real network: handshakes take the
+// round trip, TCP bytes arrive late and in order (a lost segment a
+// retransmission timeout later, bytes sent across a partition once it
+// ends), datagrams arrive late or not at all.
+//
 // Two seams: Network.SetDNAT, consulted by every dial and new UDP flow to
 // another host, is where kube-proxy's backend maps Service virtual IPs to
 // endpoints; Network.SetResolver is where cluster DNS answers the names a

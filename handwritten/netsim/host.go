@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Host is the network namespace of one host: a node, or a pod sandbox. It
@@ -299,6 +300,30 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 
 	ctx, cancel := context.WithTimeoutCause(ctx, connectTimeout, errSYNTimeout)
 	defer cancel()
+	remote := target != nil && target != h // a link between two hosts
+	if remote {
+		// The network's conditions: the handshake takes the round trip
+		// (and a retransmission for each lost SYN or SYN-ACK); through a
+		// partition it never completes.
+		fwd, _ := h.net.path(src, dst.Addr())
+		back, _ := h.net.path(dst.Addr(), src)
+		if !fwd.none() || !back.none() {
+			there, ok1 := synDelay(fwd)
+			returned, ok2 := synDelay(back)
+			switch {
+			case !ok1 || !ok2:
+				target = nil
+			case there+returned > 0:
+				t := time.NewTimer(there + returned)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return fail(dialCtxErr(ctx))
+				}
+			}
+		}
+	}
 	if target == nil {
 		// Nobody answers the SYNs for an IP no host has: wait, as a real
 		// dial does, until the caller's deadline or the connect timeout.
@@ -311,6 +336,10 @@ func (h *Host) dialOne(ctx context.Context, network string, dst netip.AddrPort, 
 	}
 
 	lk := &link{window: window}
+	if remote {
+		// Its bytes follow the network's conditions, as they change.
+		lk.net, lk.addrs = h.net, [2]netip.Addr{src, dst.Addr()}
+	}
 	client := &Conn{link: lk, side: 0, network: network, remote: tcpAddr(dialled), host: h}
 	if err := h.adopt(client, src); err != nil {
 		return fail(err)

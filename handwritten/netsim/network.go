@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -20,6 +21,11 @@ type Network struct {
 	connectTimeout time.Duration
 	window         int
 	receiveBuf     int
+	// conditions are the impairments (conditions.go); conditionsChanged
+	// is closed when they change.
+	conditions        Conditions
+	conditionsChanged chan struct{}
+	impaired          atomic.Bool // len(conditions) > 0, read without mu
 
 	ctMu            sync.Mutex // connection tracking of UDP flows (udp.go)
 	flows           map[flowKey]*flow
@@ -40,12 +46,13 @@ const DefaultWindow = 256 << 10
 // New returns an empty network.
 func New() *Network {
 	return &Network{
-		hosts:          map[netip.Addr]*Host{},
-		connectTimeout: DefaultConnectTimeout,
-		window:         DefaultWindow,
-		receiveBuf:     DefaultReceiveBuffer,
-		flows:          map[flowKey]*flow{},
-		replies:        map[flowKey]*flow{},
+		hosts:             map[netip.Addr]*Host{},
+		connectTimeout:    DefaultConnectTimeout,
+		window:            DefaultWindow,
+		receiveBuf:        DefaultReceiveBuffer,
+		conditionsChanged: make(chan struct{}),
+		flows:             map[flowKey]*flow{},
+		replies:           map[flowKey]*flow{},
 	}
 }
 

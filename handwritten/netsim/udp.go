@@ -341,13 +341,31 @@ func (c *UDPConn) send(b []byte, dst netip.AddrPort) error {
 	if target == nil {
 		return nil // no host has the IP: nobody answers
 	}
-	r := target.udpFor(dst, from)
+	d := datagram{from: from, data: append([]byte(nil), b...)}
+	if target != h {
+		// The network's conditions: lost, cut off, or late.
+		imp, _ := h.net.path(from.Addr(), dst.Addr())
+		switch {
+		case imp.partition || imp.lost():
+			return nil
+		case imp.latency > 0:
+			time.AfterFunc(imp.latency, func() { c.arrive(target, dst, d) })
+			return nil
+		}
+	}
+	c.arrive(target, dst, d)
+	return nil
+}
+
+// arrive hands a datagram c sent to the socket of target bound to dst, or
+// reports port unreachable to c.
+func (c *UDPConn) arrive(target *Host, dst netip.AddrPort, d datagram) {
+	r := target.udpFor(dst, d.from)
 	if r == nil {
 		c.unreachable()
-		return nil
+		return
 	}
-	r.deliver(datagram{from: from, data: append([]byte(nil), b...)}, h.net.receiveBuffer())
-	return nil
+	r.deliver(d, c.host.net.receiveBuffer())
 }
 
 // unreachable is the ICMP port unreachable answer to a datagram c sent:

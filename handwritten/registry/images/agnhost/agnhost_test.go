@@ -80,6 +80,7 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 func TestNetexec(t *testing.T) {
 	n := proctest.NewNet()
 	p, done := start(t, n, "netexec", "--http-port=8080", "--delay-shutdown=1")
+	n2 := proctest.NewNet()
 	n.Listening(t, "10.244.0.5:8080")
 
 	get := func(path string) (int, string) {
@@ -114,6 +115,16 @@ func TestNetexec(t *testing.T) {
 	}
 	if code, body := get("/"); code != 200 || !strings.HasPrefix(body, "NOW: ") {
 		t.Errorf("GET / = %d %q", code, body)
+	}
+
+	// Without a UDP server (--udp-port=-1) upstream's netexec is never
+	// ready: /healthz and /readyz answer 412.
+	start(t, n2, "netexec", "--http-port=8080", "--udp-port=-1")
+	n2.Listening(t, "10.244.0.5:8080")
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _, _ := n2.Get(t, pod+":8080"+path); code != http.StatusPreconditionFailed {
+			t.Errorf("GET %s without a UDP server = %d, want 412", path, code)
+		}
 	}
 
 	// /dial reaches another server through the pod network.

@@ -114,6 +114,9 @@ func (n *netexec) run() int {
 				return n.waitExit(nil)
 			}
 			n.onExit(pc)
+			// Upstream's /healthz and /readyz answer 200 only while a
+			// UDP (or SCTP) server runs: with --udp-port=-1, 412 for ever.
+			n.ready.Store(true)
 			go n.serveUDP(pc, address)
 		}
 	}
@@ -138,7 +141,6 @@ func (n *netexec) run() int {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 	}
 	n.log.Printf("Started HTTP server on port %d", n.httpPort)
-	n.ready.Store(true)
 	go server.Serve(ln)
 	defer server.Close()
 
@@ -541,7 +543,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // "serverport" and "envvar NAME" are answered; anything else is logged.
 func (n *netexec) serveUDP(pc net.PacketConn, address string) {
 	n.log.Printf("Started UDP server on port %s %d", address, n.udpPort)
-	defer n.log.Printf("UDP server exited")
+	defer func() {
+		n.log.Printf("UDP server exited")
+		n.ready.Store(false)
+	}()
 	buf := make([]byte, 2048)
 	for {
 		size, client, err := pc.ReadFrom(buf)
