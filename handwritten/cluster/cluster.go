@@ -387,6 +387,20 @@ func (c *Cluster) Kubeconfig() ([]byte, error) {
 	return clientcmd.Write(*c.admin.kubeconfig("https://"+c.server.Addr(), c.ca.CertPEM()))
 }
 
+// SetNetworkConditions impairs the node network (latency, loss,
+// partitions between addresses: netsim.Conditions) until changed again; nil
+// heals it. It fails when the cluster is not running.
+func (c *Cluster) SetNetworkConditions(conds netsim.Conditions) error {
+	c.mu.Lock()
+	n := c.network
+	c.mu.Unlock()
+	if n == nil {
+		return errors.New("cluster: not started")
+	}
+	n.SetConditions(conds)
+	return nil
+}
+
 // controlPlaneResolvConf is how the control plane's host resolves names
 // with cluster DNS: as a pod in namespace default does (the kubelet's
 // resolv.conf for dnsPolicy ClusterFirst).

@@ -24,11 +24,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,6 +57,7 @@ import (
 
 	"github.com/webernetes/webernetes/handwritten/cluster"
 	"github.com/webernetes/webernetes/handwritten/inprocesskubectl"
+	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
@@ -484,8 +487,9 @@ var apiserverHosts = map[string]bool{
 // Fetch sends an HTTP request into the cluster: to the kube-apiserver as the
 // administrator (https://kubernetes.default.svc/..., through the in-process
 // transport every client uses), or to an address on the node network (a pod
-// IP, a node IP) from the control plane's host. Service names are not
-// resolved yet (no kube-proxy or DNS). The body is read whole, up to 16 MiB.
+// IP, a node IP, a Service's cluster IP or, with cluster DNS, its name as a
+// pod in namespace default resolves it: http://web/, http://web.team.svc/)
+// from the control plane's host. The body is read whole, up to 16 MiB.
 func (a *API) Fetch(ctx context.Context, r FetchRequest) (*FetchResponse, error) {
 	if _, err := a.started(); err != nil {
 		return nil, err
@@ -545,6 +549,64 @@ func (a *API) Fetch(ctx context.Context, r FetchRequest) (*FetchResponse, error)
 		headers[strings.ToLower(k)] = strings.Join(v, ", ")
 	}
 	return &FetchResponse{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Headers: headers, Body: string(data)}, nil
+}
+
+// NetworkCondition impairs the traffic from some addresses to others, as
+// the page gives it (JSON): addresses are IPs or CIDR prefixes (none: any),
+// latency is in milliseconds one way, loss a share from 0 to 1.
+type NetworkCondition struct {
+	From      []string `json:"from,omitempty"`
+	To        []string `json:"to,omitempty"`
+	Both      bool     `json:"both,omitempty"`
+	LatencyMS float64  `json:"latencyMs,omitempty"`
+	Loss      float64  `json:"loss,omitempty"`
+	Partition bool     `json:"partition,omitempty"`
+}
+
+// SetNetworkConditions impairs the cluster's node network: each packet
+// follows the first condition matching its source and destination
+// (netsim.Conditions); an empty list heals the network.
+func (a *API) SetNetworkConditions(conds []NetworkCondition) error {
+	if _, err := a.started(); err != nil {
+		return err
+	}
+	prefixes := func(what string, i int, addrs []string) ([]netip.Prefix, error) {
+		var out []netip.Prefix
+		for _, s := range addrs {
+			if ip, err := netip.ParseAddr(s); err == nil {
+				out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("network condition %d: %s %q is neither an IP nor a CIDR prefix", i, what, s)
+			}
+			out = append(out, p.Masked())
+		}
+		return out, nil
+	}
+	var out netsim.Conditions
+	for i, c := range conds {
+		from, err := prefixes("from", i, c.From)
+		if err != nil {
+			return err
+		}
+		to, err := prefixes("to", i, c.To)
+		if err != nil {
+			return err
+		}
+		if c.Loss < 0 || c.Loss > 1 || c.LatencyMS < 0 {
+			return fmt.Errorf("network condition %d: loss must be from 0 to 1 and latencyMs not negative", i)
+		}
+		out = append(out, netsim.Condition{
+			From: from, To: to, Both: c.Both, Loss: c.Loss, Partition: c.Partition,
+			Latency: time.Duration(c.LatencyMS * float64(time.Millisecond)),
+		})
+	}
+	a.mu.Lock()
+	c := a.cluster
+	a.mu.Unlock()
+	return c.SetNetworkConditions(out)
 }
 
 // LogOptions choose which log of a pod's container Logs reads, as kubectl

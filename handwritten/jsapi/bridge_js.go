@@ -42,6 +42,8 @@ import (
 //	                                              start is called for each process (ImageProcess.Call lists the
 //	                                              operations; call("exit", [status]) ends it), end when it has ended
 //	fetch(url, {method, headers, body})          Promise<{status, statusText, headers, body}>: into the cluster (API.Fetch)
+//	setNetworkConditions(conditionsJSON)          Promise<void>: impairs the node network (API.SetNetworkConditions;
+//	                                              a JSON array of {from, to, both, latencyMs, loss, partition})
 //	componentLogs()                               string: the newest part of the components' log (klog)
 //	memStats()                                    {heapAlloc, heapSys, sys, goroutines}: Go's memory (bytes) now
 //
@@ -151,6 +153,16 @@ func Register(a *API, logs *LogTail) {
 		"delete": func(_ js.Value, args []js.Value) any {
 			res, ns, name := str(arg(args, 0)), str(arg(args, 1)), str(arg(args, 2))
 			return promise(func() (any, error) { return nil, a.Delete(context.Background(), res, ns, name) })
+		},
+		"setNetworkConditions": func(_ js.Value, args []js.Value) any {
+			data := str(arg(args, 0))
+			return promise(func() (any, error) {
+				var conds []NetworkCondition
+				if err := json.Unmarshal([]byte(data), &conds); err != nil {
+					return nil, fmt.Errorf("network conditions: %w", err)
+				}
+				return nil, a.SetNetworkConditions(conds)
+			})
 		},
 		"fetch": func(_ js.Value, args []js.Value) any {
 			req := FetchRequest{URL: str(arg(args, 0)), Headers: map[string]string{}}

@@ -47,7 +47,7 @@ func TestFetch(t *testing.T) {
 
 	if _, err := a.Apply(ctx, `apiVersion: v1
 kind: Pod
-metadata: {name: web}
+metadata: {name: web, labels: {app: web}}
 spec:
   containers:
   - name: netexec
@@ -55,6 +55,14 @@ spec:
     args: ["netexec", "--http-port=8080"]
     readinessProbe:
       httpGet: {path: /healthz, port: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  clusterIP: 10.96.0.80
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
 `); err != nil {
 		t.Fatal(err)
 	}
@@ -84,5 +92,40 @@ spec:
 	}
 	if _, err := a.Fetch(ctx, FetchRequest{URL: "http://" + ip + ":9999/"}); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("GET a closed port of the pod: %v, want connection refused", err)
+	}
+
+	// The Service's cluster IP, through a node's kube-proxy rules.
+	var body string
+	for body != "web" && ctx.Err() == nil {
+		if r, err := a.Fetch(ctx, FetchRequest{URL: "http://10.96.0.80/hostname"}); err == nil {
+			body = r.Body
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if body != "web" {
+		t.Errorf("GET the Service's /hostname: %q", body)
+	}
+
+	// Network conditions: a partition between the page's host and the pod
+	// stalls a fetch until its deadline; healed, it answers again.
+	if err := a.SetNetworkConditions([]NetworkCondition{{From: []string{"172.18.0.1"}, To: []string{ip + "/32"}, Both: true, Partition: true}}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = a.Fetch(short, FetchRequest{URL: "http://" + ip + ":8080/hostname"})
+	cancelShort()
+	if err == nil || !strings.Contains(err.Error(), "i/o timeout") && !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Errorf("GET across a partition: %v, want a timeout", err)
+	}
+	if err := a.SetNetworkConditions(nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := a.Fetch(ctx, FetchRequest{URL: "http://" + ip + ":8080/hostname"}); err != nil || r.Body != "web" {
+		t.Errorf("GET after the partition healed: %+v, %v", r, err)
+	}
+	for _, bad := range []NetworkCondition{{To: []string{"10.0.0.0/33"}}, {Loss: 2}} {
+		if err := a.SetNetworkConditions([]NetworkCondition{bad}); err == nil {
+			t.Errorf("SetNetworkConditions(%+v) succeeded", bad)
+		}
 	}
 }

@@ -34,6 +34,25 @@ export interface FetchResult {
   body: string;
 }
 
+/**
+ * Impairs the traffic from some addresses of the cluster's network to others (netsim's
+ * conditions): each packet follows the first condition that matches its source and destination.
+ */
+export interface NetworkCondition {
+  /** Source IPs or CIDR prefixes ("10.244.1.0/24"); none: any. */
+  from?: string[];
+  /** Destination IPs or CIDR prefixes; none: any. */
+  to?: string[];
+  /** Match the reverse direction too. */
+  both?: boolean;
+  /** Added to every packet, one way, in milliseconds. */
+  latencyMs?: number;
+  /** The share of packets lost, 0 to 1 (TCP retransmits: late, not lost). */
+  loss?: number;
+  /** Nothing passes: new connections time out, established ones stall until it ends. */
+  partition?: boolean;
+}
+
 /** A page-defined image's configuration (its OCI config's fields); its program stays in the page. */
 export interface ImageConfig {
   entrypoint: string[];
@@ -88,6 +107,7 @@ export type ToWorker =
   | { kind: 'componentLogs'; id: number }
   | { kind: 'memStats'; id: number }
   | { kind: 'fetch'; id: number; url: string; init: FetchInit }
+  | { kind: 'setNetworkConditions'; id: number; conditions: NetworkCondition[] }
   | { kind: 'stop'; id: number };
 
 /** The requests answered by a `result` or `failure` with the same id. */
@@ -115,6 +135,7 @@ export interface ResultOf {
   componentLogs: string;
   memStats: MemStats;
   fetch: FetchResult;
+  setNetworkConditions: null;
   stop: null;
 }
 

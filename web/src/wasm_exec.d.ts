@@ -34,6 +34,8 @@ interface GoWebernetesAPI {
     url: string,
     init: { method?: string; headers?: Record<string, string>; body?: string },
   ): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string }>;
+  /** Impairs the node network: a JSON array of conditions (NetworkCondition). */
+  setNetworkConditions(conditionsJSON: string): Promise<void>;
   /** Go's memory now, synchronously. */
   memStats(): { heapAlloc: number; heapSys: number; sys: number; goroutines: number };
   watch(

@@ -3,9 +3,9 @@
 // cluster does is decided by Go in the worker.
 
 import { imageConfig, ProcessRunner, type ImageDefinition } from './images';
-import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
+import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, NetworkCondition, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
 
-export type { FetchInit, KubectlResult, KubeObject, MemStats, WatchEventType } from './protocol';
+export type { FetchInit, KubectlResult, KubeObject, MemStats, NetworkCondition, WatchEventType } from './protocol';
 export type { Connection, ImageDefinition, Listener, Output, ProcessContext } from './images';
 
 export interface Progress {
@@ -437,14 +437,24 @@ export class Cluster extends EventTarget {
 
   /**
    * An HTTP request into the cluster: to the kube-apiserver as the administrator
-   * (https://kubernetes.default.svc/...), or to a pod or node IP on the cluster's network
-   * (http://10.244.1.5:8080/...). Text bodies; the answer is a standard Response. A request
+   * (https://kubernetes.default.svc/...), or to a pod, node or Service IP on the cluster's network
+   * (http://10.244.1.5:8080/...), or, with cluster DNS, to a Service by name as a pod in
+   * namespace default resolves it (http://web/, http://web.team.svc:8080/). Text bodies; the answer is a standard Response. A request
    * that cannot connect rejects with Go's error (e.g. "connection refused").
    */
   async fetch(url: string, init: FetchInit = {}): Promise<Response> {
     const r = await this.#request({ kind: 'fetch', id: 0, url, init });
     const nullBody = [101, 204, 205, 304].includes(r.status);
     return new Response(nullBody ? null : r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
+  }
+
+  /**
+   * Impairs the cluster's network as a test or a lesson wants it: latency, loss and partitions
+   * between addresses (pod IPs, node IPs, CIDR prefixes). Each packet follows the first matching
+   * condition; `[]` heals the network. Rejects an address that is neither an IP nor a prefix.
+   */
+  setNetworkConditions(conditions: NetworkCondition[]): Promise<void> {
+    return this.#request({ kind: 'setNetworkConditions', id: 0, conditions }).then(() => undefined);
   }
 
   /** Go's memory in the worker now (bytes), and its goroutine count. */

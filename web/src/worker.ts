@@ -192,6 +192,9 @@ async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
       for (const [k, v] of Object.entries(r.headers)) headers[k] = String(v);
       return { status: Number(r.status), statusText: String(r.statusText), headers, body: String(r.body) };
     }
+    case 'setNetworkConditions':
+      await need().setNetworkConditions(JSON.stringify(req.conditions));
+      return null;
     case 'memStats': {
       const m = need().memStats();
       return { heapAlloc: Number(m.heapAlloc), heapSys: Number(m.heapSys), sys: Number(m.sys), goroutines: Number(m.goroutines) };

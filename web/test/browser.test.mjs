@@ -476,7 +476,7 @@ spec:
     await shot(page, '05d-js-images');
   });
 
-  it('fetches from the kube-apiserver and from a pod IP', { timeout: 300_000 }, async (t) => {
+  it('fetches from the kube-apiserver, a pod IP and a Service by name; network conditions delay it', { timeout: 300_000 }, async (t) => {
     if (!started) return t.skip('the cluster did not start (see the first case)');
     const result = await page.evaluate(async () => {
       const c = window.cluster;
@@ -484,7 +484,7 @@ spec:
       const missing = await c.fetch('https://kubernetes.default.svc/api/v1/namespaces/nope');
       await c.apply(`apiVersion: v1
 kind: Pod
-metadata: {name: web, namespace: default}
+metadata: {name: web, namespace: default, labels: {app: web}}
 spec:
   containers:
   - name: netexec
@@ -492,13 +492,39 @@ spec:
     args: ["netexec", "--http-port=8080"]
     readinessProbe:
       httpGet: {path: /healthz, port: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
 `);
       const wait = await c.kubectl(['wait', '--for=condition=Ready', 'pod/web', '--timeout=240s']);
       const ip = (await c.get('pods', 'web', { namespace: 'default' })).status.podIP;
       const hostname = await c.fetch(`http://${ip}:8080/hostname`);
       let refused = '';
       await c.fetch(`http://${ip}:9999/`).catch((e) => (refused = e.message));
+      // The Service by name, once kube-proxy and CoreDNS know it.
+      let byName = '';
+      for (let i = 0; i < 120 && byName !== 'web'; i++) {
+        byName = await c.fetch('http://web.default.svc/hostname').then((r) => r.text(), (e) => e.message);
+        if (byName !== 'web') await new Promise((r) => setTimeout(r, 1000));
+      }
+      // 300 ms each way between the page's host and the pod: a new connection and its
+      // request take at least two round trips.
+      await c.setNetworkConditions([{ from: ['172.18.0.1'], to: [ip], both: true, latencyMs: 300 }]);
+      const t0 = performance.now();
+      const slow = await (await c.fetch(`http://${ip}:8080/hostname`)).text();
+      const slowMs = performance.now() - t0;
+      await c.setNetworkConditions([]);
+      let badCondition = '';
+      await c.setNetworkConditions([{ from: ['nonsense'] }]).catch((e) => (badCondition = e.message));
       return {
+        byName,
+        slow,
+        slowMs,
+        badCondition,
         gitVersion: version.gitVersion,
         missing: [missing.status, (await missing.json()).message],
         wait: wait.exitCode,
@@ -511,6 +537,10 @@ spec:
     assert.equal(result.wait, 0);
     assert.deepEqual(result.hostname, [200, 'web']);
     assert.match(result.refused, /connect: connection refused$/);
+    assert.equal(result.byName, 'web');
+    assert.equal(result.slow, 'web');
+    assert.ok(result.slowMs >= 1200, `a fetch over 300 ms latency took ${result.slowMs} ms`);
+    assert.equal(result.badCondition, 'network condition 0: from "nonsense" is neither an IP nor a CIDR prefix');
   });
 
   it('rejects an invalid manifest with the upstream message', { timeout: 120_000 }, async (t) => {
