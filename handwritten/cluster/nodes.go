@@ -33,7 +33,7 @@ func (p podNetwork) AttachPod(pod cri.PodAttachment) (registry.Network, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	unmap := p.hostPorts.Add(p.nodeIP, pod.Gateway, pod.IP, pod.PortMappings)
+	unmap := p.hostPorts.Add(p.nodeIP, netip.PrefixFrom(pod.IP, pod.Subnet.Bits()), pod.Gateway, pod.PortMappings)
 	return h, func() {
 		unmap()
 		p.net.RemoveHost(ip)

@@ -53,8 +53,9 @@ type Network interface {
 // PodAttachment is what the runtime tells the network about a sandbox, as
 // a CNI ADD is told it.
 type PodAttachment struct {
-	// IP is the pod's address, from the node's pod CIDR.
-	IP netip.Addr
+	// IP is the pod's address, from the node's pod CIDR (Subnet).
+	IP     netip.Addr
+	Subnet netip.Prefix
 	// Gateway is the pod bridge's address, the node's towards its pods
 	// (the pod CIDR's first address, as the bridge plugin's isGateway).
 	Gateway netip.Addr

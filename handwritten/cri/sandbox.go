@@ -50,7 +50,7 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 		if r.opts.Network != nil {
 			var err error
 			if s.net, s.detach, err = r.opts.Network.AttachPod(PodAttachment{
-				IP: ip, Gateway: r.podCIDR.Addr().Next(), PortMappings: config.GetPortMappings(),
+				IP: ip, Subnet: r.podCIDR, Gateway: r.podCIDR.Addr().Next(), PortMappings: config.GetPortMappings(),
 			}); err != nil {
 				delete(r.usedIPs, ip)
 				return "", fmt.Errorf("failed to setup network for sandbox %q: %w", s.id, err)

@@ -6,10 +6,12 @@
 // A Table holds every node's mappings and is a netsim.DNAT: a new
 // connection to a node IP and a mapped port goes to the pod's IP and
 // container port, from anywhere that reaches the node (other pods, other
-// nodes, the node itself). Its source is kept, except for a pod reaching
-// its own hostPort (hairpin), which the plugin's SNAT (snat: true, its
-// default) masquerades to the node's address towards the pod, its pod
-// bridge's gateway.
+// nodes, the node itself). Its source is kept, except for connections from
+// the pod's own subnet (the pod itself, hairpin, and the other pods of its
+// node's bridge), which the plugin's SNAT (snat: true, its default)
+// masquerades to the node's address towards the pod, its pod bridge's
+// gateway: its hairpin rule matches "-s <the pod's address with its
+// subnet's mask>", which iptables reads as the whole subnet.
 //
 // What it must not do: it must not check hostPort conflicts (the
 // scheduler's NodePorts plugin and the kubelet do; two pods given one
@@ -38,7 +40,8 @@ type rule struct {
 	key     key
 	hostIP  netip.Addr // the mapping's hostIP; invalid: any of the node's
 	pod     netip.AddrPort
-	gateway netip.Addr // the node's address towards the pod
+	subnet  netip.Prefix // the pod's subnet, whose connections are masqueraded
+	gateway netip.Addr   // the node's address towards the pod
 }
 
 type key struct {
@@ -55,11 +58,12 @@ func New() *Table { return &Table{} }
 // protocols are the protocols netsim carries.
 var protocols = map[runtimeapi.Protocol]netsim.Protocol{runtimeapi.Protocol_TCP: netsim.TCP, runtimeapi.Protocol_UDP: netsim.UDP}
 
-// Add maps the hostPorts of a pod at podIP on the node at nodeIP, whose
-// pod bridge's gateway is gateway, until remove is called. Mappings
+// Add maps the hostPorts of a pod on the node at nodeIP until remove is
+// called. podIP is the pod's address with its subnet's length, as CNI
+// passes it (10.244.1.5/24); gateway is its bridge's address. Mappings
 // without a hostPort and those of protocols the network does not carry
 // (SCTP) are ignored.
-func (t *Table) Add(nodeIP, gateway, podIP netip.Addr, mappings []*runtimeapi.PortMapping) (remove func()) {
+func (t *Table) Add(nodeIP netip.Addr, podIP netip.Prefix, gateway netip.Addr, mappings []*runtimeapi.PortMapping) (remove func()) {
 	var added []*rule
 	for _, m := range mappings {
 		proto, ok := protocols[m.GetProtocol()]
@@ -68,7 +72,8 @@ func (t *Table) Add(nodeIP, gateway, podIP netip.Addr, mappings []*runtimeapi.Po
 		}
 		r := &rule{
 			key:     key{nodeIP.Unmap(), proto, uint16(m.GetHostPort())},
-			pod:     netip.AddrPortFrom(podIP.Unmap(), uint16(m.GetContainerPort())),
+			pod:     netip.AddrPortFrom(podIP.Addr().Unmap(), uint16(m.GetContainerPort())),
+			subnet:  podIP.Masked(),
 			gateway: gateway.Unmap(),
 		}
 		if ip, err := netip.ParseAddr(m.GetHostIp()); err == nil && !ip.IsUnspecified() {
@@ -114,7 +119,7 @@ func (t *Table) Translate(_ context.Context, proto netsim.Protocol, src netip.Ad
 			continue
 		}
 		nat := netsim.NAT{Dst: r.pod}
-		if src == r.pod.Addr() {
+		if r.subnet.Contains(src) {
 			nat.Src = r.gateway
 		}
 		return nat, nil

@@ -23,7 +23,7 @@ func translate(t *testing.T, tb *portmap.Table, proto netsim.Protocol, src, dst 
 func TestHostPorts(t *testing.T) {
 	tb := portmap.New()
 	node, gw := netip.MustParseAddr("172.18.0.2"), netip.MustParseAddr("10.244.1.1")
-	remove := tb.Add(node, gw, netip.MustParseAddr("10.244.1.5"), []*runtimeapi.PortMapping{
+	remove := tb.Add(node, netip.MustParsePrefix("10.244.1.5/24"), gw, []*runtimeapi.PortMapping{
 		{Protocol: runtimeapi.Protocol_TCP, ContainerPort: 8080, HostPort: 18080},
 		{Protocol: runtimeapi.Protocol_UDP, ContainerPort: 8081, HostPort: 18081},
 		{Protocol: runtimeapi.Protocol_TCP, ContainerPort: 9090}, // no hostPort
@@ -38,6 +38,8 @@ func TestHostPorts(t *testing.T) {
 		{netsim.TCP, "10.244.2.7", "172.18.0.2:18080", "10.244.1.5:8080", "invalid IP"},
 		{netsim.UDP, "172.18.0.3", "172.18.0.2:18081", "10.244.1.5:8081", "invalid IP"},
 		{netsim.TCP, "10.244.1.5", "172.18.0.2:18080", "10.244.1.5:8080", "10.244.1.1"}, // hairpin
+		{netsim.TCP, "10.244.1.9", "172.18.0.2:18080", "10.244.1.5:8080", "10.244.1.1"}, // a pod of the same bridge
+		{netsim.TCP, "172.18.0.2", "172.18.0.2:18080", "10.244.1.5:8080", "invalid IP"}, // the node
 		{netsim.UDP, "10.244.2.7", "172.18.0.2:18080", "172.18.0.2:18080", "invalid IP"},
 		{netsim.TCP, "10.244.2.7", "172.18.0.3:18080", "172.18.0.3:18080", "invalid IP"}, // another node
 		{netsim.TCP, "10.244.2.7", "172.18.0.2:9090", "172.18.0.2:9090", "invalid IP"},
@@ -50,7 +52,7 @@ func TestHostPorts(t *testing.T) {
 	}
 	// A second pod given the same port: the older mapping matches first,
 	// and the newer takes over once the older is removed.
-	removeB := tb.Add(node, gw, netip.MustParseAddr("10.244.1.6"), []*runtimeapi.PortMapping{
+	removeB := tb.Add(node, netip.MustParsePrefix("10.244.1.6/24"), gw, []*runtimeapi.PortMapping{
 		{Protocol: runtimeapi.Protocol_TCP, ContainerPort: 80, HostPort: 18080},
 	})
 	if got := translate(t, tb, netsim.TCP, "10.244.2.7", "172.18.0.2:18080").Dst.String(); got != "10.244.1.5:8080" {

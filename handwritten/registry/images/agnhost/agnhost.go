@@ -8,13 +8,15 @@
 // Behaviour and messages follow test/images/agnhost of Kubernetes
 // v1.37.2, written anew for a registry.Process: servers listen on the pod
 // network (Process.Net), files are the container's (Process.FS), logs go
-// to stderr as Go's log package writes them, and SIGTERM (Process.Ctx)
+// to stderr as the real binary writes them (Go's log through klog, as
+// component-base's KlogWriter: "I1207 02:26:20.999799       1 log.go:244]
+// ..."), and SIGTERM (Process.Ctx)
 // does what it does to the real Go binary (a handler where upstream has
 // one, otherwise exit status 2, Go's default).
 //
 // What it must not do: subcommands it does not have fail as the real
-// binary fails on an unknown command; it has no UDP or SCTP (the pod
-// network is streams only) and says so rather than pretending.
+// binary fails on an unknown command; it has no SCTP (the pod network
+// carries TCP and UDP) and says so rather than pretending.
 package agnhost
 
 import (
@@ -132,7 +134,7 @@ func Main(p *registry.Process) int {
 		a.Net = noNetwork{} // a sandbox without a network: no route anywhere
 	}
 	defer a.closeAll()
-	a.log = log.New(a.stderr(), "", log.LstdFlags|log.LUTC)
+	a.log = log.New(klogWriter{a}, "", 0)
 	status := -1
 	root := &cobra.Command{Use: "app", Version: Version}
 	root.AddCommand(

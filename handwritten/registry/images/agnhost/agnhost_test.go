@@ -166,7 +166,7 @@ func TestNetexec(t *testing.T) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Started HTTP server on port 8080$`).MatchString(logs) {
+	if !regexp.MustCompile(`(?m)^I\d{4} \d\d:\d\d:\d\d\.\d{6}       1 log\.go:244\] Started HTTP server on port 8080$`).MatchString(logs) {
 		t.Errorf("log format:\n%s", logs)
 	}
 }

@@ -122,7 +122,7 @@ func TestGRPCHealthChecking(t *testing.T) {
 	noServerGoroutines(t)
 
 	logs := p.Err.String()
-	ts := `\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `
+	ts := `I\d{4} \d\d:\d\d:\d\d\.\d{6}       1 log\.go:244\] ` // klog, as the binary logs through component-base
 	for _, re := range []string{
 		`(?m)^` + ts + `Http server starting to listen on :8080$`,
 		`(?m)^` + ts + `gRPC server starting to listen on :5000$`,

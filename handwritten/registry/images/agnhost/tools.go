@@ -176,27 +176,37 @@ func (a *agnhost) logsGeneratorCommand(status *int) *cobra.Command {
 	return cmd
 }
 
-// klog writes a klog line as the real binary (pid 1) does.
-func (a *agnhost) klog(severity byte, line int, msg string) {
+// klog writes a klog line as the real binary (pid 1) does, from file:line.
+func (a *agnhost) klog(severity byte, file string, line int, msg string) {
 	now := time.Now().UTC()
 	_, month, day := now.Date()
-	fmt.Fprintf(a.stderr(), "%c%02d%02d %02d:%02d:%02d.%06d %7d logs_generator.go:%d] %s\n",
-		severity, int(month), day, now.Hour(), now.Minute(), now.Second(), now.Nanosecond()/1000, 1, line, msg)
+	fmt.Fprintf(a.stderr(), "%c%02d%02d %02d:%02d:%02d.%06d %7d %s:%d] %s\n",
+		severity, int(month), day, now.Hour(), now.Minute(), now.Second(), now.Nanosecond()/1000, 1, file, line, msg)
+}
+
+// klogWriter is the output of the binary's Go log: k8s.io/component-base's
+// KlogWriter, which sends each line to klog as Info from its caller, line
+// 244 of Go's log.go (so log.Fatal's line is an "I" line too).
+type klogWriter struct{ a *agnhost }
+
+func (w klogWriter) Write(p []byte) (int, error) {
+	w.a.klog('I', "log.go", 244, strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 func (a *agnhost) logsGenerator(total int, duration time.Duration) int {
 	if total <= 0 {
-		a.klog('F', 64, fmt.Sprintf("Invalid total number of lines: %d", total))
+		a.klog('F', "logs_generator.go", 64, fmt.Sprintf("Invalid total number of lines: %d", total))
 		return 255
 	}
 	if duration <= 0 {
-		a.klog('F', 68, fmt.Sprintf("Invalid duration: %v", duration))
+		a.klog('F', "logs_generator.go", 68, fmt.Sprintf("Invalid duration: %v", duration))
 		return 255
 	}
 	ticker := time.NewTicker(duration / time.Duration(total))
 	defer ticker.Stop()
 	for id := 0; id < total; id++ {
-		a.klog('I', 76, logLine(id))
+		a.klog('I', "logs_generator.go", 76, logLine(id))
 		select {
 		case <-ticker.C:
 		case <-a.Context().Done():
