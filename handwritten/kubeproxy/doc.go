@@ -14,8 +14,9 @@
 //
 // A Dataplane holds every node's rules and is the cluster network's
 // netsim.DNAT: a connection to a cluster IP follows the rules of the node its
-// source is on (a pod in the node's pod CIDR, or the node itself), one to a
-// node IP's NodePort follows that node's rules. Where the iptables proxier
+// source is on (a pod in the node's pod CIDR, or the node itself; a host on
+// no node, the control plane's, goes through the first node by name), one
+// to a node IP's NodePort follows that node's rules. Where the iptables proxier
 // marks a connection for masquerade (off-cluster traffic to a cluster IP,
 // NodePorts with traffic policy Cluster, hairpin), the endpoint sees the
 // node's address towards it instead of the client's; elsewhere the
