@@ -221,12 +221,15 @@ spec:
         command: ["sleep", "3600"]
 `;
     const result = await page.evaluate(async (yaml) => {
+      // Watch from before the apply (its resourceVersion), so the pods' creation and every
+      // status change arrive as events however fast the pods start.
+      const resourceVersion = (await window.cluster.list('pods', { namespace: 'default' })).metadata.resourceVersion;
       const applied = await window.cluster.apply(yaml);
       // Follow pods in "default" until both replicas are Running with every container ready,
       // as their status fields say.
       const ready = new Map();
       const seen = [];
-      for await (const ev of window.cluster.watch('pods', { namespace: 'default' })) {
+      for await (const ev of window.cluster.watch('pods', { namespace: 'default', resourceVersion })) {
         seen.push(ev.type);
         const o = ev.object;
         if (!o.metadata?.name?.startsWith('sleeper-')) continue;
