@@ -56,20 +56,6 @@ func (n *dataplaneNode) local(src netip.Addr) bool {
 	return src == n.ip || n.podCIDR().Contains(src)
 }
 
-// gatewayNode is the node through which hosts on no node reach Services:
-// the first by name; nil without nodes.
-func (d *Dataplane) gatewayNode() *dataplaneNode {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	var first string
-	for name := range d.nodes {
-		if first == "" || name < first {
-			first = name
-		}
-	}
-	return d.nodes[first]
-}
-
 // fromPod is the local traffic detector: whether src is a pod's address.
 func (d *Dataplane) fromPod(src netip.Addr) bool {
 	return d.clusterCIDR.IsValid() && d.clusterCIDR.Contains(src)
@@ -85,10 +71,14 @@ func (d *Dataplane) fromPod(src netip.Addr) bool {
 func (d *Dataplane) Translate(_ context.Context, proto netsim.Protocol, src netip.Addr, dst netip.AddrPort) (netsim.NAT, error) {
 	src, dst = src.Unmap(), netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
 	d.mu.RLock()
-	var dstNode, srcNode *dataplaneNode
-	for _, n := range d.nodes {
+	var dstNode, srcNode, gateway *dataplaneNode
+	var gatewayName string
+	for name, n := range d.nodes {
 		if n.ip == dst.Addr() {
 			dstNode = n
+		}
+		if gateway == nil || name < gatewayName {
+			gateway, gatewayName = n, name
 		}
 		if n.local(src) {
 			srcNode = n
@@ -105,7 +95,7 @@ func (d *Dataplane) Translate(_ context.Context, proto netsim.Protocol, src neti
 		// A host on no node (the control plane's) reaches Services
 		// through a node, as a host routing the Service CIDR via a node
 		// does: the first node by name.
-		if srcNode = d.gatewayNode(); srcNode == nil {
+		if srcNode = gateway; srcNode == nil {
 			return netsim.NAT{Dst: dst}, nil
 		}
 	}

@@ -312,37 +312,30 @@ func TestMasquerade(t *testing.T) {
 		return got.Src.String()
 	}
 	for _, tc := range []struct {
-		src  netip.Addr
-		dst  string
-		want string
+		policy v1.ServiceExternalTrafficPolicy
+		src    netip.Addr
+		dst    string
+		want   string
 	}{
-		{f.podA, "10.96.0.40:80", "kept"},
-		{f.nodeA, "10.96.0.40:80", "172.18.0.2"},
-		{f.nodeB, "10.96.0.40:80", "10.244.1.1"},
-		{netip.MustParseAddr("10.244.1.5"), "10.96.0.40:80", "10.244.1.1"}, // hairpin
-		{f.client, "172.18.0.3:30080", "10.244.1.1"},
-		{f.client, "172.18.0.2:30080", "172.18.0.2"},
-		{f.podA, "172.18.0.3:30080", "10.244.1.1"},
+		{v1.ServiceExternalTrafficPolicyCluster, f.podA, "10.96.0.40:80", "kept"},
+		{v1.ServiceExternalTrafficPolicyCluster, f.nodeA, "10.96.0.40:80", "172.18.0.2"},
+		{v1.ServiceExternalTrafficPolicyCluster, f.nodeB, "10.96.0.40:80", "10.244.1.1"},
+		{v1.ServiceExternalTrafficPolicyCluster, netip.MustParseAddr("10.244.1.5"), "10.96.0.40:80", "10.244.1.1"}, // hairpin
+		{v1.ServiceExternalTrafficPolicyCluster, f.client, "172.18.0.3:30080", "10.244.1.1"},
+		{v1.ServiceExternalTrafficPolicyCluster, f.client, "172.18.0.2:30080", "172.18.0.2"},
+		{v1.ServiceExternalTrafficPolicyCluster, f.podA, "172.18.0.3:30080", "10.244.1.1"},
+		{v1.ServiceExternalTrafficPolicyLocal, f.client, "172.18.0.3:30080", "kept"},
+		{v1.ServiceExternalTrafficPolicyLocal, f.podA, "172.18.0.3:30080", "kept"},
+		{v1.ServiceExternalTrafficPolicyLocal, f.podA, "172.18.0.2:30080", "kept"},
+		{v1.ServiceExternalTrafficPolicyLocal, f.nodeA, "172.18.0.2:30080", "172.18.0.2"},
+		{v1.ServiceExternalTrafficPolicyLocal, f.nodeB, "172.18.0.3:30080", "10.244.1.1"},
 	} {
-		if got := source(tc.src, tc.dst); got != tc.want {
-			t.Errorf("Cluster policy, %s -> %s: source %s, want %s", tc.src, tc.dst, got, tc.want)
+		if policy != tc.policy {
+			policy = tc.policy
+			add()
 		}
-	}
-	policy = v1.ServiceExternalTrafficPolicyLocal
-	add()
-	for _, tc := range []struct {
-		src  netip.Addr
-		dst  string
-		want string
-	}{
-		{f.client, "172.18.0.3:30080", "kept"},
-		{f.podA, "172.18.0.3:30080", "kept"},
-		{f.podA, "172.18.0.2:30080", "kept"},
-		{f.nodeA, "172.18.0.2:30080", "172.18.0.2"},
-		{f.nodeB, "172.18.0.3:30080", "10.244.1.1"},
-	} {
 		if got := source(tc.src, tc.dst); got != tc.want {
-			t.Errorf("Local policy, %s -> %s: source %s, want %s", tc.src, tc.dst, got, tc.want)
+			t.Errorf("%s policy, %s -> %s: source %s, want %s", tc.policy, tc.src, tc.dst, got, tc.want)
 		}
 	}
 }

@@ -23,6 +23,7 @@ package portmap
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"sync"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -87,24 +88,8 @@ func (t *Table) Add(nodeIP netip.Addr, podIP netip.Prefix, gateway netip.Addr, m
 	return func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		kept := t.rules[:0]
-		for _, r := range t.rules {
-			if !containsRule(added, r) {
-				kept = append(kept, r)
-			}
-		}
-		clear(t.rules[len(kept):])
-		t.rules = kept
+		t.rules = slices.DeleteFunc(t.rules, func(r *rule) bool { return slices.Contains(added, r) })
 	}
-}
-
-func containsRule(rules []*rule, r *rule) bool {
-	for _, x := range rules {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // Translate sends a new connection to a node's mapped port to the pod, and
