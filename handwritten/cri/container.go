@@ -193,7 +193,18 @@ func (r *Runtime) StartContainer(_ context.Context, id string) error {
 		stdin, c.stdin = r, w
 	}
 	c.stdout, c.stderr = stdout, stderr
-	proc := c.process(ctx, args, stdin, stdout, stderr)
+	var procOut, procErr io.Writer = stdout, stderr
+	tty := c.config.GetTty()
+	if tty {
+		// One terminal: its output goes to the log as stdout.
+		procOut = terminalOutput{stdout}
+		procErr = procOut
+		if stdin != nil {
+			stdin = terminalInput{stdin}
+		}
+	}
+	proc := c.process(ctx, args, stdin, procOut, procErr)
+	proc.TTY = tty
 
 	r.mu.Lock()
 	c.startedAt = time.Now()

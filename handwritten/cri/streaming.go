@@ -111,9 +111,14 @@ func (s streamRuntime) Exec(ctx context.Context, containerID string, cmd []strin
 	}
 	if tty && out != nil {
 		// One terminal: stderr goes where stdout goes.
+		stdout = &lockedWriter{w: terminalOutput{out}}
 		stderr = stdout
 	}
+	if tty && in != nil {
+		in = terminalInput{in}
+	}
 	proc := c.process(ctx, cmd, in, stdout, stderr)
+	proc.TTY = tty
 	execID := newID()
 	if len(cmd) == 0 {
 		return fmt.Errorf("failed to exec in container: failed to start exec %q: no command", execID)

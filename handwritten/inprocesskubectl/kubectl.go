@@ -62,9 +62,15 @@ type Call struct {
 	// IOStreams and some from the process's os.Stdin (the resource builder's
 	// `-f -`), so a call with a Stdin has the process's os.Stdin too, for as
 	// long as it runs: such calls run one at a time.
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	Stdin io.Reader
+	// StreamStdin says Stdin is read as kubectl reads it, not whole before
+	// kubectl starts: a terminal's input (kubectl exec -it), which ends
+	// only when the user ends it. The process's os.Stdin is then left
+	// alone (`-f -` reads nothing from it), and the call does not wait for
+	// other calls with a Stdin.
+	StreamStdin bool
+	Stdout      io.Writer
+	Stderr      io.Writer
 	// OnWatch, if set, is called once, when the call's first watch request
 	// has been answered 200: the watch is established, and a change made
 	// from then on is seen.
@@ -102,7 +108,9 @@ func Run(ctx context.Context, c Call) (code int) {
 		}
 	}()
 	var stdin io.Reader = strings.NewReader("")
-	if c.Stdin != nil {
+	if c.Stdin != nil && c.StreamStdin {
+		stdin = c.Stdin
+	} else if c.Stdin != nil {
 		data, err := io.ReadAll(c.Stdin)
 		if err != nil {
 			fmt.Fprintf(c.Stderr, "error: reading standard input: %v\n", err)

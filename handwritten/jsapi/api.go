@@ -249,6 +249,16 @@ type KubectlOptions struct {
 	// OnWatch, if set, is called when the call's first watch request has
 	// been answered (kubectl get --watch sees every change from then on).
 	OnWatch func()
+	// Terminal, if set, is the call's standard input and output instead
+	// of Stdin and Output: a terminal's streams (the page's, which kubectl
+	// recognises as a tty: terminal_js.go), read and written as kubectl goes.
+	Terminal *TerminalStreams
+}
+
+// TerminalStreams are a terminal's input and outputs.
+type TerminalStreams struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
 }
 
 // Kubectl runs upstream kubectl with args (without the program name),
@@ -266,6 +276,9 @@ func (a *API) Kubectl(ctx context.Context, args []string, opts KubectlOptions) K
 	}
 	if opts.Stdin != "" {
 		call.Stdin = strings.NewReader(opts.Stdin)
+	}
+	if t := opts.Terminal; t != nil {
+		call.Stdin, call.StreamStdin, call.Stdout, call.Stderr = t.In, true, t.Out, t.ErrOut
 	}
 	code := inprocesskubectl.Run(ctx, call)
 	return KubectlResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
@@ -408,6 +421,85 @@ func (a *API) Watch(ctx context.Context, res, namespace, resourceVersion string,
 	if err != nil {
 		return err
 	}
+	return watchFrom(ctx, c, resourceVersion, onEvent)
+}
+
+// tableContentType asks the kube-apiserver for objects as the Table that
+// kubectl get prints (its server-side printing), with each row's object's
+// metadata.
+const tableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+// WatchTable is Watch with each object as the kube-apiserver prints it for
+// kubectl get: a meta.k8s.io/v1 Table (its columns, cells and the row's
+// object's metadata), the current objects first as ADDED. A page shows a
+// resource as kubectl would without knowing how Kubernetes prints it.
+func (a *API) WatchTable(ctx context.Context, res, namespace string, onEvent func(eventType string, table []byte)) error {
+	if _, err := a.started(); err != nil {
+		return err
+	}
+	r, err := a.resolve(res)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	config := rest.CopyConfig(a.config)
+	a.mu.Unlock()
+	// The dynamic client asks for JSON whatever the config says; its
+	// unstructured decoder takes a Table as well.
+	config.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+			req = req.Clone(req.Context())
+			req.Header.Set("Accept", tableContentType)
+			return rt.RoundTrip(req)
+		})
+	})
+	dyn, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	var c dynamic.ResourceInterface = dyn.Resource(r.gvr)
+	if r.namespaced && namespace != "" {
+		c = dyn.Resource(r.gvr).Namespace(namespace)
+	}
+	// A list as a Table is not a list of objects to client-go, so the
+	// current objects come from the watch itself: one with no
+	// resourceVersion begins with them, as ADDED events. Its end is
+	// resumed from the last version seen.
+	w, err := c.Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	resourceVersion := ""
+	for ev := range w.ResultChan() {
+		data, err := json.Marshal(ev.Object)
+		if err != nil {
+			w.Stop()
+			return err
+		}
+		onEvent(string(ev.Type), data)
+		if ev.Type == watch.Error {
+			w.Stop()
+			return fmt.Errorf("the watch ended: %v", apierrors.FromObject(ev.Object))
+		}
+		if m, err := meta.Accessor(ev.Object); err == nil {
+			resourceVersion = m.GetResourceVersion()
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if resourceVersion == "" {
+		return errors.New("the watch ended")
+	}
+	return watchFrom(ctx, c, resourceVersion, onEvent)
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// watchFrom is Watch on a resource's client.
+func watchFrom(ctx context.Context, c dynamic.ResourceInterface, resourceVersion string, onEvent func(eventType string, object []byte)) error {
 	if resourceVersion == "" || resourceVersion == "0" {
 		list, err := c.List(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
 		if err != nil {

@@ -168,6 +168,14 @@ func TestAPI(t *testing.T) {
 	if got := strings.ReplaceAll(tty.String(), "\r\n", "\n"); err != nil || code != 0 || got != "out\nerr\n" {
 		t.Errorf("exec with a terminal: code %d, %v, output %q", code, err, tty.String())
 	}
+	// An interactive shell in a terminal: it prompts, echoes what is typed
+	// (a carriage return ends a line, as a terminal's Enter does) and exits
+	// with the status it is told.
+	tty = syncBuffer{}
+	code, err = a.Exec(ctx, "default", pod, []string{"sh"}, ExecOptions{TTY: true, Stdin: strings.NewReader("echo typed-$((6*7))\rexit 5\r"), Stdout: &tty})
+	if err != nil || code != 5 || !strings.Contains(tty.String(), "typed-42") {
+		t.Errorf("exec sh in a terminal: code %d, %v, output %q", code, err, tty.String())
+	}
 	if _, err := a.Exec(ctx, "", "no-such-pod", []string{"true"}, ExecOptions{Stdout: &out}); err == nil || err.Error() != `pods "no-such-pod" not found` {
 		t.Errorf("exec in a missing pod: %v", err)
 	}
@@ -182,6 +190,10 @@ func TestAPI(t *testing.T) {
 	if r.ExitCode != 0 || r.Stdout != "piped\n" {
 		t.Errorf("kubectl exec -i: %+v", r)
 	}
+	if testKubectlTerminal != nil {
+		testKubectlTerminal(ctx, t, a, pod)
+	}
+	testWatchTable(ctx, t, a, pod)
 
 	// The defined image: a pod runs it by reference; it logs, serves one
 	// HTTP request on the pod network, and exits with its own status.
@@ -344,6 +356,77 @@ type podStatus struct {
 		}
 	}
 }
+
+// testWatchTable watches pods as kubectl get prints them: the running pod
+// first, then a ConfigMap created during a watch of ConfigMaps.
+func testWatchTable(ctx context.Context, t *testing.T, a *API, pod string) {
+	type table struct {
+		Kind              string `json:"kind"`
+		ColumnDefinitions []struct {
+			Name string `json:"name"`
+		} `json:"columnDefinitions"`
+		Rows []struct {
+			Cells  []any `json:"cells"`
+			Object struct {
+				Kind     string `json:"kind"`
+				Metadata struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			} `json:"object"`
+		} `json:"rows"`
+	}
+	next := func(resource string, during func()) (string, table) {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events := make(chan [2]string, 64)
+		ended := make(chan error, 1)
+		go func() {
+			ended <- a.WatchTable(wctx, resource, "default", func(eventType string, data []byte) { events <- [2]string{eventType, string(data)} })
+		}()
+		if during != nil {
+			during()
+		}
+		for {
+			select {
+			case ev := <-events:
+				var tb table
+				if err := json.Unmarshal([]byte(ev[1]), &tb); err != nil {
+					t.Fatalf("WatchTable %s: %v in %s", resource, err, ev[1])
+				}
+				if during == nil || (len(tb.Rows) == 1 && tb.Rows[0].Object.Metadata.Name == "table-watched") {
+					return ev[0], tb
+				}
+			case err := <-ended:
+				t.Fatalf("WatchTable %s ended: %v", resource, err)
+			case <-time.After(time.Minute):
+				t.Fatalf("WatchTable %s: no event in a minute", resource)
+			}
+		}
+	}
+	typ, tb := next("pods", nil)
+	var columns []string
+	for _, c := range tb.ColumnDefinitions {
+		columns = append(columns, c.Name)
+	}
+	if typ != "ADDED" || tb.Kind != "Table" || strings.Join(columns, ",") != "Name,Ready,Status,Restarts,Age,IP,Node,Nominated Node,Readiness Gates" ||
+		len(tb.Rows) != 1 || tb.Rows[0].Object.Kind != "PartialObjectMetadata" || !strings.HasPrefix(tb.Rows[0].Object.Metadata.Name, "web-") {
+		t.Errorf("WatchTable pods: first event %s %+v", typ, tb)
+	} else if cells := tb.Rows[0].Cells; fmt.Sprint(cells[1:4]) != "[1/1 Running 0]" {
+		t.Errorf("WatchTable pods: cells %v, want 1/1 Running 0 after the name", cells)
+	}
+	typ, tb = next("configmaps", func() {
+		if r := a.Kubectl(ctx, []string{"create", "configmap", "table-watched", "--from-literal=a=b"}, KubectlOptions{}); r.ExitCode != 0 {
+			t.Errorf("kubectl create configmap: %+v", r)
+		}
+	})
+	if typ != "ADDED" || len(tb.Rows) != 1 || fmt.Sprint(tb.Rows[0].Cells[:2]) != "[table-watched 1]" {
+		t.Errorf("WatchTable configmaps: %s %+v", typ, tb)
+	}
+}
+
+// testKubectlTerminal, where the platform has page terminals (js), tests
+// kubectl in one: exec -it in pod.
+var testKubectlTerminal func(ctx context.Context, t *testing.T, a *API, pod string)
 
 // waitForPod polls pod's status until ok says it is what the test waits for.
 func waitForPod(ctx context.Context, t *testing.T, a *API, pod string, ok func(podStatus) bool) podStatus {

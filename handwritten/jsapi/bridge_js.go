@@ -19,9 +19,11 @@ import (
 //
 //	start({nodes, onProgress(phase)})              Promise<void>
 //	stop()                                        Promise<void>
-//	kubectl(argv: string[], {stdin, env: string[], dir},
+//	kubectl(argv: string[], {stdin, env: string[], dir, tty?: {cols, rows, onMode(raw)}},
 //	        onOutput("stdout"|"stderr", text), onWatch(), onEnd(err, exitCode))
-//	                                              cancel(): kubectl runs until it exits (onEnd("", code)) or is cancelled
+//	                                              cancel(): kubectl runs until it exits (onEnd("", code)) or is cancelled;
+//	                                              with tty, the page's terminal is its stdin and stdout (a tty to
+//	                                              kubectl), and it returns {cancel(), write(text), closeStdin(), resize(cols, rows)}
 //	writeFile(path, data: string|Uint8Array)      Promise<void>  (its directory made first)
 //	readFile(path)                                Promise<Uint8Array>
 //	removeFile(path)                              Promise<void>  (a directory with all in it; missing is no error)
@@ -31,6 +33,8 @@ import (
 //	delete(resource, namespace, name)             Promise<void>
 //	watch(resource, namespace, resourceVersion,
 //	      onEvent(type, objectJSON), onEnd(err))  cancel()  (onEnd("") after cancel)
+//	watchTable(resource, namespace,
+//	           onEvent(type, tableJSON), onEnd(err))  cancel(): each object as kubectl get prints it (API.WatchTable)
 //	logs(namespace, pod, {container, follow, previous},
 //	     onChunk(text), onEnd(err))                cancel()  (onEnd("") at the log's end or after cancel)
 //	exec(namespace, pod, command: string[], {container, tty, stdin: boolean},
@@ -91,9 +95,54 @@ func Register(a *API, logs *LogTail) {
 			if onWatch.Type() == js.TypeFunction {
 				o.OnWatch = func() { onWatch.Invoke() }
 			}
-			return stream(arg(args, 4), func(ctx context.Context) (any, error) {
-				return a.Kubectl(ctx, argv, o).ExitCode, nil
-			}, nil)
+			var tty js.Value
+			if opts.Type() == js.TypeObject {
+				tty = opts.Get("tty")
+			}
+			if tty.Type() != js.TypeObject {
+				return stream(arg(args, 4), func(ctx context.Context) (any, error) {
+					return a.Kubectl(ctx, argv, o).ExitCode, nil
+				}, nil)
+			}
+			// The page's terminal is kubectl's stdin, stdout and stderr.
+			onMode := tty.Get("onMode")
+			stdin := &inputQueue{}
+			stdout := &textWriter{onText: func(t string) { onOutput.Invoke("stdout", t) }}
+			stderr := &textWriter{onText: func(t string) { onOutput.Invoke("stderr", t) }}
+			terminal, streams, closeTerminal := openPageTerminal(uint16(tty.Get("cols").Int()), uint16(tty.Get("rows").Int()),
+				func(raw bool) {
+					if onMode.Type() == js.TypeFunction {
+						onMode.Invoke(raw)
+					}
+				}, stdin, stdout, stderr)
+			o.Terminal = streams
+			write := js.FuncOf(func(_ js.Value, args []js.Value) any {
+				stdin.Write([]byte(str(arg(args, 0))))
+				return nil
+			})
+			closeStdin := js.FuncOf(func(js.Value, []js.Value) any {
+				stdin.Close()
+				return nil
+			})
+			resize := js.FuncOf(func(_ js.Value, args []js.Value) any {
+				if w, h := arg(args, 0), arg(args, 1); w.Type() == js.TypeNumber && h.Type() == js.TypeNumber {
+					terminal.resize(uint16(w.Int()), uint16(h.Int()))
+				}
+				return nil
+			})
+			cancel := stream(arg(args, 4), func(ctx context.Context) (any, error) {
+				defer closeTerminal()
+				defer stdin.Close()
+				code := a.Kubectl(ctx, argv, o).ExitCode
+				stdout.Flush()
+				stderr.Flush()
+				return code, nil
+			}, func() {
+				write.Release()
+				closeStdin.Release()
+				resize.Release()
+			})
+			return map[string]any{"cancel": cancel, "write": write, "closeStdin": closeStdin, "resize": resize}
 		},
 		"writeFile": func(_ js.Value, args []js.Value) any {
 			path, data := str(arg(args, 0)), arg(args, 1)
@@ -203,6 +252,15 @@ func Register(a *API, logs *LogTail) {
 			return stream(arg(args, 4), func(ctx context.Context) (any, error) {
 				return nil, a.Watch(ctx, res, ns, rv, func(eventType string, object []byte) {
 					onEvent.Invoke(eventType, string(object))
+				})
+			}, nil)
+		},
+		"watchTable": func(_ js.Value, args []js.Value) any {
+			res, ns := str(arg(args, 0)), str(arg(args, 1))
+			onEvent := arg(args, 2)
+			return stream(arg(args, 3), func(ctx context.Context) (any, error) {
+				return nil, a.WatchTable(ctx, res, ns, func(eventType string, table []byte) {
+					onEvent.Invoke(eventType, string(table))
 				})
 			}, nil)
 		},

@@ -53,6 +53,12 @@ export interface NetworkCondition {
   partition?: boolean;
 }
 
+/** A terminal's size in characters. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
 /** A page-defined image's configuration (its OCI config's fields); its program stays in the page. */
 export interface ImageConfig {
   entrypoint: string[];
@@ -81,12 +87,18 @@ export type KubeObject = Record<string, unknown>;
 
 /** Page → worker. */
 export type ToWorker =
-  | { kind: 'start'; id: number; wasmURL: string; nodes: number; dns: boolean; images: { ref: string; config: ImageConfig }[] }
+  /** `module`, when given, is the compiled program (compiled once per page); else the worker compiles wasmURL. */
+  | { kind: 'start'; id: number; wasmURL: string; module?: WebAssembly.Module; nodes: number; dns: boolean; images: { ref: string; config: ImageConfig }[] }
   | { kind: 'defineImage'; id: number; ref: string; config: ImageConfig }
   /** An operation of a running process of a page-defined image. */
   | { kind: 'processCall'; id: number; proc: number; op: ProcessOp; args: string[] }
-  /** Runs kubectl: its output, a watchEstablished when it has one, then streamEnd with its exit code. */
-  | { kind: 'kubectl'; id: number; argv: string[]; stdin: string; env: string[]; dir: string }
+  /**
+   * Runs kubectl: its output, a watchEstablished when it has one, then streamEnd with its exit code.
+   * With `tty`, the page's terminal (of that size) is its stdin and stdout, which kubectl sees as a
+   * tty: input follows as execInput, sizes as execResize, and terminalMode says when kubectl
+   * switches the terminal to raw mode and back.
+   */
+  | { kind: 'kubectl'; id: number; argv: string[]; stdin: string; env: string[]; dir: string; tty?: TerminalSize }
   | { kind: 'writeFile'; id: number; path: string; data: string | Uint8Array }
   | { kind: 'readFile'; id: number; path: string }
   | { kind: 'removeFile'; id: number; path: string }
@@ -95,12 +107,14 @@ export type ToWorker =
   | { kind: 'list'; id: number; resource: string; namespace: string }
   | { kind: 'delete'; id: number; resource: string; namespace: string; name: string }
   | { kind: 'watch'; id: number; resource: string; namespace: string; resourceVersion: string }
+  /** A watch whose objects are the Tables kubectl get prints (meta.k8s.io/v1), current objects first. */
+  | { kind: 'watchTable'; id: number; resource: string; namespace: string }
   | { kind: 'logs'; id: number; namespace: string; pod: string; container: string; follow: boolean; previous: boolean }
   /** Runs a command in a container; `stdin` says whether execInput messages will follow. */
   | { kind: 'exec'; id: number; namespace: string; pod: string; container: string; command: string[]; tty: boolean; stdin: boolean }
-  /** Standard input for an exec; `end` closes it after `data`. */
+  /** Standard input for an exec or a kubectl in a terminal; `end` closes it after `data`. */
   | { kind: 'execInput'; id: number; data: string; end: boolean }
-  /** An exec's terminal size changed (tty). */
+  /** The terminal of an exec or a kubectl changed size (tty). */
   | { kind: 'execResize'; id: number; cols: number; rows: number }
   /** Ends a watch, a log stream or an exec. */
   | { kind: 'cancelStream'; id: number }
@@ -114,7 +128,7 @@ export type ToWorker =
 export type Request = Exclude<ToWorker, StreamRequest | StreamControl>;
 
 /** The requests answered by a stream of items, then a `streamEnd` with the same id. */
-export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'logs' } | { kind: 'exec' } | { kind: 'kubectl' }>;
+export type StreamRequest = Extract<ToWorker, { kind: 'watch' } | { kind: 'watchTable' } | { kind: 'logs' } | { kind: 'exec' } | { kind: 'kubectl' }>;
 
 /** What the page sends to an open stream. */
 export type StreamControl = Extract<ToWorker, { kind: 'cancelStream' } | { kind: 'execInput' } | { kind: 'execResize' }>;
@@ -155,6 +169,8 @@ export type FromWorker =
   | { kind: 'output'; id: number; stream: 'stdout' | 'stderr'; text: string }
   /** A kubectl call's first watch request was answered: it sees every change from now on. */
   | { kind: 'watchEstablished'; id: number }
+  /** kubectl switched its terminal to raw mode (keystrokes go as typed) or back to cooked mode (the page edits lines). */
+  | { kind: 'terminalMode'; id: number; raw: boolean }
   /**
    * A stream ended: `error` is "" when it was cancelled or ended by itself, else Go's reason.
    * An exec or kubectl that ran to its end has its `exitCode`.

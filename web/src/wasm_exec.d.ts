@@ -16,11 +16,11 @@ interface GoWebernetesAPI {
   stop(): Promise<void>;
   kubectl(
     argv: string[],
-    opts: { stdin: string; env: string[]; dir: string },
+    opts: { stdin: string; env: string[]; dir: string; tty?: { cols: number; rows: number; onMode: (raw: boolean) => void } },
     onOutput: (stream: string, text: string) => void,
     onWatch: () => void,
     onEnd: (err: string, exitCode: number | null) => void,
-  ): () => void;
+  ): (() => void) | GoExecSession; // a session with tty
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   removeFile(path: string): Promise<void>;
@@ -43,6 +43,12 @@ interface GoWebernetesAPI {
     namespace: string,
     resourceVersion: string,
     onEvent: (type: string, objectJSON: string) => void,
+    onEnd: (err: string) => void,
+  ): () => void;
+  watchTable(
+    resource: string,
+    namespace: string,
+    onEvent: (type: string, tableJSON: string) => void,
     onEnd: (err: string) => void,
   ): () => void;
   logs(
@@ -75,7 +81,7 @@ interface GoWebernetesAPI {
   ): GoExecSession;
 }
 
-/** An exec running in Go; its functions must not be called after its onEnd. */
+/** An exec (or a kubectl in a terminal) running in Go; its functions must not be called after its onEnd. */
 interface GoExecSession {
   cancel(): void;
   write(text: string): void;

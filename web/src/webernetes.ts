@@ -3,9 +3,9 @@
 // cluster does is decided by Go in the worker.
 
 import { imageConfig, ProcessRunner, type ImageDefinition } from './images';
-import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, NetworkCondition, Request, ResultOf, StreamRequest, ToWorker, WatchEventType } from './protocol';
+import type { FetchInit, FromWorker, KubectlResult, KubeObject, MemStats, NetworkCondition, Request, ResultOf, StreamRequest, TerminalSize, ToWorker, WatchEventType } from './protocol';
 
-export type { FetchInit, KubectlResult, KubeObject, MemStats, NetworkCondition, WatchEventType } from './protocol';
+export type { FetchInit, KubectlResult, KubeObject, MemStats, NetworkCondition, TerminalSize, WatchEventType } from './protocol';
 export type { Connection, ImageDefinition, Listener, Output, ProcessContext } from './images';
 
 export interface Progress {
@@ -22,6 +22,12 @@ export interface StartOptions {
   dns?: boolean;
   /** The js/wasm program; default "webernetes.wasm" beside this module. */
   wasmURL?: string | URL;
+  /**
+   * The program already compiled (Webernetes.compile), shared by every cluster of the page:
+   * each worker then instantiates it without fetching or compiling. Default: the worker
+   * fetches and compiles wasmURL itself.
+   */
+  module?: WebAssembly.Module | Promise<WebAssembly.Module>;
   /** The worker script; default "worker.js" beside this module. */
   workerURL?: string | URL;
   onProgress?: (p: Progress) => void;
@@ -80,8 +86,24 @@ export interface ExecOptions {
 }
 
 export interface KubectlOptions {
-  /** Standard input (kubectl apply -f -, kubectl exec -i ... -- cat). */
-  stdin?: string;
+  /**
+   * Standard input (kubectl apply -f -, kubectl exec -i ... -- cat). With tty, an async
+   * iterable of what is typed (a terminal's keystrokes) whose end closes it.
+   */
+  stdin?: string | AsyncIterable<string>;
+  /**
+   * Run kubectl in a terminal of this size, as in a shell: its stdin and stdout are then a
+   * tty to it (exec -it, run -it and attach -it get a terminal and switch it to raw mode),
+   * and its output is what a terminal draws. Give what is typed as stdin.
+   */
+  tty?: TerminalSize;
+  /** The terminal's sizes as they change (tty). */
+  terminalSizes?: AsyncIterable<TerminalSize>;
+  /**
+   * Called when kubectl switches its terminal to raw mode (what is typed goes to it as typed,
+   * Ctrl-C included) and back to cooked mode (the page edits and echoes a line, Ctrl-C interrupts).
+   */
+  onTerminalMode?: (raw: boolean) => void;
   /** Variables set for this call (KUBECONFIG, HOME...), on top of the worker's (HOME=/root...). */
   env?: Record<string, string>;
   /** The working directory, where relative paths (-f web.yaml) are read; default "/". */
@@ -100,9 +122,15 @@ export interface KubectlOptions {
   signal?: AbortSignal;
 }
 
-export interface TerminalSize {
-  cols: number;
-  rows: number;
+/** A meta.k8s.io/v1 Table: what kubectl get prints, as the kube-apiserver prints it. */
+export interface Table {
+  kind: 'Table';
+  apiVersion: string;
+  metadata: { resourceVersion?: string };
+  /** The columns (absent from some watch events: the first event's apply). */
+  columnDefinitions?: { name: string; type: string; format: string; description: string; priority: number }[];
+  /** Cells in column order; object is the row's object's metadata (PartialObjectMetadata). */
+  rows?: { cells: unknown[]; object: KubeObject }[];
 }
 
 /** A command that ran to its end: what it wrote (without onOutput) and its exit code. */
@@ -181,9 +209,22 @@ export class Cluster extends EventTarget {
    */
   kubectl(argv: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
     const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const { stdin, tty } = opts;
+    if (stdin !== undefined && typeof stdin !== 'string' && !tty) {
+      return Promise.reject(new TypeError('webernetes: kubectl takes a stream as stdin only with tty (a string otherwise)'));
+    }
     return this.#session(
-      (id) => ({ kind: 'kubectl', id, argv: [...argv].map(String), stdin: opts.stdin ?? '', env, dir: opts.dir ?? '' }),
+      (id) => ({
+        kind: 'kubectl',
+        id,
+        argv: [...argv].map(String),
+        stdin: typeof stdin === 'string' && !tty ? stdin : '',
+        env,
+        dir: opts.dir ?? '',
+        ...(tty && { tty: { cols: tty.cols, rows: tty.rows } }),
+      }),
       opts,
+      tty ? (id, send, done) => this.#pumpInput(id, send, done, stdin, opts.terminalSizes) : undefined,
     );
   }
 
@@ -246,6 +287,19 @@ export class Cluster extends EventTarget {
   }
 
   /**
+   * Watches a resource as kubectl get prints it: each event's object is a meta.k8s.io/v1
+   * Table from the kube-apiserver (columnDefinitions, and rows of cells with the object's
+   * metadata), the current objects first as ADDED. A page draws kubectl's columns without
+   * knowing how Kubernetes prints a resource.
+   */
+  watchTable(resource: string, opts: Omit<WatchOptions, 'resourceVersion'> = {}): AsyncIterableIterator<WatchEvent<Table>> {
+    return this.#stream<WatchEvent<Table>>(
+      (id) => ({ kind: 'watchTable', id, resource, namespace: opts.namespace ?? '' }),
+      opts.signal,
+    );
+  }
+
+  /**
    * A pod's container log, as kubectl logs reads it (through the kube-apiserver from the
    * kubelet), in pieces as they arrive: all of it and done, or with follow until the
    * container ends. Ending the iteration ends the stream in Go.
@@ -285,33 +339,40 @@ export class Cluster extends EventTarget {
         stdin: stdin !== undefined,
       }),
       opts,
-      (id, send, done) => {
-        // Input and sizes go to the worker as they come, until the session ends.
-        if (typeof stdin === 'string') {
-          send({ kind: 'execInput', id, data: stdin, end: true });
-        } else if (stdin) {
-          void (async () => {
-            try {
-              for await (const data of stdin) {
-                if (done()) break;
-                send({ kind: 'execInput', id, data: String(data), end: false });
-              }
-            } finally {
-              send({ kind: 'execInput', id, data: '', end: true });
-            }
-          })();
-        }
-        if (opts.terminalSizes) {
-          const sizes = opts.terminalSizes;
-          void (async () => {
-            for await (const { cols, rows } of sizes) {
-              if (done()) break;
-              send({ kind: 'execResize', id, cols, rows });
-            }
-          })();
-        }
-      },
+      (id, send, done) => this.#pumpInput(id, send, done, stdin, opts.terminalSizes),
     );
+  }
+
+  /** Sends a session's input and terminal sizes to the worker as they come, until it ends. */
+  #pumpInput(
+    id: number,
+    send: (msg: ToWorker) => void,
+    done: () => boolean,
+    stdin: string | AsyncIterable<string> | undefined,
+    terminalSizes: AsyncIterable<TerminalSize> | undefined,
+  ) {
+    if (typeof stdin === 'string') {
+      send({ kind: 'execInput', id, data: stdin, end: true });
+    } else if (stdin) {
+      void (async () => {
+        try {
+          for await (const data of stdin) {
+            if (done()) break;
+            send({ kind: 'execInput', id, data: String(data), end: false });
+          }
+        } finally {
+          send({ kind: 'execInput', id, data: '', end: true });
+        }
+      })();
+    }
+    if (terminalSizes) {
+      void (async () => {
+        for await (const { cols, rows } of terminalSizes) {
+          if (done()) break;
+          send({ kind: 'execResize', id, cols, rows });
+        }
+      })();
+    }
   }
 
   /**
@@ -321,7 +382,12 @@ export class Cluster extends EventTarget {
    */
   #session(
     request: (id: number) => StreamRequest,
-    opts: { onOutput?: (stream: 'stdout' | 'stderr', text: string) => void; onWatch?: () => void; signal?: AbortSignal },
+    opts: {
+      onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+      onWatch?: () => void;
+      onTerminalMode?: (raw: boolean) => void;
+      signal?: AbortSignal;
+    },
     opened?: (id: number, send: (msg: ToWorker) => void, done: () => boolean) => void,
   ): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
@@ -345,8 +411,9 @@ export class Cluster extends EventTarget {
       };
       this.#streams.set(id, {
         item: (x) => {
-          const item = x as { stream: 'stdout' | 'stderr'; text: string } | 'watch';
+          const item = x as { stream: 'stdout' | 'stderr'; text: string } | { raw: boolean } | 'watch';
           if (item === 'watch') opts.onWatch?.();
+          else if ('raw' in item) opts.onTerminalMode?.(item.raw);
           else if (opts.onOutput) opts.onOutput(item.stream, item.text);
           else out[item.stream] += item.text;
         },
@@ -489,10 +556,15 @@ export class Cluster extends EventTarget {
   }
 
   /** @internal */
-  _start(wasmURL: string, nodes: number, dns: boolean): Promise<null> {
-    this.#startedAt = performance.now();
+  _start(wasmURL: string, module: WebAssembly.Module | undefined, nodes: number, dns: boolean): Promise<null> {
     const images = [...this.#images].map(([ref, def]) => ({ ref, config: imageConfig(def) }));
-    return this.#request({ kind: 'start', id: 0, wasmURL, nodes, dns, images });
+    return this.#request({ kind: 'start', id: 0, wasmURL, ...(module && { module }), nodes, dns, images });
+  }
+
+  /** @internal the start of start(): phases are timed from here. */
+  _began(at: number, phase?: string) {
+    this.#startedAt = at;
+    if (phase) this.#onProgress?.({ phase, elapsedMs: Math.round(performance.now() - at) });
   }
 
   /** @internal */
@@ -546,6 +618,9 @@ export class Cluster extends EventTarget {
       case 'watchEstablished':
         this.#streams.get(msg.id)?.item('watch');
         return;
+      case 'terminalMode':
+        this.#streams.get(msg.id)?.item({ raw: msg.raw });
+        return;
       case 'streamEnd':
         this.#streams.get(msg.id)?.end(msg.error, msg.exitCode);
         return;
@@ -585,15 +660,41 @@ export class Cluster extends EventTarget {
 
 const here = import.meta.url;
 
+/** The page's compiled programs, by URL: each is fetched and compiled once. */
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
 /** Entry point: `const cluster = await Webernetes.start({nodes: 3})`. */
 export const Webernetes = {
+  /**
+   * Fetches and compiles the js/wasm program once per page (streaming compilation; the
+   * browser's code cache applies on later visits). Give the result to start() as `module`
+   * and every cluster of the page instantiates the same compiled module in its worker.
+   * A failed compile is forgotten, so a later call tries again.
+   */
+  compile(wasmURL?: string | URL): Promise<WebAssembly.Module> {
+    const url = new URL(wasmURL ?? 'webernetes.wasm', here).href;
+    let p = compiled.get(url);
+    if (!p) {
+      p = WebAssembly.compileStreaming(fetch(url));
+      compiled.set(url, p);
+      p.catch(() => compiled.delete(url));
+    }
+    return p;
+  },
+
   /** Starts a cluster in a new worker; resolves once Go reports it started. */
   async start(opts: StartOptions = {}): Promise<Cluster> {
+    const began = performance.now();
     const wasmURL = new URL(opts.wasmURL ?? 'webernetes.wasm', here).href;
     const workerURL = new URL(opts.workerURL ?? 'worker.js', here);
     const cluster = new Cluster(new Worker(workerURL, { name: 'webernetes' }), opts);
     try {
-      await cluster._start(wasmURL, opts.nodes ?? 1, opts.dns ?? true);
+      let module: WebAssembly.Module | undefined;
+      if (opts.module) {
+        cluster._began(began, 'fetch+compile');
+        module = await opts.module;
+      } else cluster._began(began);
+      await cluster._start(wasmURL, module, opts.nodes ?? 1, opts.dns ?? true);
     } catch (e) {
       cluster._terminate(e instanceof Error ? e : new Error(String(e)));
       throw e;

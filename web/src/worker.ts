@@ -91,9 +91,12 @@ self.addEventListener('unhandledrejection', (ev) => {
 });
 
 
-async function startGo(wasmURL: string, nodes: number, dns: boolean, images: { ref: string; config: ImageConfig }[]): Promise<void> {
-  post({ kind: 'progress', phase: 'fetch+compile' });
-  const module = await WebAssembly.compileStreaming(fetch(wasmURL));
+async function startGo(wasmURL: string, compiled: WebAssembly.Module | undefined, nodes: number, dns: boolean, images: { ref: string; config: ImageConfig }[]): Promise<void> {
+  let module = compiled;
+  if (!module) {
+    post({ kind: 'progress', phase: 'fetch+compile' });
+    module = await WebAssembly.compileStreaming(fetch(wasmURL));
+  }
 
   post({ kind: 'progress', phase: 'go runtime' });
   go = new Go();
@@ -153,7 +156,7 @@ function need(): GoWebernetesAPI {
 async function answer(req: Request): Promise<ResultOf[Request['kind']]> {
   switch (req.kind) {
     case 'start':
-      await startGo(req.wasmURL, req.nodes, req.dns, req.images);
+      await startGo(req.wasmURL, req.module, req.nodes, req.dns, req.images);
       return null;
     case 'defineImage':
       await defineImage(need(), req.ref, req.config);
@@ -235,6 +238,13 @@ function startStream(msg: StreamRequest) {
           }, onEnd),
         };
         break;
+      case 'watchTable':
+        open = {
+          cancel: need().watchTable(msg.resource, msg.namespace, (type: string, tableJSON: string) => {
+            if (!ended) post({ kind: 'watchEvent', id, type: type as WatchEventType, object: JSON.parse(tableJSON) });
+          }, onEnd),
+        };
+        break;
       case 'logs':
         open = {
           cancel: need().logs(msg.namespace, msg.pod, { container: msg.container, follow: msg.follow, previous: msg.previous }, (text: string) => {
@@ -252,19 +262,25 @@ function startStream(msg: StreamRequest) {
           onExit,
         );
         break;
-      case 'kubectl':
-        open = {
-          cancel: need().kubectl(
-            msg.argv,
-            { stdin: msg.stdin, env: msg.env, dir: msg.dir },
-            onOutput,
-            () => {
-              if (!ended) post({ kind: 'watchEstablished', id });
-            },
-            onExit,
-          ),
-        };
+      case 'kubectl': {
+        const { tty } = msg;
+        const session = need().kubectl(
+          msg.argv,
+          {
+            stdin: msg.stdin,
+            env: msg.env,
+            dir: msg.dir,
+            ...(tty && { tty: { cols: tty.cols, rows: tty.rows, onMode: (raw: boolean) => void (ended || post({ kind: 'terminalMode', id, raw })) } }),
+          },
+          onOutput,
+          () => {
+            if (!ended) post({ kind: 'watchEstablished', id });
+          },
+          onExit,
+        );
+        open = typeof session === 'function' ? { cancel: session } : session;
         break;
+      }
     }
     if (!ended) streams.set(id, open);
   } catch (e) {
@@ -277,6 +293,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.kind) {
     case 'watch':
+    case 'watchTable':
     case 'logs':
     case 'exec':
     case 'kubectl':
