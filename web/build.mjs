@@ -1,10 +1,10 @@
 // Builds dist/: the loader (webernetes.js), the worker (worker.js), the page (index.html,
-// page.js, style.css), fs.js (the in-memory node root, also for Node tests), Go's
+// page.js, style.css), the <webernetes-cluster> element (element.js), fs.js (the in-memory node root, also for Node tests), Go's
 // wasm_exec.js, and .d.ts types. Usage: node build.mjs
 // WASM_EXEC_JS=path picks wasm_exec.js; otherwise $(go env GOROOT)/lib/wasm/wasm_exec.js.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,12 +81,25 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: [join(src, 'webernetes.ts')], format: 'esm', outfile: join(dist, 'webernetes.js') }),
   esbuild.build({ ...common, ...withNodePolyfills, entryPoints: [join(src, 'worker.ts')], format: 'iife', outfile: join(dist, 'worker.js') }),
   esbuild.build({ ...common, entryPoints: [join(src, 'page.ts')], format: 'esm', outfile: join(dist, 'page.js'), plugins: [loaderExternal] }),
+  // The <webernetes-cluster> element, with CodeMirror and xterm.js: one file a docs page adds.
+  esbuild.build({
+    ...common,
+    entryPoints: [join(src, 'element.ts')],
+    format: 'esm',
+    outfile: join(dist, 'element.js'),
+    plugins: [loaderExternal],
+    loader: { '.css': 'text' },
+    minify: true,
+  }),
   esbuild.build({ ...common, ...withNodePolyfills, entryPoints: [join(src, 'fs.ts')], format: 'esm', outfile: join(dist, 'fs.js') }),
   esbuild.build({ ...common, entryPoints: [join(src, 'clock.ts')], format: 'esm', outfile: join(dist, 'clock.js') }),
 ]);
 
 copyFileSync(wasmExec, join(dist, 'wasm_exec.js'));
 for (const f of ['index.html', 'style.css']) copyFileSync(join(src, f), join(dist, f));
+// The embed examples: the plain-HTML one beside the package's files.
+mkdirSync(join(dist, 'examples'), { recursive: true });
+for (const f of readdirSync(join(src, 'examples'))) copyFileSync(join(src, 'examples', f), join(dist, 'examples', f));
 
 // Types: checks every source and writes the .d.ts beside the bundles.
 const tsc = join(here, 'node_modules', 'typescript', 'bin', 'tsc');

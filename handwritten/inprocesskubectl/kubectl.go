@@ -162,6 +162,10 @@ func Run(ctx context.Context, c Call) (code int) {
 		IOStreams:     streams,
 	})
 	command.SetArgs(c.Args)
+	// What cobra itself prints (help, usage, __complete's completions)
+	// goes to the process's standard streams, which for this call are its
+	// own.
+	defer cobra.SetStandardStreams(command, c.Stdout, c.Stderr)()
 	// cobra keeps the completion functions of every flag it is told of in a
 	// process-wide table: forget this tree's when the call ends, or each
 	// call's command tree (with its factory) stays for the process's life.

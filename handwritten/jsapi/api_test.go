@@ -475,6 +475,14 @@ func testKubectlCalls(ctx context.Context, t *testing.T, a *API) {
 			t.Errorf("kubectl auth can-i %s secrets as the default ServiceAccount: %+v", c.verb, r)
 		}
 	}
+	// What cobra prints itself (completions, help) is the call's output too.
+	if r := a.Kubectl(ctx, []string{"__complete", "get", "configm"}, KubectlOptions{}); r.Stdout != "configmaps\n:4\n" ||
+		r.Stderr != "Completion ended with directive: ShellCompDirectiveNoFileComp\n" || r.ExitCode != 0 {
+		t.Errorf("kubectl __complete get configm: %+v", r)
+	}
+	if r := a.Kubectl(ctx, []string{"version", "--help"}, KubectlOptions{}); !strings.HasPrefix(r.Stdout, "Print the client and server version information") || r.ExitCode != 0 {
+		t.Errorf("kubectl version --help: %+v", r)
+	}
 	if r := a.Kubectl(ctx, []string{"auth", "can-i", "list", "secrets"}, KubectlOptions{}); r.Stdout != "yes\n" || r.ExitCode != 0 {
 		t.Errorf("kubectl auth can-i list secrets as the administrator: %+v", r)
 	}
