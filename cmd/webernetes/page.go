@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -11,7 +14,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -22,11 +27,46 @@ import (
 type pageFiles struct {
 	dir  string // web/dist
 	wasm string // bin/webernetes.wasm
+
+	mu       sync.Mutex
+	hashedAt struct {
+		size int64
+		mod  time.Time
+	}
+	hashed string // the wasm's content-hashed name (wasmName)
+}
+
+// wasmName is the program's content-hashed name, webernetes.<hash>.wasm:
+// the program is served under it to be cached for good (a new build is a
+// new name), and /webernetes.wasm redirects to it. It is recomputed when
+// the file changes (a rebuild while serving).
+func (p *pageFiles) wasmName() (string, error) {
+	st, err := os.Stat(p.wasm)
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hashed != "" && p.hashedAt.size == st.Size() && p.hashedAt.mod.Equal(st.ModTime()) {
+		return p.hashed, nil
+	}
+	f, err := os.Open(p.wasm)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	p.hashed = "webernetes." + hex.EncodeToString(h.Sum(nil))[:16] + ".wasm"
+	p.hashedAt.size, p.hashedAt.mod = st.Size(), st.ModTime()
+	return p.hashed, nil
 }
 
 func (p *pageFiles) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&p.dir, "web-dir", "web/dist", "the page's files (web/'s build output: make web)")
-	cmd.Flags().StringVar(&p.wasm, "wasm", "bin/webernetes.wasm", "the js/wasm program the page runs (make wasm), served as /webernetes.wasm")
+	cmd.Flags().StringVar(&p.wasm, "wasm", "bin/webernetes.wasm", "the js/wasm program the page runs (make wasm), served as /webernetes.<content hash>.wasm, to which /webernetes.wasm redirects")
 }
 
 // check says what to build when a file the page needs is missing.
@@ -36,10 +76,13 @@ func (p *pageFiles) check() error {
 			return fmt.Errorf("the page needs %s (%v): run %s", f, err, target)
 		}
 	}
-	return nil
+	_, err := p.wasmName()
+	return err
 }
 
-// handler serves the page's files, and the wasm at /webernetes.wasm. A file
+// handler serves the page's files, and the wasm at its content-hashed name
+// (wasmName), cacheable for good; /webernetes.wasm redirects there, and
+// /embed is embed.html (the page a site that cannot add scripts frames). A file
 // with a precompressed sibling (name.br, name.gz, not older than the file)
 // is served from it when the client accepts that encoding, with its
 // Content-Encoding; the Content-Type is always the uncompressed file's
@@ -55,16 +98,39 @@ func (p *pageFiles) handler() http.Handler {
 		if strings.HasSuffix(name, "/") {
 			name += "index.html"
 		}
+		if name == "/embed" {
+			name = "/embed.html"
+		}
 		file := filepath.Join(p.dir, filepath.FromSlash(name))
-		if name == "/webernetes.wasm" {
-			file = p.wasm
+		cacheControl := "no-cache"
+		if strings.HasPrefix(name, "/webernetes.") && strings.HasSuffix(name, ".wasm") {
+			hashed, err := p.wasmName()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			switch name {
+			case "/webernetes.wasm":
+				w.Header().Set("Cache-Control", "no-cache")
+				target := "/" + hashed
+				if r.URL.RawQuery != "" {
+					target += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, target, http.StatusFound)
+				return
+			case "/" + hashed:
+				file, cacheControl = p.wasm, "public, max-age=31536000, immutable"
+			default:
+				http.NotFound(w, r) // an older build's name
+				return
+			}
 		}
 		ctype := mime.TypeByExtension(path.Ext(name))
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
 		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("Cache-Control", cacheControl)
 		w.Header().Add("Vary", "Accept-Encoding")
 		f, st, err := openRegular(file)
 		if err != nil {

@@ -43,6 +43,8 @@ func TestPageHandler(t *testing.T) {
 	}
 	srv := httptest.NewServer(files.handler())
 	defer srv.Close()
+	// sha256("\x00asm raw")'s first 16 hex digits.
+	const hashed = "/webernetes.1ae97821289525dd.wasm"
 
 	for _, tc := range []struct {
 		path, acceptEncoding             string
@@ -51,10 +53,12 @@ func TestPageHandler(t *testing.T) {
 	}{
 		{"/", "", 200, "text/html; charset=utf-8", "", "<html>page</html>"},
 		{"/webernetes.js", "gzip, br", 200, "text/javascript; charset=utf-8", "", "export {}"},
-		{"/webernetes.wasm", "gzip, deflate, br, zstd", 200, "application/wasm", "br", "brotli bytes"},
-		{"/webernetes.wasm", "gzip", 200, "application/wasm", "gzip", "gzip bytes"},
-		{"/webernetes.wasm", "br;q=0, gzip", 200, "application/wasm", "gzip", "gzip bytes"},
-		{"/webernetes.wasm", "", 200, "application/wasm", "", "\x00asm raw"},
+		{hashed, "gzip, deflate, br, zstd", 200, "application/wasm", "br", "brotli bytes"},
+		{hashed, "gzip", 200, "application/wasm", "gzip", "gzip bytes"},
+		{hashed, "br;q=0, gzip", 200, "application/wasm", "gzip", "gzip bytes"},
+		{hashed, "", 200, "application/wasm", "", "\x00asm raw"},
+		{"/webernetes.wasm", "br", 302, "", "", ""},
+		{"/webernetes.0000000000000000.wasm", "br", 404, "", "", ""},
 		{"/stale.js", "br", 200, "text/javascript; charset=utf-8", "", "new"}, // older than the file: not served
 		{"/../secret.txt", "", 404, "", "", ""},
 		{"/missing.js", "", 404, "", "", ""},
@@ -73,6 +77,19 @@ func TestPageHandler(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.wantStatus {
 			t.Errorf("GET %s (Accept-Encoding %q): status %d, want %d", tc.path, tc.acceptEncoding, resp.StatusCode, tc.wantStatus)
+			continue
+		}
+		wantCache := "no-cache"
+		if tc.path == hashed {
+			wantCache = "public, max-age=31536000, immutable"
+		}
+		if got := resp.Header.Get("Cache-Control"); tc.wantStatus != 404 && got != wantCache {
+			t.Errorf("GET %s: Cache-Control %q, want %q", tc.path, got, wantCache)
+		}
+		if tc.wantStatus == 302 {
+			if got := resp.Header.Get("Location"); got != hashed {
+				t.Errorf("GET %s: Location %q, want %q", tc.path, got, hashed)
+			}
 			continue
 		}
 		if tc.wantStatus != 200 {
