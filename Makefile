@@ -19,7 +19,7 @@ K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
 VERSION_X   := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
 LDFLAGS     := -s -w $(VERSION_X)
 
-.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser bench-browser webernetes-wasm clean
+.PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser bench-browser bench-element webernetes-wasm clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ web: node ## build web/ (the loader, worker and page) into web/dist: npm ci from
 
 bench-browser: webernetes-wasm web chromium build ## the browser figures: wasm bytes transferred, start phases, 3 nodes Ready, first pod, 100 replicas, renderer RSS and Go heap idle over BENCH_IDLE_MINUTES (10)
 	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes node bench/browser.mjs
+
+bench-element: webernetes-wasm web chromium build ## <webernetes-cluster> on a docs page, first and second visit: bytes transferred, time to interactive, first pod Running
+	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes node bench/element.mjs
 
 test-browser: webernetes-wasm web chromium build ## the browser tests: Playwright drives headless Chromium on the page (bin/webernetes page); screenshots in bin/browser-test/
 	cd web && WEBERNETES_BIN=$(CURDIR)/$(BIN)/webernetes npm test

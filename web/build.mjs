@@ -4,7 +4,8 @@
 // WASM_EXEC_JS=path picks wasm_exec.js; otherwise $(go env GOROOT)/lib/wasm/wasm_exec.js.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,14 @@ for (const f of ['index.html', 'embed.html', 'style.css']) copyFileSync(join(src
 // The embed examples: the plain-HTML one beside the package's files.
 mkdirSync(join(dist, 'examples'), { recursive: true });
 for (const f of readdirSync(join(src, 'examples'))) copyFileSync(join(src, 'examples', f), join(dist, 'examples', f));
+
+// Precompressed siblings (name.br, name.gz) of what a page loads, served by `webernetes page`
+// with their Content-Encoding.
+for (const f of ['element.js', 'webernetes.js', 'worker.js', 'wasm_exec.js']) {
+  const data = readFileSync(join(dist, f));
+  writeFileSync(join(dist, `${f}.gz`), gzipSync(data, { level: 9 }));
+  writeFileSync(join(dist, `${f}.br`), brotliCompressSync(data, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
+}
 
 // Types: checks every source and writes the .d.ts beside the bundles.
 const tsc = join(here, 'node_modules', 'typescript', 'bin', 'tsc');
