@@ -98,6 +98,9 @@ await Promise.all([
 
 copyFileSync(wasmExec, join(dist, 'wasm_exec.js'));
 for (const f of ['index.html', 'embed.html', 'style.css']) copyFileSync(join(src, f), join(dist, f));
+// The guided demo (`make run` serves it at /demo/).
+mkdirSync(join(dist, 'demo'), { recursive: true });
+copyFileSync(join(src, 'demo', 'index.html'), join(dist, 'demo', 'index.html'));
 // The embed examples: the plain-HTML one beside the package's files.
 mkdirSync(join(dist, 'examples'), { recursive: true });
 for (const f of readdirSync(join(src, 'examples'))) copyFileSync(join(src, 'examples', f), join(dist, 'examples', f));

@@ -95,8 +95,12 @@ func (p *pageFiles) handler() http.Handler {
 			return
 		}
 		name := path.Clean("/" + r.URL.Path)
-		if strings.HasSuffix(name, "/") {
-			name += "index.html"
+		if strings.HasSuffix(r.URL.Path, "/") {
+			name = path.Join(name, "index.html")
+		} else if st, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(name))); err == nil && st.IsDir() {
+			// A directory's page is at its name with a slash, where its relative links resolve.
+			http.Redirect(w, r, name+"/", http.StatusMovedPermanently)
+			return
 		}
 		if name == "/embed" {
 			name = "/embed.html"

@@ -26,6 +26,7 @@ func TestPageHandler(t *testing.T) {
 	}
 	write(filepath.Join(dist, "index.html"), "<html>page</html>")
 	write(filepath.Join(dist, "webernetes.js"), "export {}")
+	write(filepath.Join(dist, "demo", "index.html"), "<html>demo</html>")
 	write(filepath.Join(dir, "secret.txt"), "outside")
 	wasm := filepath.Join(dir, "bin", "webernetes.wasm")
 	write(wasm, "\x00asm raw")
@@ -53,6 +54,8 @@ func TestPageHandler(t *testing.T) {
 	}{
 		{"/", "", 200, "text/html; charset=utf-8", "", "<html>page</html>"},
 		{"/webernetes.js", "gzip, br", 200, "text/javascript; charset=utf-8", "", "export {}"},
+		{"/demo/", "", 200, "text/html; charset=utf-8", "", "<html>demo</html>"},
+		{"/demo", "", 301, "", "", ""},
 		{hashed, "gzip, deflate, br, zstd", 200, "application/wasm", "br", "brotli bytes"},
 		{hashed, "gzip", 200, "application/wasm", "gzip", "gzip bytes"},
 		{hashed, "br;q=0, gzip", 200, "application/wasm", "gzip", "gzip bytes"},
@@ -83,8 +86,14 @@ func TestPageHandler(t *testing.T) {
 		if tc.path == hashed {
 			wantCache = "public, max-age=31536000, immutable"
 		}
-		if got := resp.Header.Get("Cache-Control"); tc.wantStatus != 404 && got != wantCache {
+		if got := resp.Header.Get("Cache-Control"); tc.wantStatus != 404 && tc.wantStatus != 301 && got != wantCache {
 			t.Errorf("GET %s: Cache-Control %q, want %q", tc.path, got, wantCache)
+		}
+		if tc.wantStatus == 301 {
+			if got := resp.Header.Get("Location"); got != tc.path+"/" {
+				t.Errorf("GET %s: Location %q, want %q", tc.path, got, tc.path+"/")
+			}
+			continue
 		}
 		if tc.wantStatus == 302 {
 			if got := resp.Header.Get("Location"); got != hashed {

@@ -6,7 +6,8 @@
 //   </webernetes-cluster>
 //
 // Attributes: nodes (default 1); dns ("false": no cluster DNS); manifests (URLs, space
-// separated, applied at start after the inline ones); start ("visible", the default: when
+// separated, applied at start after the inline ones; apply="manual": shown in the editor,
+// applied when the reader says so); start ("visible", the default: when
 // the element first scrolls into view, or "click": when the reader clicks Start); wasm (the
 // program's URL; default webernetes.wasm beside the loader); editor / terminal / panes
 // ("false" hides one).
@@ -54,11 +55,11 @@ button:focus-visible, [role=tab]:focus-visible, .term:focus-within, .cm-editor.c
   outline: 2px solid var(--wn-accent); outline-offset: 1px; }
 .body { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
   grid-template-areas: "editor term" "panes panes"; gap: 0; }
-@container (max-width: 720px) {
+@container (max-width: 900px) {
   .body { grid-template-columns: minmax(0, 1fr); grid-template-areas: "editor" "term" "panes"; }
 }
 .editor { grid-area: editor; display: flex; flex-direction: column; min-width: 0; border-right: 1px solid var(--wn-border); }
-@container (max-width: 720px) { .editor { border-right: 0; border-bottom: 1px solid var(--wn-border); } }
+@container (max-width: 900px) { .editor { border-right: 0; border-bottom: 1px solid var(--wn-border); } }
 .editor .cm { flex: 1; min-height: 12rem; max-height: calc(var(--wn-height) * .6); overflow: auto; font-size: 13px; }
 .editor .cm .cm-editor { height: 100%; }
 .editor .cm .cm-scroller { font-family: var(--wn-mono); }
@@ -383,7 +384,8 @@ export class WebernetesClusterElement extends HTMLElement {
       // The editor shows what was applied.
       this.manifest = remote.filter((m) => !m.error).map((m) => m.text.replace(/\s+$/, '') + '\n').join('---\n');
     }
-    if (inline || remote.some((m) => !m.error)) await this.apply();
+    const manual = this.getAttribute('apply') === 'manual';
+    if (!manual && (inline || remote.some((m) => !m.error))) await this.apply();
     const errors = remote.filter((m) => m.error).map((m) => m.error);
     if (errors.length) this.#showResult(errors.join('\n'), true);
   }

@@ -78,7 +78,12 @@ function terminalText(page, id) {
   return page.evaluate((id) => {
     const buf = document.getElementById(id).shell.term.buffer.active;
     const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i).translateToString(true));
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      // A line the terminal wrapped continues the one before it.
+      if (line.isWrapped && lines.length) lines[lines.length - 1] += line.translateToString(true);
+      else lines.push(line.translateToString(true));
+    }
     return lines.join('\n').replace(/\n+$/, '');
   }, id);
 }
