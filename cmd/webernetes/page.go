@@ -27,13 +27,16 @@ import (
 type pageFiles struct {
 	dir  string // web/dist
 	wasm string // bin/webernetes.wasm
+	// hash is the wasm's content-hashed name, once known (wasmName); made
+	// by check and handler, before any request.
+	hash *wasmHash
+}
 
-	mu       sync.Mutex
-	hashedAt struct {
-		size int64
-		mod  time.Time
-	}
-	hashed string // the wasm's content-hashed name (wasmName)
+type wasmHash struct {
+	mu   sync.Mutex
+	size int64
+	mod  time.Time
+	name string
 }
 
 // wasmName is the program's content-hashed name, webernetes.<hash>.wasm:
@@ -45,10 +48,14 @@ func (p *pageFiles) wasmName() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.hashed != "" && p.hashedAt.size == st.Size() && p.hashedAt.mod.Equal(st.ModTime()) {
-		return p.hashed, nil
+	if p.hash == nil {
+		p.hash = &wasmHash{}
+	}
+	c := p.hash
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.name != "" && c.size == st.Size() && c.mod.Equal(st.ModTime()) {
+		return c.name, nil
 	}
 	f, err := os.Open(p.wasm)
 	if err != nil {
@@ -59,9 +66,9 @@ func (p *pageFiles) wasmName() (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
 	}
-	p.hashed = "webernetes." + hex.EncodeToString(h.Sum(nil))[:16] + ".wasm"
-	p.hashedAt.size, p.hashedAt.mod = st.Size(), st.ModTime()
-	return p.hashed, nil
+	c.name = "webernetes." + hex.EncodeToString(h.Sum(nil))[:16] + ".wasm"
+	c.size, c.mod = st.Size(), st.ModTime()
+	return c.name, nil
 }
 
 func (p *pageFiles) flags(cmd *cobra.Command) {
@@ -89,6 +96,9 @@ func (p *pageFiles) check() error {
 // (application/wasm for the bundle, which WebAssembly.compileStreaming
 // requires).
 func (p *pageFiles) handler() http.Handler {
+	if p.hash == nil {
+		p.hash = &wasmHash{}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
