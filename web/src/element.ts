@@ -235,9 +235,20 @@ export class WebernetesClusterElement extends HTMLElement {
     this.#fit = new FitAddon();
     this.#term.loadAddon(this.#fit);
     this.#term.open(termHost);
-    this.#term.textarea?.setAttribute('aria-label', 'Terminal: type kubectl commands');
+    this.#term.textarea?.setAttribute('aria-label', 'Terminal: type kubectl commands. Tab completes; Shift+Tab leaves the terminal.');
+    // Tab completes in the terminal; Shift+Tab (or Escape, then Tab) moves the focus on, for keyboard users.
+    let escaped = false;
+    this.#term.attachCustomKeyEventHandler((ev) => {
+      if (ev.type !== 'keydown') return true;
+      if (ev.key === 'Tab' && (ev.shiftKey || escaped)) {
+        escaped = false;
+        return false; // not the terminal's: the browser moves the focus
+      }
+      escaped = ev.key === 'Escape';
+      return true;
+    });
     this.#shell = new KubectlShell(this.#term);
-    this.#term.write('\x1b[2mThe terminal runs kubectl once the cluster has started.\x1b[0m\r\n');
+    this.#term.write('\x1b[2mThe terminal runs kubectl once the cluster has started (Tab completes; Shift+Tab leaves the terminal).\x1b[0m\r\n');
     this.#resizeObserver = new ResizeObserver(() => this.#fitTerminal());
     this.#resizeObserver.observe(termHost);
     if (this.getAttribute('terminal') === 'false') termHost.classList.add('hidden');

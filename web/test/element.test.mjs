@@ -241,6 +241,11 @@ describe('<webernetes-cluster> (real clusters)', { timeout: 25 * 60_000 }, () =>
     await waitForTerminal(page, 'first', (s) => s.includes('kubect: command not found'), 'command not found');
     await typeInTerminal(page, 'first', 'kubectl gett pods\n');
     await waitForTerminal(page, 'first', (s) => s.includes('error: unknown command "gett" for "kubectl"'), 'kubectl\'s unknown command');
+    // Keyboard users leave the terminal with Shift+Tab (Tab is completion there).
+    await page.locator('#first .term textarea').focus();
+    await page.keyboard.press('Shift+Tab');
+    const focused = await page.evaluate(() => document.getElementById('first').shadowRoot.activeElement?.className ?? '');
+    assert.doesNotMatch(focused, /xterm-helper-textarea/, 'Shift+Tab moved the focus out of the terminal');
     await shot(page, '04-terminal');
   });
 
