@@ -116,33 +116,16 @@ func Register(a *API, logs *LogTail) {
 					}
 				}, stdin, stdout, stderr)
 			o.Terminal = streams
-			write := js.FuncOf(func(_ js.Value, args []js.Value) any {
-				stdin.Write([]byte(str(arg(args, 0))))
-				return nil
-			})
-			closeStdin := js.FuncOf(func(js.Value, []js.Value) any {
-				stdin.Close()
-				return nil
-			})
-			resize := js.FuncOf(func(_ js.Value, args []js.Value) any {
-				if w, h := arg(args, 0), arg(args, 1); w.Type() == js.TypeNumber && h.Type() == js.TypeNumber {
-					terminal.resize(uint16(w.Int()), uint16(h.Int()))
-				}
-				return nil
-			})
-			cancel := stream(arg(args, 4), func(ctx context.Context) (any, error) {
+			session, release := sessionControls(stdin, terminal.resize)
+			session["cancel"] = stream(arg(args, 4), func(ctx context.Context) (any, error) {
 				defer closeTerminal()
 				defer stdin.Close()
 				code := a.Kubectl(ctx, argv, o).ExitCode
 				stdout.Flush()
 				stderr.Flush()
 				return code, nil
-			}, func() {
-				write.Release()
-				closeStdin.Release()
-				resize.Release()
-			})
-			return map[string]any{"cancel": cancel, "write": write, "closeStdin": closeStdin, "resize": resize}
+			}, release)
+			return session
 		},
 		"writeFile": func(_ js.Value, args []js.Value) any {
 			path, data := str(arg(args, 0)), arg(args, 1)
@@ -319,25 +302,8 @@ func Register(a *API, logs *LogTail) {
 			stdout := &textWriter{onText: func(t string) { onOutput.Invoke("stdout", t) }}
 			stderr := &textWriter{onText: func(t string) { onOutput.Invoke("stderr", t) }}
 			o.Stdout, o.Stderr = stdout, stderr
-			write := js.FuncOf(func(_ js.Value, args []js.Value) any {
-				if stdin != nil {
-					stdin.Write([]byte(str(arg(args, 0))))
-				}
-				return nil
-			})
-			closeStdin := js.FuncOf(func(js.Value, []js.Value) any {
-				if stdin != nil {
-					stdin.Close()
-				}
-				return nil
-			})
-			resize := js.FuncOf(func(_ js.Value, args []js.Value) any {
-				if w, h := arg(args, 0), arg(args, 1); w.Type() == js.TypeNumber && h.Type() == js.TypeNumber {
-					sizes.Resize(uint16(w.Int()), uint16(h.Int()))
-				}
-				return nil
-			})
-			cancel := stream(arg(args, 5), func(ctx context.Context) (any, error) {
+			session, release := sessionControls(stdin, sizes.Resize)
+			session["cancel"] = stream(arg(args, 5), func(ctx context.Context) (any, error) {
 				defer sizes.Close()
 				if stdin != nil {
 					defer stdin.Close()
@@ -346,12 +312,8 @@ func Register(a *API, logs *LogTail) {
 				stdout.Flush()
 				stderr.Flush()
 				return code, err
-			}, func() {
-				write.Release()
-				closeStdin.Release()
-				resize.Release()
-			})
-			return map[string]any{"cancel": cancel, "write": write, "closeStdin": closeStdin, "resize": resize}
+			}, release)
+			return session
 		},
 	}
 	api := js.Global().Get("Object").New()
@@ -359,6 +321,36 @@ func Register(a *API, logs *LogTail) {
 		api.Set(name, js.FuncOf(f))
 	}
 	js.Global().Set("webernetes", api)
+}
+
+// sessionControls are the functions JavaScript feeds a running session
+// with (an exec, a kubectl in a terminal): write(text) and closeStdin() to
+// its stdin (none when stdin is nil), resize(cols, rows) to its terminal.
+// release releases them, once the session has ended.
+func sessionControls(stdin *inputQueue, resize func(cols, rows uint16)) (session map[string]any, release func()) {
+	write := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if stdin != nil {
+			stdin.Write([]byte(str(arg(args, 0))))
+		}
+		return nil
+	})
+	closeStdin := js.FuncOf(func(js.Value, []js.Value) any {
+		if stdin != nil {
+			stdin.Close()
+		}
+		return nil
+	})
+	resizeFn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if w, h := arg(args, 0), arg(args, 1); w.Type() == js.TypeNumber && h.Type() == js.TypeNumber {
+			resize(uint16(w.Int()), uint16(h.Int()))
+		}
+		return nil
+	})
+	return map[string]any{"write": write, "closeStdin": closeStdin, "resize": resizeFn}, func() {
+		write.Release()
+		closeStdin.Release()
+		resizeFn.Release()
+	}
 }
 
 // stream runs f in a goroutine until it returns or the returned cancel

@@ -5,6 +5,7 @@
 // URL parameters: ?nodes=N (default 3), ?dns=0 (no cluster DNS; default on), ?wasm=URL (default webernetes.wasm).
 
 import { Webernetes, type Cluster, type KubeObject, type Progress, type WatchEvent } from './webernetes.js';
+import { splitWords } from './shell';
 
 declare global {
   interface Window {
@@ -209,38 +210,9 @@ class ResourceTable extends HTMLElement {
   }
 }
 
-/** Splits a command line into argv as a POSIX shell would for plain words and quotes. */
+/** Splits a command line into argv as a POSIX shell would for plain words and quotes (the terminal's splitter). */
 export function splitArgs(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quote === "'") {
-      if (ch === "'") quote = null;
-      else cur += ch;
-    } else if (quote === '"') {
-      if (ch === '"') quote = null;
-      else if (ch === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) cur += line[++i];
-      else cur += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
+  return splitWords(line).words;
 }
 
 /** <wn-kubectl>: an input line that runs kubectl in the cluster; output in a <pre>. */

@@ -8,15 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, servePage } from './harness.mjs';
+import { BIN, CHROMIUM, launchChromium, servePage, terminalText, WASM } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = join(here, '..');
-const BIN = resolve(web, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
-const WASM = resolve(web, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(web, '..', 'bin', 'browser-test');
 
 describe('the guided demo', { timeout: 25 * 60_000 }, () => {
@@ -39,17 +36,7 @@ describe('the guided demo', { timeout: 25 * 60_000 }, () => {
     rmSync(profile, { recursive: true, force: true });
   });
 
-  const terminal = () => page.evaluate(() => {
-    const buf = document.getElementById('cluster').shell.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) {
-      const line = buf.getLine(i);
-      // A line the terminal wrapped continues the one before it.
-      if (line.isWrapped && lines.length) lines[lines.length - 1] += line.translateToString(true);
-      else lines.push(line.translateToString(true));
-    }
-    return lines.join('\n').replace(/\n+$/, '');
-  });
+  const terminal = () => terminalText(page, '#cluster');
   const rows = (resource) => page.evaluate((resource) =>
     [...document.getElementById('cluster').shadowRoot.querySelectorAll(`.table-pane[data-resource=${resource}] tbody tr`)].map((tr) =>
       Object.fromEntries([...tr.children].map((td) => [td.dataset.column, td.textContent]))), resource);

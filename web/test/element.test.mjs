@@ -12,16 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, servePage } from './harness.mjs';
+import { BIN, CHROMIUM, launchChromium, servePage, terminalText, WASM } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = join(here, '..');
 const repo = join(web, '..');
-const BIN = resolve(web, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
-const WASM = resolve(web, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DIST = join(web, 'dist');
 const SHOTS = join(repo, 'bin', 'browser-test');
 const START_TIMEOUT = 300_000;
@@ -73,21 +70,6 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `element-${name}.png`) });
 }
 
-/** The text in an element's terminal (xterm's buffer), lines joined by "\n". */
-function terminalText(page, id) {
-  return page.evaluate((id) => {
-    const buf = document.getElementById(id).shell.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) {
-      const line = buf.getLine(i);
-      // A line the terminal wrapped continues the one before it.
-      if (line.isWrapped && lines.length) lines[lines.length - 1] += line.translateToString(true);
-      else lines.push(line.translateToString(true));
-    }
-    return lines.join('\n').replace(/\n+$/, '');
-  }, id);
-}
-
 /** Whether the terminal's last line is the page's empty prompt. */
 const atPrompt = (text) => /\n\$ ?$/.test(text);
 
@@ -95,7 +77,7 @@ async function waitForTerminal(page, id, predicate, what, timeout = 60_000) {
   const deadline = Date.now() + timeout;
   let text = '';
   while (Date.now() < deadline) {
-    text = await terminalText(page, id);
+    text = await terminalText(page, `#${id}`);
     if (predicate(text)) return text;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 /** Starts `webernetes page` and resolves to {url, stop()} once it prints its address. */
@@ -55,4 +57,28 @@ export function launchChromium(executablePath, userDataDir) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+}
+
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What the browser tests run: `webernetes page`, the program and Chromium (env overrides them). */
+export const BIN = resolve(webDir, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
+export const WASM = resolve(webDir, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The text in a <webernetes-cluster>'s terminal (xterm's buffer), lines joined by "\n", a line the
+ * terminal wrapped joined to the one before it.
+ */
+export function terminalText(page, selector) {
+  return page.evaluate((selector) => {
+    const buf = document.querySelector(selector).shell.term.buffer.active;
+    const lines = [];
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      if (line.isWrapped && lines.length) lines[lines.length - 1] += line.translateToString(true);
+      else lines.push(line.translateToString(true));
+    }
+    return lines.join('\n').replace(/\n+$/, '');
+  }, selector);
 }

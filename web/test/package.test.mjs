@@ -10,16 +10,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { launchChromium, servePage } from './harness.mjs';
+import { BIN, CHROMIUM, launchChromium, servePage, WASM } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = join(here, '..');
-const BIN = resolve(web, process.env.WEBERNETES_BIN ?? '../bin/webernetes');
-const WASM = resolve(web, process.env.WEBERNETES_WASM ?? '../bin/webernetes.wasm');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const START_TIMEOUT = 300_000;
 
 const APP = `import { Webernetes } from 'webernetes-web';
