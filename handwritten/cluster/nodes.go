@@ -14,6 +14,7 @@ import (
 	"github.com/webernetes/webernetes/handwritten/kubeproxy"
 	"github.com/webernetes/webernetes/handwritten/netsim"
 	"github.com/webernetes/webernetes/handwritten/node"
+	"github.com/webernetes/webernetes/handwritten/nodefs"
 	"github.com/webernetes/webernetes/handwritten/portmap"
 	"github.com/webernetes/webernetes/handwritten/registry"
 	builtin "github.com/webernetes/webernetes/handwritten/registry/images"
@@ -107,9 +108,14 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 	if images == nil {
 		images = builtin.Default()
 	}
+	nodeFS, err := nodefs.New(dir)
+	if err != nil {
+		c.network.RemoveHost(ip)
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
 	runtime, err := cri.New(cri.Options{
 		Network: podNetwork{net: c.network, hostPorts: c.hostPorts, nodeIP: netip.MustParseAddr(ip)},
-		Dir:     filepath.Join(dir, "containers"), Registry: images, HostNetwork: host,
+		Dir:     nodeFS.HostPath(node.RuntimeDir), NodeFS: nodeFS, Registry: images, HostNetwork: host,
 		StreamListener: streamListener,
 	})
 	if err != nil {

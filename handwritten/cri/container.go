@@ -3,8 +3,10 @@ package cri
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -93,7 +95,15 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 	var mounts []containerfs.Mount
 	hasResolvConf := false
 	for _, m := range config.GetMounts() {
-		mounts = append(mounts, containerfs.Mount{ContainerPath: m.GetContainerPath(), HostPath: m.GetHostPath(), ReadOnly: m.GetReadonly()})
+		host := r.opts.NodeFS.HostPath(m.GetHostPath())
+		// As containerd's CRI (WithMounts): a source that does not exist
+		// (a hostPath volume without a type) is created as a directory.
+		if _, err := os.Stat(host); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(host, 0o755); err != nil {
+				return "", fmt.Errorf("failed to mkdir %q: %w", m.GetHostPath(), err)
+			}
+		}
+		mounts = append(mounts, containerfs.Mount{ContainerPath: m.GetContainerPath(), HostPath: host, ReadOnly: m.GetReadonly()})
 		hasResolvConf = hasResolvConf || path.Clean(m.GetContainerPath()) == "/etc/resolv.conf"
 	}
 	if !hasResolvConf && s.resolvConf != "" {

@@ -63,10 +63,11 @@ func (r *Runtime) findImage(ref string) *image {
 	if img, ok := r.images[ref]; ok {
 		return img
 	}
-	name, tag, digest, err := registry.ParseReference(ref)
+	parsed, err := registry.ParseNormalized(ref)
 	if err != nil {
 		return nil
 	}
+	name, tag, digest := parsed.Name, parsed.Tag, parsed.Digest
 	for _, img := range r.images {
 		if img.name != name {
 			continue

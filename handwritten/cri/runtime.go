@@ -32,6 +32,7 @@ import (
 	internalapi "k8s.io/cri-api/pkg/apis"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/webernetes/webernetes/handwritten/nodefs"
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
@@ -69,6 +70,10 @@ type Options struct {
 	// Dir holds container root file systems. The runtime creates and
 	// removes directories under it only.
 	Dir string
+	// NodeFS is the node's own file system: a mount's host path outside
+	// it (a hostPath volume's) is a path on the node. The zero Root mounts
+	// host paths as they are.
+	NodeFS nodefs.Root
 	// Registry serves the images the runtime pulls.
 	Registry *registry.Registry
 	// Network attaches sandboxes; nil means pods get IPs but no network

@@ -41,10 +41,11 @@ type ImageSpec struct {
 // program: a pod that runs another command fails as it would with an image
 // that lacks the file.
 func (a *API) DefineImage(spec ImageSpec) error {
-	name, tag, digest, err := registry.ParseReference(spec.Ref)
+	parsed, err := registry.ParseNormalized(spec.Ref)
 	if err != nil {
 		return err
 	}
+	name, tag, digest := parsed.Name, parsed.Tag, parsed.Digest
 	if digest != "" {
 		return fmt.Errorf("define image %q: name it by tag, not by digest", spec.Ref)
 	}

@@ -48,13 +48,14 @@ import (
 	"k8s.io/kubernetes/pkg/volume/configmap"
 	"k8s.io/kubernetes/pkg/volume/downwardapi"
 	"k8s.io/kubernetes/pkg/volume/emptydir"
+	"k8s.io/kubernetes/pkg/volume/hostpath"
 	"k8s.io/kubernetes/pkg/volume/projected"
 	"k8s.io/kubernetes/pkg/volume/secret"
-	"k8s.io/kubernetes/pkg/volume/util/hostutil"
 	"k8s.io/kubernetes/pkg/volume/util/subpath"
 	"k8s.io/mount-utils"
 
 	"github.com/webernetes/webernetes/handwritten/cri"
+	"github.com/webernetes/webernetes/handwritten/nodefs"
 )
 
 // Options configure a node.
@@ -63,7 +64,10 @@ type Options struct {
 	Name string
 	// IP is the node's address on the pod network.
 	IP string
-	// Dir holds everything the node writes; Start creates it.
+	// Dir holds everything the node writes; Start creates it. It is the
+	// node's / (handwritten/nodefs): the kubelet's root directory is
+	// Dir/var/lib/kubelet and the pod logs are under Dir/var/log/pods, and
+	// a hostPath volume's path is a path under it.
 	Dir string
 	// Client is how the kubelet reaches the kube-apiserver, as
 	// system:node:<Name>.
@@ -80,6 +84,17 @@ type Options struct {
 	ClusterDomain string
 }
 
+// Where a node keeps its files, as paths on the node: a real node's.
+const (
+	// kubeletRootDir is the kubelet's --root-dir default.
+	kubeletRootDir = "/var/lib/kubelet"
+	// PodLogsDir is the kubelet's podLogsDir default.
+	PodLogsDir = "/var/log/pods"
+	// RuntimeDir is where the node's container runtime keeps container
+	// root file systems (containerd's root directory).
+	RuntimeDir = "/var/lib/containerd"
+)
+
 // Node is a running kubelet.
 type Node struct {
 	name string
@@ -87,11 +102,14 @@ type Node struct {
 }
 
 // volumePlugins are the volume types a pod here can use: those whose data
-// comes from the API (and emptyDir); none that needs a host or a storage
-// system.
+// comes from the API, emptyDir, and hostPath on the node's own file
+// system; none that needs a device or a storage system.
 func volumePlugins() []volume.VolumePlugin {
 	var all []volume.VolumePlugin
 	all = append(all, emptydir.ProbeVolumePlugins()...)
+	// The kubelet's own configuration (cmd/kubelet/app/plugins.go): no
+	// recycler pod template or provisioning for a kubelet.
+	all = append(all, hostpath.ProbeVolumePlugins(volume.VolumeConfig{})...)
 	all = append(all, secret.ProbeVolumePlugins()...)
 	all = append(all, configmap.ProbeVolumePlugins()...)
 	all = append(all, downwardapi.ProbeVolumePlugins()...)
@@ -105,8 +123,12 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	if ip == nil {
 		return nil, fmt.Errorf("node %s: invalid IP %q", opts.Name, opts.IP)
 	}
-	rootDir := filepath.Join(opts.Dir, "kubelet")
-	podLogsDir := filepath.Join(opts.Dir, "pod-logs")
+	root, err := nodefs.New(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
+	rootDir := root.HostPath(kubeletRootDir)
+	podLogsDir := root.HostPath(PodLogsDir)
 	certDir := filepath.Join(rootDir, "pki")
 	for _, d := range []string{rootDir, podLogsDir, certDir} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -204,9 +226,11 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		// No OOM score to adjust: containers are goroutines.
 		OOMAdjuster: oom.NewFakeOOMAdjuster(),
 		// No mounts: volumes are directories the runtime binds itself.
-		Mounter:                   mount.NewFakeMounter(nil),
-		Subpather:                 &subpath.FakeSubpath{},
-		HostUtil:                  hostutil.NewFakeHostUtil(nil),
+		Mounter:   mount.NewFakeMounter(nil),
+		Subpather: &subpath.FakeSubpath{},
+		// The node's own files (hostPath volumes, container log links).
+		HostUtil:                  newHostUtil(root),
+		OSInterface:               nodeOS{root: root},
 		PodStartupLatencyTracker:  kubeletutil.NewPodStartupLatencyTracker(),
 		NodeStartupLatencyTracker: kubeletutil.NewNodeStartupLatencyTracker(klog.TODO()),
 		TracerProvider:            noopoteltrace.NewTracerProvider(),

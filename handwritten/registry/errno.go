@@ -28,6 +28,7 @@ const (
 	ENOTEMPTY = Errno(syscall.ENOTEMPTY)
 	EBUSY     = Errno(syscall.EBUSY)
 	EXDEV     = Errno(syscall.EXDEV)
+	ELOOP     = Errno(syscall.ELOOP)
 
 	ECONNREFUSED = Errno(syscall.ECONNREFUSED)
 	ECONNRESET   = Errno(syscall.ECONNRESET)

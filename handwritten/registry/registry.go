@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/distribution/reference"
 )
 
 // ErrNotFound is what errors.Is finds in the error of Resolve for an image
@@ -137,21 +139,25 @@ func (r *Registry) List() []Image {
 // a loopback one none of its images is on; a malformed reference a plain
 // error.
 func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) {
-	name, tag, digest, err := ParseReference(ref)
+	parsed, err := ParseNormalized(ref)
 	if err != nil {
 		return nil, "", "", err
 	}
-	normalized := name
-	if tag != "" {
-		normalized += ":" + tag
-	}
-	if digest != "" {
-		normalized += "@" + digest
-	}
+	name, tag, digest := parsed.Name, parsed.Tag, parsed.Digest
+	normalized := parsed.String()
 	notFound := &NotFoundError{Ref: normalized}
 
 	r.mu.RLock()
 	img, ok := r.images[name]
+	if !ok {
+		// A registry that redirects to another serves the other's
+		// images under its own name.
+		if canonical := Canonical(name); canonical != name {
+			if served, found := r.images[canonical]; found {
+				img, ok = Renamed(served, name, served.Tags()...), true
+			}
+		}
+	}
 	var unreachable error
 	if !ok {
 		domain, _, _ := strings.Cut(name, "/")
@@ -188,13 +194,31 @@ func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) 
 // Digest is the manifest digest of the image name:tag ("sha256:<64 hex>"),
 // the repo digest a runtime reports: stable across runs and processes.
 func Digest(name, tag string) string {
-	return hash("manifest", name, tag)
+	return hash("manifest", Canonical(name), tag)
+}
+
+// redirects are registries that answer with another's images: the old
+// Kubernetes registry redirects every request to registry.k8s.io.
+var redirects = map[string]string{
+	"k8s.gcr.io/": "registry.k8s.io/",
+}
+
+// Canonical is the repository that serves the repository name: name itself,
+// or, on a registry that redirects (k8s.gcr.io/pause), the one it
+// redirects to (registry.k8s.io/pause). Both have the same digests.
+func Canonical(name string) string {
+	for from, to := range redirects {
+		if rest, ok := strings.CutPrefix(name, from); ok {
+			return to + rest
+		}
+	}
+	return name
 }
 
 // ID is the image ID of name:tag (the digest of its configuration), as
 // `crictl images` shows it: stable, and different from Digest.
 func ID(name, tag string) string {
-	return hash("config", name, tag)
+	return hash("config", Canonical(name), tag)
 }
 
 func hash(kind, name, tag string) string {
@@ -202,54 +226,48 @@ func hash(kind, name, tag string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-var (
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	tagRE       = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-)
+// Reference is an image reference, normalized as the kubelet and
+// containerd normalize it (github.com/distribution/reference).
+type Reference struct {
+	// Name is the repository: "docker.io/library/busybox".
+	Name string
+	// Tag is "latest" when the reference has neither tag nor digest, and
+	// empty when it has only a digest.
+	Tag string
+	// Digest is "sha256:…", or empty.
+	Digest string
+}
 
-// ParseReference splits an image reference into its normalized name
-// ("docker.io/library/busybox"), its tag ("latest" when the reference has
-// neither tag nor digest; empty when it has only a digest) and digest.
-func ParseReference(ref string) (name, tag, digest string, err error) {
-	bad := func() (string, string, string, error) {
-		return "", "", "", fmt.Errorf("parse image reference %q: invalid reference format", ref)
+// String is the normalized reference: name[:tag][@digest].
+func (r Reference) String() string {
+	s := r.Name
+	if r.Tag != "" {
+		s += ":" + r.Tag
 	}
-	rest := ref
-	if i := strings.Index(rest, "@"); i >= 0 {
-		rest, digest = rest[:i], rest[i+1:]
-		if !digestRE.MatchString(digest) {
-			return bad()
-		}
+	if r.Digest != "" {
+		s += "@" + r.Digest
 	}
-	if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
-		rest, tag = rest[:i], rest[i+1:]
-		if !tagRE.MatchString(tag) {
-			return bad()
-		}
+	return s
+}
+
+// ParseNormalized parses an image reference with distribution/reference,
+// as the kubelet does (ParseNormalizedNamed, then TagNameOnly): "busybox" is
+// docker.io/library/busybox:latest, "nginx@sha256:…" has no tag. A malformed
+// reference gives that library's error ("invalid reference format").
+func ParseNormalized(ref string) (Reference, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return Reference{}, fmt.Errorf("parse image reference %q: %w", ref, err)
 	}
-	if rest == "" {
-		return bad()
+	named = reference.TagNameOnly(named)
+	out := Reference{Name: named.Name()}
+	if tagged, ok := named.(reference.Tagged); ok {
+		out.Tag = tagged.Tag()
 	}
-	domain, remainder := "docker.io", rest
-	if i := strings.Index(rest, "/"); i >= 0 {
-		first := rest[:i]
-		if strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first {
-			domain, remainder = first, rest[i+1:]
-		}
+	if digested, ok := named.(reference.Digested); ok {
+		out.Digest = digested.Digest().String()
 	}
-	if domain == "docker.io" && !strings.Contains(remainder, "/") {
-		remainder = "library/" + remainder
-	}
-	for _, c := range strings.Split(remainder, "/") {
-		if !componentRE.MatchString(c) {
-			return bad()
-		}
-	}
-	if tag == "" && digest == "" {
-		tag = "latest"
-	}
-	return domain + "/" + remainder, tag, digest, nil
+	return out, nil
 }
 
 // Simple is an Image given by its parts: a fixed set of programs by path.
@@ -274,4 +292,41 @@ func (s *Simple) Config() Config { return s.Configuration }
 func (s *Simple) Program(path string) (Program, bool) {
 	prog, ok := s.Programs[path]
 	return prog, ok
+}
+
+// Renamed is img served under another repository name with its own tags
+// (empty: any tag): registry.k8s.io/busybox is busybox's programs under the
+// Kubernetes registry's name and tags.
+func Renamed(img Image, name string, tags ...string) Image {
+	return renamed{Image: img, name: name, tags: tags}
+}
+
+type renamed struct {
+	Image
+	name string
+	tags []string
+}
+
+func (r renamed) Name() string   { return r.name }
+func (r renamed) Tags() []string { return r.tags }
+
+// ReleaseTags are the tags a repository that tags each release by version
+// has: for each minor version of major (minor: its last patch), "major.minor"
+// and "major.minor.0" to "major.minor.last", each also with every suffix
+// ("-alpine"), as Docker's official images tag their releases.
+func ReleaseTags(major int, minors map[int]int, suffixes ...string) []string {
+	var out []string
+	for _, minor := range slices.Sorted(maps.Keys(minors)) {
+		versions := []string{fmt.Sprintf("%d.%d", major, minor)}
+		for patch := 0; patch <= minors[minor]; patch++ {
+			versions = append(versions, fmt.Sprintf("%d.%d.%d", major, minor, patch))
+		}
+		for _, v := range versions {
+			out = append(out, v)
+			for _, s := range suffixes {
+				out = append(out, v+s)
+			}
+		}
+	}
+	return out
 }

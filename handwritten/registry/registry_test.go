@@ -15,7 +15,7 @@ func testImages() []Image {
 	}
 }
 
-func TestParseReference(t *testing.T) {
+func TestParseNormalized(t *testing.T) {
 	d := Digest("docker.io/library/busybox", "1.36")
 	for _, tc := range []struct {
 		ref, name, tag, digest string
@@ -31,15 +31,16 @@ func TestParseReference(t *testing.T) {
 		{"localhost:5000/app:v1", "localhost:5000/app", "v1", ""},
 		{"busybox@" + d, "docker.io/library/busybox", "", d},
 		{"busybox:1.36@" + d, "docker.io/library/busybox", "1.36", d},
+		{"k8s.gcr.io/pause:2.0", "k8s.gcr.io/pause", "2.0", ""},
 	} {
-		name, tag, digest, err := ParseReference(tc.ref)
-		if err != nil || name != tc.name || tag != tc.tag || digest != tc.digest {
-			t.Errorf("ParseReference(%q) = %q, %q, %q, %v; want %q, %q, %q", tc.ref, name, tag, digest, err, tc.name, tc.tag, tc.digest)
+		got, err := ParseNormalized(tc.ref)
+		if err != nil || got.Name != tc.name || got.Tag != tc.tag || got.Digest != tc.digest {
+			t.Errorf("ParseNormalized(%q) = %+v, %v; want %q, %q, %q", tc.ref, got, err, tc.name, tc.tag, tc.digest)
 		}
 	}
 	for _, ref := range []string{"", ":1", "Busybox", "busybox:", "busybox@sha256:abc", "busy box", "busybox:-x"} {
-		if _, _, _, err := ParseReference(ref); err == nil {
-			t.Errorf("ParseReference(%q): no error", ref)
+		if _, err := ParseNormalized(ref); err == nil {
+			t.Errorf("ParseNormalized(%q): no error", ref)
 		}
 	}
 }

@@ -187,6 +187,13 @@ func (f *FS) OpenFile(name string, flag int, perm fs.FileMode) (registry.File, e
 		file, err = m.root.OpenFile(rel, flag, perm)
 	}
 	if err != nil {
+		if target, ok := f.throughLinks(name, &err); ok {
+			file, err := f.OpenFile(target, flag, perm)
+			if err != nil {
+				return nil, pathError("open", name, err)
+			}
+			return &openFile{file: file.(*openFile).file, name: name}, nil
+		}
 		return nil, pathError("open", name, err)
 	}
 	return &openFile{file: file, name: name}, nil
@@ -215,6 +222,9 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 		info, err = os.Stat(m.HostPath)
 	} else {
 		info, err = m.root.Stat(rel)
+	}
+	if target, ok := f.throughLinks(name, &err); ok {
+		info, err = f.Stat(target)
 	}
 	if err != nil {
 		return nil, pathError("stat", name, err)
@@ -269,6 +279,60 @@ func (f *FS) Readlink(name string) (string, error) {
 	return target, nil
 }
 
+// maxLinks is how many symbolic links a path may go through (Linux's
+// MAXSYMLINKS).
+const maxLinks = 40
+
+// throughLinks resolves the symbolic links on the path name when err,
+// the error of an os.Root call for it, says that a link left the mount it
+// is on: an absolute link ("/var/log/containers/x.log" -> "/var/log/pods/…")
+// or one that goes up out of a mount. Such a link is followed as the kernel
+// follows it, in the container's file system, and the resolved path is
+// returned. Too many links replace *err with ELOOP. ok is false for any
+// other error, and when the links lead nowhere new.
+func (f *FS) throughLinks(name string, err *error) (string, bool) {
+	if *err == nil || !strings.Contains((*err).Error(), "path escapes from parent") {
+		return "", false
+	}
+	resolved, rerr := f.resolveLinks(name)
+	if errors.Is(rerr, registry.ELOOP) {
+		*err = rerr
+	}
+	if rerr != nil || resolved == name {
+		return "", false
+	}
+	return resolved, true
+}
+
+// resolveLinks returns name with every symbolic link on it replaced by
+// its target, a path in the container's file system.
+func (f *FS) resolveLinks(name string) (string, error) {
+	links := 0
+	done, rest := "/", strings.Split(strings.TrimPrefix(clean(name), "/"), "/")
+	for len(rest) > 0 {
+		next := path.Join(done, rest[0])
+		rest = rest[1:]
+		info, err := f.Lstat(next)
+		if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", registry.ELOOP
+		}
+		target, err := f.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if !path.IsAbs(target) {
+			target = path.Join(done, target)
+		}
+		parts := strings.Split(strings.TrimPrefix(clean(target), "/"), "/")
+		done, rest = "/", append(parts, rest...)
+	}
+	return done, nil
+}
+
 // ReadDir returns the entries of the directory name, sorted by name.
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	name = clean(name)
@@ -277,6 +341,9 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 		return nil, pathError("open", name, registry.ENOTDIR)
 	}
 	dir, err := m.root.Open(rel)
+	if target, ok := f.throughLinks(name, &err); ok {
+		return f.ReadDir(target)
+	}
 	if err != nil {
 		return nil, pathError("open", name, err)
 	}

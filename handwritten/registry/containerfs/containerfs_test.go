@@ -278,3 +278,53 @@ func TestNewErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAbsoluteLinks: links are followed in the container's file system, as
+// the kernel follows them, also when they leave the mount they are on: the
+// kubelet's /var/log/containers/<name>.log links point at
+// /var/log/pods/…, absolute, and a log collector that mounts /var/log
+// reads through them.
+func TestAbsoluteLinks(t *testing.T) {
+	f, dir := newFS(t)
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "pods", "ns_p_1", "c"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(data, "pods", "ns_p_1", "c", "0.log"), "hello\n")
+	for link, target := range map[string]string{
+		"c.log":    "/data/pods/ns_p_1/c/0.log", // absolute, inside the mount
+		"key.link": "/etc/config/key",           // absolute, into another mount
+		"podsdir":  "/data/pods",                // a directory
+		"up":       "../etc/config/key",         // relative, up out of the mount
+		"loop":     "/data/loop",
+	} {
+		if err := os.Symlink(target, filepath.Join(data, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{"/data/c.log": "hello\n", "/data/key.link": "value", "/data/up": "value", "/data/podsdir/ns_p_1/c/0.log": "hello\n"} {
+		if got, err := f.ReadFile(name); err != nil || string(got) != want {
+			t.Errorf("ReadFile(%s) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if info, err := f.Stat("/data/c.log"); err != nil || info.Size() != 6 || info.Name() != "c.log" {
+		t.Errorf("Stat(/data/c.log) = %v, %v", info, err)
+	}
+	if entries, err := f.ReadDir("/data/podsdir"); err != nil || len(entries) != 1 || entries[0].Name() != "ns_p_1" {
+		t.Errorf("ReadDir(/data/podsdir) = %v, %v", entries, err)
+	}
+	if target, err := f.Readlink("/data/c.log"); err != nil || target != "/data/pods/ns_p_1/c/0.log" {
+		t.Errorf("Readlink = %q, %v; want the absolute target as written", target, err)
+	}
+	_, err := f.ReadFile("/data/loop")
+	if !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("ReadFile(/data/loop) = %v; want ELOOP", err)
+	}
+	// A link out of a read-only mount does not make it writable, nor
+	// does a link into one.
+	if err := os.Symlink("/etc/config/key", filepath.Join(data, "ro")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.OpenFile("/data/ro", os.O_WRONLY, 0)
+	wantPathError(t, err, "open", "/data/ro", "read-only file system")
+}

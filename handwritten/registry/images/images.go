@@ -24,6 +24,11 @@ func All() []registry.Image {
 		coredns.Image{},
 		nginx.Image{},
 		pause.Image{},
+		// The same programs under the Kubernetes registry's names and tags.
+		registry.Renamed(busybox.Image{}, "registry.k8s.io/busybox", "1.24", "1.27", "1.27.2", "latest"),
+		registry.Renamed(busybox.Image{}, "registry.k8s.io/e2e-test-images/busybox", "1.29-1", "1.29-2", "1.29-4", "1.36.1-1", "1.37.0-1", "1.37.0-2"),
+		registry.Renamed(nginx.Image{}, "registry.k8s.io/e2e-test-images/nginx", "1.14-1", "1.14-2", "1.14-4", "1.15-1", "1.15-2", "1.15-4", "1.27.0-1", "1.27.0-2", "1.28.0-2"),
+		registry.Renamed(nginx.Image{}, "registry.k8s.io/nginx-slim", "0.8", "0.20", "0.21", "0.22", "0.23", "0.24", "0.25", "0.26", "0.27"),
 	}
 }
 

@@ -18,6 +18,19 @@ func TestDefaultResolvesTheImagesTutorialsAndE2EUse(t *testing.T) {
 		"registry.k8s.io/pause:3.10.2": "registry.k8s.io/pause:3.10.2",
 		"registry.k8s.io/e2e-test-images/agnhost:2.66.1": "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
 		"registry.k8s.io/coredns/coredns:v1.14.6":        "registry.k8s.io/coredns/coredns:v1.14.6",
+		// The docs' usual busybox, upstream e2e's, nginx-slim of the
+		// StatefulSet tutorial.
+		"registry.k8s.io/busybox":                          "registry.k8s.io/busybox:latest",
+		"registry.k8s.io/busybox:1.27.2":                   "registry.k8s.io/busybox:1.27.2",
+		"registry.k8s.io/e2e-test-images/busybox:1.37.0-2": "registry.k8s.io/e2e-test-images/busybox:1.37.0-2",
+		"registry.k8s.io/e2e-test-images/nginx:1.27.0-2":   "registry.k8s.io/e2e-test-images/nginx:1.27.0-2",
+		"registry.k8s.io/nginx-slim:0.21":                  "registry.k8s.io/nginx-slim:0.21",
+		"busybox:1.28":                                     "docker.io/library/busybox:1.28",
+		"nginx:1.7.9":                                      "docker.io/library/nginx:1.7.9",
+		"nginx:1.16.1":                                     "docker.io/library/nginx:1.16.1",
+		"nginx:1.27-alpine":                                "docker.io/library/nginx:1.27-alpine",
+		// k8s.gcr.io redirects to registry.k8s.io: its name, the same image.
+		"k8s.gcr.io/pause:2.0": "k8s.gcr.io/pause:2.0",
 	} {
 		img, name, tag, err := r.Resolve(ref)
 		if err != nil || name+":"+tag != want || img.Name() != name {
@@ -34,7 +47,24 @@ func TestDefaultResolvesTheImagesTutorialsAndE2EUse(t *testing.T) {
 	if !errors.Is(err, registry.ErrNotFound) || err.Error() != `failed to resolve reference "docker.io/library/redis:latest": docker.io/library/redis:latest: not found` {
 		t.Errorf("unknown image: %v", err)
 	}
-	if n := len(r.List()); n != 5 {
+	// A tag the repository does not have fails as containerd's pull: the
+	// docs' rollout example that goes wrong on purpose uses nginx:1.161.
+	for ref, want := range map[string]string{
+		"nginx:1.161":                   `failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found`,
+		"registry.k8s.io/busybox:1.36":  `failed to resolve reference "registry.k8s.io/busybox:1.36": registry.k8s.io/busybox:1.36: not found`,
+		"k8s.gcr.io/pause:9.9":          `failed to resolve reference "k8s.gcr.io/pause:9.9": k8s.gcr.io/pause:9.9: not found`,
+		"registry.k8s.io/pause:3.4":     `failed to resolve reference "registry.k8s.io/pause:3.4": registry.k8s.io/pause:3.4: not found`,
+		"k8s.gcr.io/busybox-nosuch:1.0": `failed to resolve reference "k8s.gcr.io/busybox-nosuch:1.0": k8s.gcr.io/busybox-nosuch:1.0: not found`,
+	} {
+		if _, _, _, err := r.Resolve(ref); !errors.Is(err, registry.ErrNotFound) || err.Error() != want {
+			t.Errorf("Resolve(%q) = %v; want %s", ref, err, want)
+		}
+	}
+	// The redirect's images are registry.k8s.io's: the same digest.
+	if a, b := registry.Digest("k8s.gcr.io/pause", "3.9"), registry.Digest("registry.k8s.io/pause", "3.9"); a != b {
+		t.Errorf("k8s.gcr.io/pause:3.9 digest %s, registry.k8s.io's %s", a, b)
+	}
+	if n := len(r.List()); n != 9 {
 		t.Errorf("%d images", n)
 	}
 }

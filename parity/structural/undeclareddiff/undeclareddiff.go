@@ -551,7 +551,8 @@ func importNames(f *ast.File) map[string]bool {
 		if i := strings.LastIndex(base, ".v"); i > 0 && majorVersion(base[i+1:]) {
 			base = base[:i]
 		}
-		for _, n := range []string{base, strings.TrimPrefix(base, "go-"), strings.TrimSuffix(base, "-go"), strings.TrimSuffix(base, ".go")} {
+		before, _, _ := strings.Cut(base, "-") // k8s.io/mount-utils is mount
+		for _, n := range []string{base, strings.TrimPrefix(base, "go-"), strings.TrimSuffix(base, "-go"), strings.TrimSuffix(base, ".go"), before} {
 			out[n] = true
 			out[strings.ReplaceAll(n, "-", "")] = true
 			out[strings.ReplaceAll(n, "-", "_")] = true

@@ -383,7 +383,8 @@ func ImportNames(p string) []string {
 		last = last[:i] // gopkg.in/yaml.v3
 		out = append(out, last)
 	}
-	for _, c := range []string{strings.TrimPrefix(last, "go-"), strings.TrimSuffix(last, ".go"), strings.ReplaceAll(last, "-", ""), strings.ReplaceAll(last, "-", "_")} {
+	before, _, _ := strings.Cut(last, "-") // k8s.io/mount-utils is mount
+	for _, c := range []string{strings.TrimPrefix(last, "go-"), strings.TrimSuffix(last, ".go"), strings.ReplaceAll(last, "-", ""), strings.ReplaceAll(last, "-", "_"), before} {
 		out = append(out, c)
 	}
 	return out

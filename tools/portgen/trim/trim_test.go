@@ -134,7 +134,7 @@ func TestMoveDecls(t *testing.T) {
 }
 
 func TestImportNames(t *testing.T) {
-	for p, want := range map[string]string{"k8s.io/klog/v2": "klog", "github.com/coreos/go-systemd/v22": "systemd", "gopkg.in/yaml.v3": "yaml", "os": "os"} {
+	for p, want := range map[string]string{"k8s.io/klog/v2": "klog", "github.com/coreos/go-systemd/v22": "systemd", "gopkg.in/yaml.v3": "yaml", "os": "os", "k8s.io/mount-utils": "mount"} {
 		found := false
 		for _, n := range ImportNames(p) {
 			if n == want {

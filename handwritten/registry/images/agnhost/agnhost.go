@@ -41,7 +41,16 @@ const Name = "registry.k8s.io/e2e-test-images/agnhost"
 // Version is the agnhost release of Kubernetes v1.37 (test/images/agnhost/VERSION).
 const Version = "2.66.1"
 
-// Image is agnhost, any tag.
+// Tags are the repository's tags: the releases 2.1 to 2.66.1.
+var Tags = func() []string {
+	var tags []string
+	for minor := 1; minor <= 66; minor++ {
+		tags = append(tags, fmt.Sprintf("2.%d", minor))
+	}
+	return append(tags, "2.66.1")
+}()
+
+// Image is agnhost with the repository's Tags.
 type Image struct{}
 
 var _ registry.Image = Image{}
@@ -49,8 +58,8 @@ var _ registry.Image = Image{}
 // Name implements registry.Image.
 func (Image) Name() string { return Name }
 
-// Tags implements registry.Image: any tag.
-func (Image) Tags() []string { return nil }
+// Tags implements registry.Image.
+func (Image) Tags() []string { return Tags }
 
 // Config implements registry.Image: the real image's configuration.
 func (Image) Config() registry.Config {

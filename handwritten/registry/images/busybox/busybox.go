@@ -30,7 +30,14 @@ const Name = "docker.io/library/busybox"
 // Version is the busybox release the applets imitate.
 const Version = "1.37.0"
 
-// Image is busybox, any tag.
+// Tags are the repository's tags: every release since 1.24 by version, also
+// -glibc, -musl and -uclibc, and the moving ones. (Docker's official
+// image; older releases are not served.)
+var Tags = append(registry.ReleaseTags(1, map[int]int{
+	24: 2, 25: 1, 26: 2, 27: 2, 28: 4, 29: 3, 30: 1, 31: 1, 32: 1, 33: 1, 34: 1, 35: 0, 36: 1, 37: 0,
+}, "-glibc", "-musl", "-uclibc"), "1", "1-glibc", "1-musl", "1-uclibc", "latest", "stable", "unstable", "glibc", "musl", "uclibc")
+
+// Image is busybox with the repository's Tags.
 type Image struct{}
 
 var _ registry.Image = Image{}
@@ -38,8 +45,8 @@ var _ registry.Image = Image{}
 // Name implements registry.Image.
 func (Image) Name() string { return Name }
 
-// Tags implements registry.Image: any tag.
-func (Image) Tags() []string { return nil }
+// Tags implements registry.Image.
+func (Image) Tags() []string { return Tags }
 
 // Config implements registry.Image: the real image's configuration.
 func (Image) Config() registry.Config {

@@ -32,7 +32,14 @@ const Name = "docker.io/library/nginx"
 // imitates.
 const Version = "1.29.1"
 
-// Image is nginx, any tag.
+// Tags are the repository's tags: every release since 1.7 by version, also
+// -alpine and -perl, and the moving ones. (Docker's official image.)
+var Tags = append(registry.ReleaseTags(1, map[int]int{
+	7: 12, 8: 1, 9: 15, 10: 3, 11: 13, 12: 2, 13: 12, 14: 2, 15: 12, 16: 1, 17: 10, 18: 0, 19: 10,
+	20: 2, 21: 6, 22: 1, 23: 4, 24: 0, 25: 5, 26: 3, 27: 5, 28: 0, 29: 1,
+}, "-alpine", "-perl"), "1", "1-alpine", "latest", "stable", "mainline", "alpine", "perl", "stable-alpine", "mainline-alpine", "alpine-slim")
+
+// Image is nginx with the repository's Tags.
 type Image struct{}
 
 var _ registry.Image = Image{}
@@ -40,8 +47,8 @@ var _ registry.Image = Image{}
 // Name implements registry.Image.
 func (Image) Name() string { return Name }
 
-// Tags implements registry.Image: any tag.
-func (Image) Tags() []string { return nil }
+// Tags implements registry.Image.
+func (Image) Tags() []string { return Tags }
 
 // Config implements registry.Image: the real image's configuration.
 func (Image) Config() registry.Config {

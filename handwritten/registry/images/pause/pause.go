@@ -20,7 +20,11 @@ const Name = "registry.k8s.io/pause"
 // Version is the pause release the kubelet of Kubernetes v1.37 uses.
 const Version = "3.10.2"
 
-// Image is pause, any tag.
+// Tags are the repository's tags: every pause release Kubernetes
+// published, and latest.
+var Tags = []string{"0.8.0", "1.0", "2.0", "3.0", "3.1", "3.2", "3.3", "3.4.1", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.10.1", "3.10.2", "latest"}
+
+// Image is pause with the repository's Tags.
 type Image struct{}
 
 var _ registry.Image = Image{}
@@ -28,8 +32,8 @@ var _ registry.Image = Image{}
 // Name implements registry.Image.
 func (Image) Name() string { return Name }
 
-// Tags implements registry.Image: any tag.
-func (Image) Tags() []string { return nil }
+// Tags implements registry.Image.
+func (Image) Tags() []string { return Tags }
 
 // Config implements registry.Image: the real image's configuration.
 func (Image) Config() registry.Config {
