@@ -40,6 +40,10 @@ for t in "${tests[@]}"; do
 		result=FAIL
 		failed+=("$t")
 		cat "$work/$t.log"
+		# A crash's cause is at the top of its goroutine dump, which can be
+		# longer than what a CI log keeps: repeat it last.
+		echo "--- $t: how the process ended (the first panic, fatal error or klog F line and what follows it):"
+		grep -m1 -A12 -E '^(panic: |fatal error: |runtime: |F[0-9]{4} )' "$work/$t.log" || tail -5 "$work/$t.log"
 	fi
 	# The test's own lines (t.Log, skips) without the components' logs.
 	grep -E '^(=== RUN|--- |    [a-z_]+\.go:[0-9]+: )' "$work/$t.log" | grep -v '^=== RUN' || true

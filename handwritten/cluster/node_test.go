@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/kubernetes"
@@ -58,6 +59,12 @@ func TestPodRunsOnNode(t *testing.T) {
 	}
 	if info := node.Status.NodeInfo; info.OperatingSystem != "linux" || info.Architecture != "amd64" {
 		t.Errorf("nodeInfo operatingSystem=%q architecture=%q, want linux and amd64", info.OperatingSystem, info.Architecture)
+	}
+	// The node's disk, as cAdvisor reports a real node's (a capacity of 0
+	// would leave no ephemeral storage to schedule and warn
+	// InvalidDiskCapacity).
+	if got := node.Status.Capacity[corev1.ResourceEphemeralStorage]; got.Cmp(resource.MustParse("100Gi")) != 0 {
+		t.Errorf("ephemeral-storage capacity = %s, want 100Gi", got.String())
 	}
 	if len(node.Status.Addresses) == 0 || node.Status.Addresses[0].Address != "172.18.0.2" {
 		t.Errorf("node addresses = %v, want InternalIP 172.18.0.2 first", node.Status.Addresses)
@@ -125,6 +132,18 @@ func TestPodRunsOnNode(t *testing.T) {
 		}
 		return reasons.HasAll(want...), nil
 	})
+
+	// The image garbage collector, which runs when the kubelet starts,
+	// found an image file system with a capacity.
+	nodeEvents, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Node,involvedObject.name=node-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range nodeEvents.Items {
+		if e.Reason == "InvalidDiskCapacity" || e.Type == corev1.EventTypeWarning {
+			t.Errorf("node event %s %s: %s", e.Type, e.Reason, e.Message)
+		}
+	}
 
 	// A container that exits 3 under restartPolicy Never fails the pod.
 	failing := &corev1.Pod{

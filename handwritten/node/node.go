@@ -209,6 +209,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 
+	cadvisor := machine{Fake: &cadvisortest.Fake{NodeName: opts.Name}, runtime: opts.Runtime}
 	deps := &kubelet.Dependencies{
 		KubeClient:           client,
 		HeartbeatClient:      heartbeatClient,
@@ -218,10 +219,10 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		// ProbeManager and Recorder are left nil: RunKubelet builds the
 		// kubelet's real ones.
 		// cAdvisor has no cgroups or /proc to read: kubemark's machine
-		// (1 core, 3.75 GiB).
-		CAdvisorInterface: &cadvisortest.Fake{NodeName: opts.Name},
+		// (1 core, 3.75 GiB) with the node's disk.
+		CAdvisorInterface: cadvisor,
 		// No cgroups to manage.
-		ContainerManager: cm.NewStubContainerManager(),
+		ContainerManager: containerManager{ContainerManager: cm.NewStubContainerManager(), cadvisor: cadvisor},
 		VolumePlugins:    volumePlugins(),
 		// No OOM score to adjust: containers are goroutines.
 		OOMAdjuster: oom.NewFakeOOMAdjuster(),
