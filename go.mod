@@ -31,6 +31,13 @@ require (
 )
 
 require (
+	github.com/alicebob/miniredis/v2 v2.40.0
+	github.com/kubernetes-csi/csi-lib-utils v0.22.0 // indirect
+	github.com/yuin/gopher-lua v1.1.1 // indirect
+	sigs.k8s.io/sig-storage-lib-external-provisioner/v13 v13.0.0
+)
+
+require (
 	cel.dev/expr v0.25.1 // indirect
 	cyphar.com/go-pathrs v0.2.5 // indirect
 	github.com/MakeNowJust/heredoc v1.0.0 // indirect

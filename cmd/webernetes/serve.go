@@ -23,6 +23,7 @@ import (
 type serveOptions struct {
 	nodes      int
 	dns        bool
+	storage    bool
 	port       int
 	kubeconfig string
 	logFile    string
@@ -32,7 +33,7 @@ type serveOptions struct {
 }
 
 func newServeCommand() *cobra.Command {
-	o := serveOptions{nodes: 3, dns: true, port: 6443, kubeconfig: defaultKubeconfig()}
+	o := serveOptions{nodes: 3, dns: true, storage: true, port: 6443, kubeconfig: defaultKubeconfig()}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a cluster; its kube-apiserver listens on 127.0.0.1 with TLS, and kubectl finds it through the kubeconfig printed",
@@ -42,6 +43,7 @@ func newServeCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.IntVar(&o.nodes, "nodes", o.nodes, "how many nodes (node-1, node-2, …) to start")
 	fs.BoolVar(&o.dns, "dns", o.dns, "deploy cluster DNS as kubeadm does (CoreDNS in kube-system, Service kube-dns at 10.96.0.10)")
+	fs.BoolVar(&o.storage, "storage", o.storage, "deploy default storage as kind does (the local-path provisioner in local-path-storage, StorageClass standard as the default)")
 	fs.IntVar(&o.port, "port", o.port, "127.0.0.1 port of the kube-apiserver (kube-apiserver's own default; 0 picks a free one)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", o.kubeconfig, "where to write the administrator's kubeconfig (removed on shutdown)")
 	fs.StringVar(&o.logFile, "log-file", filepath.Join(os.TempDir(), "webernetes", "cluster.log"), "where the components' logs go")
@@ -88,6 +90,7 @@ func serve(o serveOptions) error {
 		SecurePort: o.port,
 		Nodes:      o.nodes,
 		DNS:        o.dns,
+		Storage:    o.storage,
 		Progress:   func(phase string) { say("%s", phase) },
 	})
 	if err := c.Start(ctx); err != nil {

@@ -66,6 +66,12 @@ type Options struct {
 	// CoreDNS (registry.k8s.io/coredns/coredns) in kube-system behind
 	// Service kube-dns at ClusterDNS, answering for cluster.local.
 	DNS bool
+	// Storage deploys the default storage add-on at start, as kind does:
+	// the local-path provisioner (handwritten/registry/images/localpath)
+	// in namespace local-path-storage and the default StorageClass
+	// standard, so claims without a class bind to a directory on their
+	// pod's node.
+	Storage bool
 }
 
 // The cluster's networks, as kubeadm's defaults (and the reference cluster's
@@ -297,6 +303,16 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 			return err
 		}
 		if err := deployDNS(ctx, client); err != nil {
+			return err
+		}
+	}
+	if c.opts.Storage {
+		c.progress("default storage")
+		client, err := clientset.NewForConfig(c.server.ClientConfig())
+		if err != nil {
+			return err
+		}
+		if err := deployStorage(ctx, client); err != nil {
 			return err
 		}
 	}

@@ -92,9 +92,26 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 	if err := os.MkdirAll(c.rootDir, 0o755); err != nil {
 		return "", err
 	}
+	// The image's files, as the snapshotter prepares its layers.
+	if files := registry.FilesOf(img.image); files != nil {
+		if err := os.CopyFS(c.rootDir, files); err != nil {
+			os.RemoveAll(c.rootDir)
+			return "", fmt.Errorf("failed to create containerd container: %w", err)
+		}
+	}
 	var mounts []containerfs.Mount
 	hasResolvConf := false
 	for _, m := range config.GetMounts() {
+		if m.GetImage().GetImage() != "" {
+			// An image volume: the image's files, read-only.
+			host, err := r.imageVolume(m.GetImage().GetImage(), m.GetImageSubPath())
+			if err != nil {
+				os.RemoveAll(c.rootDir)
+				return "", err
+			}
+			mounts = append(mounts, containerfs.Mount{ContainerPath: m.GetContainerPath(), HostPath: host, ReadOnly: true})
+			continue
+		}
 		host := r.opts.NodeFS.HostPath(m.GetHostPath())
 		// As containerd's CRI (WithMounts): a source that does not exist
 		// (a hostPath volume without a type) is created as a directory.

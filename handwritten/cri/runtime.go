@@ -103,6 +103,9 @@ type Runtime struct {
 	containers map[string]*container
 	images     map[string]*image // by ID
 
+	// imageVolumesMu serializes unpacking image volumes (imageVolume).
+	imageVolumesMu sync.Mutex
+
 	stream *streamServer
 	// down is set by Shutdown: the machine is off.
 	down bool

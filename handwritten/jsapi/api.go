@@ -70,6 +70,9 @@ type StartOptions struct {
 	// DNS deploys cluster DNS (CoreDNS, kube-dns at 10.96.0.10) as
 	// kubeadm does.
 	DNS bool
+	// Storage deploys the default storage add-on (the local-path
+	// provisioner and StorageClass standard) as kind does.
+	Storage bool
 	// Progress, if set, is told the name of each startup phase as it
 	// begins (handwritten/cluster's phases).
 	Progress func(phase string)
@@ -112,7 +115,7 @@ func (a *API) Start(ctx context.Context, opts StartOptions) error {
 			opts.Progress(phase)
 		}
 	}
-	c := cluster.New(cluster.Options{Nodes: opts.Nodes, DNS: opts.DNS, Images: a.registry(), Progress: func(phase string) {
+	c := cluster.New(cluster.Options{Nodes: opts.Nodes, DNS: opts.DNS, Storage: opts.Storage, Images: a.registry(), Progress: func(phase string) {
 		if phase != "ready" { // said once the default service account exists
 			progress(phase)
 		}

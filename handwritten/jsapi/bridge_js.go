@@ -66,11 +66,17 @@ func Register(a *API, logs *LogTail) {
 			if v := opts.Get("dns"); v.Type() == js.TypeBoolean {
 				dns = v.Bool()
 			}
+			// The default storage add-on, as kind's: on unless storage is false.
+			storage := true
+			if v := opts.Get("storage"); v.Type() == js.TypeBoolean {
+				storage = v.Bool()
+			}
 			progress := opts.Get("onProgress")
 			return promise(func() (any, error) {
 				return nil, a.Start(context.Background(), StartOptions{
-					Nodes: nodes,
-					DNS:   dns,
+					Nodes:   nodes,
+					DNS:     dns,
+					Storage: storage,
 					Progress: func(phase string) {
 						if progress.Type() == js.TypeFunction {
 							progress.Invoke(phase)

@@ -49,6 +49,7 @@ import (
 	"k8s.io/kubernetes/pkg/volume/downwardapi"
 	"k8s.io/kubernetes/pkg/volume/emptydir"
 	"k8s.io/kubernetes/pkg/volume/hostpath"
+	"k8s.io/kubernetes/pkg/volume/image"
 	"k8s.io/kubernetes/pkg/volume/projected"
 	"k8s.io/kubernetes/pkg/volume/secret"
 	"k8s.io/kubernetes/pkg/volume/util/subpath"
@@ -102,8 +103,9 @@ type Node struct {
 }
 
 // volumePlugins are the volume types a pod here can use: those whose data
-// comes from the API, emptyDir, and hostPath on the node's own file
-// system; none that needs a device or a storage system.
+// comes from the API, emptyDir, hostPath on the node's own file system and
+// image volumes (the runtime mounts the image's files); none that needs a
+// device or a storage system.
 func volumePlugins() []volume.VolumePlugin {
 	var all []volume.VolumePlugin
 	all = append(all, emptydir.ProbeVolumePlugins()...)
@@ -114,6 +116,7 @@ func volumePlugins() []volume.VolumePlugin {
 	all = append(all, configmap.ProbeVolumePlugins()...)
 	all = append(all, downwardapi.ProbeVolumePlugins()...)
 	all = append(all, projected.ProbeVolumePlugins()...)
+	all = append(all, image.ProbeVolumePlugins()...)
 	return all
 }
 

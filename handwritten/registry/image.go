@@ -35,6 +35,17 @@ type Image interface {
 	Program(path string) (prog Program, ok bool)
 }
 
+// Layered is an Image with files besides its programs: configuration,
+// pages, /etc/os-release, or, for an artifact that runs nothing, all it
+// has. Files is the merged content of its layers, rooted at the image's /.
+// The runtime unpacks it into each container's root before the container
+// starts, as a snapshotter prepares an image's layers, and an image volume
+// (a pod's volumes[].image) shows it.
+type Layered interface {
+	Image
+	Files() fs.FS
+}
+
 // Config is the part of an OCI image configuration a runtime uses.
 type Config struct {
 	Entrypoint []string

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net"
 	"slices"
@@ -98,35 +99,68 @@ func (r *Registry) unreachable(domain, name, tag, digest, normalized string) err
 
 // Registry serves images by reference. It is safe for concurrent use.
 type Registry struct {
-	mu     sync.RWMutex
-	images map[string]Image // by Name()
+	mu sync.RWMutex
+	// images are by Name(); the images of one name serve different tags
+	// (gcr.io/google-samples/hello-app:1.0 and :2.0 are different
+	// programs).
+	images map[string][]Image
 }
 
 // New returns a registry serving images.
 func New(images ...Image) *Registry {
-	r := &Registry{images: map[string]Image{}}
+	r := &Registry{images: map[string][]Image{}}
 	for _, img := range images {
 		r.Register(img)
 	}
 	return r
 }
 
-// Register adds img, replacing an image of the same name.
+// Register adds img, replacing the images of the same name that serve one
+// of its tags (an image without Tags serves every tag, so it replaces, and
+// is replaced by, every image of its name). Images of one name with
+// different tags are served side by side.
 func (r *Registry) Register(img Image) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.images[img.Name()] = img
+	name := img.Name()
+	var kept []Image
+	for _, old := range r.images[name] {
+		if !shareTags(old.Tags(), img.Tags()) {
+			kept = append(kept, old)
+		}
+	}
+	r.images[name] = append(kept, img)
 }
 
-// List returns the images, sorted by name.
+// shareTags reports whether images with tags a and b serve a tag in common
+// (no tags: any tag).
+func shareTags(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(a, func(t string) bool { return slices.Contains(b, t) })
+}
+
+// List returns the images, sorted by name, then by first tag.
 func (r *Registry) List() []Image {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]Image, 0, len(r.images))
-	for _, img := range r.images {
-		out = append(out, img)
+	var out []Image
+	for _, imgs := range r.images {
+		out = append(out, imgs...)
 	}
-	slices.SortFunc(out, func(a, b Image) int { return strings.Compare(a.Name(), b.Name()) })
+	firstTag := func(img Image) string {
+		if tags := img.Tags(); len(tags) > 0 {
+			return tags[0]
+		}
+		return ""
+	}
+	slices.SortFunc(out, func(a, b Image) int {
+		if c := strings.Compare(a.Name(), b.Name()); c != 0 {
+			return c
+		}
+		return strings.Compare(firstTag(a), firstTag(b))
+	})
 	return out
 }
 
@@ -148,18 +182,18 @@ func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) 
 	notFound := &NotFoundError{Ref: normalized}
 
 	r.mu.RLock()
-	img, ok := r.images[name]
-	if !ok {
+	served := slices.Clone(r.images[name])
+	if len(served) == 0 {
 		// A registry that redirects to another serves the other's
 		// images under its own name.
 		if canonical := Canonical(name); canonical != name {
-			if served, found := r.images[canonical]; found {
-				img, ok = Renamed(served, name, served.Tags()...), true
+			for _, img := range r.images[canonical] {
+				served = append(served, Renamed(img, name, img.Tags()...))
 			}
 		}
 	}
 	var unreachable error
-	if !ok {
+	if len(served) == 0 {
 		domain, _, _ := strings.Cut(name, "/")
 		unreachable = r.unreachable(domain, name, tag, digest, normalized)
 	}
@@ -167,26 +201,40 @@ func (r *Registry) Resolve(ref string) (img Image, name, tag string, err error) 
 	if unreachable != nil {
 		return nil, "", "", unreachable
 	}
-	if !ok {
-		return nil, "", "", notFound
+	// serving is the image of name that serves tag t, or nil.
+	serving := func(t string) Image {
+		for _, img := range served {
+			if tags := img.Tags(); len(tags) == 0 || slices.Contains(tags, t) {
+				return img
+			}
+		}
+		return nil
 	}
-	tags := img.Tags()
 	if digest == "" {
-		if len(tags) > 0 && !slices.Contains(tags, tag) {
-			return nil, "", "", notFound
+		if img := serving(tag); img != nil {
+			return img, name, tag, nil
 		}
-		return img, name, tag, nil
-	}
-	candidates := []string{tag}
-	if tag == "" {
-		candidates = append(slices.Clone(tags), "latest")
-	} else if len(tags) > 0 && !slices.Contains(tags, tag) {
 		return nil, "", "", notFound
 	}
-	for _, t := range candidates {
-		if Digest(name, t) == digest {
-			return img, name, t, nil
+	if tag != "" {
+		if img := serving(tag); img != nil && Digest(name, tag) == digest {
+			return img, name, tag, nil
 		}
+		return nil, "", "", notFound
+	}
+	for _, img := range served {
+		for _, t := range img.Tags() {
+			if Digest(name, t) == digest {
+				return img, name, t, nil
+			}
+		}
+	}
+	if Digest(name, "latest") == digest && len(served) > 0 {
+		img := serving("latest")
+		if img == nil {
+			img = served[0]
+		}
+		return img, name, "latest", nil
 	}
 	return nil, "", "", notFound
 }
@@ -299,6 +347,18 @@ func (s *Simple) Program(path string) (Program, bool) {
 // Kubernetes registry's name and tags.
 func Renamed(img Image, name string, tags ...string) Image {
 	return renamed{Image: img, name: name, tags: tags}
+}
+
+// FilesOf is img's files when it is Layered (also under another name), or
+// nil when it has only its programs.
+func FilesOf(img Image) fs.FS {
+	if r, ok := img.(renamed); ok {
+		img = r.Image
+	}
+	if l, ok := img.(Layered); ok {
+		return l.Files()
+	}
+	return nil
 }
 
 type renamed struct {

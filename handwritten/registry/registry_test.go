@@ -136,6 +136,60 @@ func TestRegisterList(t *testing.T) {
 	}
 }
 
+// TestImagesOfOneName: one repository holds different images under
+// different tags (hello-app:1.0 and :2.0 answer different versions); each
+// tag resolves to its image, also by digest and under a redirecting
+// registry's name, and registering an image replaces only those it shares a
+// tag with.
+func TestImagesOfOneName(t *testing.T) {
+	v1 := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"1.0", "latest"}}
+	v2 := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"2.0"}}
+	r := New(v1, v2)
+	for ref, want := range map[string]Image{
+		"registry.k8s.io/app:1.0": v1,
+		"registry.k8s.io/app":     v1,
+		"registry.k8s.io/app:2.0": v2,
+		"k8s.gcr.io/app:2.0":      v2,
+		"registry.k8s.io/app@" + Digest("registry.k8s.io/app", "2.0"):     v2,
+		"registry.k8s.io/app@" + Digest("registry.k8s.io/app", "1.0"):     v1,
+		"registry.k8s.io/app:2.0@" + Digest("registry.k8s.io/app", "2.0"): v2,
+	} {
+		img, _, _, err := r.Resolve(ref)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", ref, err)
+			continue
+		}
+		got := img
+		if rn, ok := img.(renamed); ok {
+			got = rn.Image
+		}
+		if got != want {
+			t.Errorf("Resolve(%q) = the image of tags %v; want %v", ref, img.Tags(), want.Tags())
+		}
+	}
+	for _, ref := range []string{"registry.k8s.io/app:3.0", "registry.k8s.io/app:1.0@" + Digest("registry.k8s.io/app", "2.0")} {
+		if _, _, _, err := r.Resolve(ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Resolve(%q) error = %v; want not found", ref, err)
+		}
+	}
+	// A new image for 2.0 replaces v2 only; one for any tag replaces both.
+	v2b := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"2.0", "2"}}
+	r.Register(v2b)
+	if img, _, _, _ := r.Resolve("registry.k8s.io/app:2.0"); img != v2b {
+		t.Errorf("2.0 after re-registering: %v", img)
+	}
+	if img, _, _, _ := r.Resolve("registry.k8s.io/app:1.0"); img != v1 {
+		t.Errorf("1.0 after re-registering 2.0: %v", img)
+	}
+	if n := len(r.List()); n != 2 {
+		t.Errorf("List has %d images; want 2", n)
+	}
+	r.Register(&Simple{Repository: "registry.k8s.io/app"})
+	if n := len(r.List()); n != 1 {
+		t.Errorf("after an any-tag image, List has %d images; want 1", n)
+	}
+}
+
 func TestLookPath(t *testing.T) {
 	ran := ""
 	img := &Simple{Repository: "x", Programs: map[string]Program{

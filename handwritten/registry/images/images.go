@@ -12,8 +12,15 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry/images/agnhost"
 	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
 	"github.com/webernetes/webernetes/handwritten/registry/images/coredns"
+	"github.com/webernetes/webernetes/handwritten/registry/images/crioartifact"
+	"github.com/webernetes/webernetes/handwritten/registry/images/distro"
+	"github.com/webernetes/webernetes/handwritten/registry/images/hpaexample"
+	"github.com/webernetes/webernetes/handwritten/registry/images/localpath"
 	"github.com/webernetes/webernetes/handwritten/registry/images/nginx"
 	"github.com/webernetes/webernetes/handwritten/registry/images/pause"
+	"github.com/webernetes/webernetes/handwritten/registry/images/perl"
+	"github.com/webernetes/webernetes/handwritten/registry/images/redis"
+	"github.com/webernetes/webernetes/handwritten/registry/images/stress"
 )
 
 // All returns the built-in images.
@@ -24,6 +31,16 @@ func All() []registry.Image {
 		coredns.Image{},
 		nginx.Image{},
 		pause.Image{},
+		distro.Debian(),
+		distro.Alpine(),
+		distro.Bash(),
+		crioartifact.Image{},
+		localpath.Image{},
+		redis.Image{},
+		perl.Image{},
+		stress.Polinux{},
+		stress.Vish{},
+		hpaexample.Image{},
 		// The same programs under the Kubernetes registry's names and tags.
 		registry.Renamed(busybox.Image{}, "registry.k8s.io/busybox", "1.24", "1.27", "1.27.2", "latest"),
 		registry.Renamed(busybox.Image{}, "registry.k8s.io/e2e-test-images/busybox", "1.29-1", "1.29-2", "1.29-4", "1.36.1-1", "1.37.0-1", "1.37.0-2"),

@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/caddy/caddyfile"
@@ -22,6 +19,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/incluster"
 )
 
 // pod is one running /coredns.
@@ -178,38 +176,15 @@ func versionString() string {
 }
 
 // inClusterConfig is the kubernetes plugin's client configuration as
-// rest.InClusterConfig makes it in a pod, from the pod's environment and
-// service-account files, dialling over the pod's network.
+// rest.InClusterConfig makes it in a pod (internal/incluster).
 func (p *pod) inClusterConfig() clientcmd.ClientConfig { return podClientConfig{p} }
 
 type podClientConfig struct{ p *pod }
 
-const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount/"
-
 func (c podClientConfig) ClientConfig() (*rest.Config, error) {
-	proc := c.p.proc
-	host, _ := proc.LookupEnv("KUBERNETES_SERVICE_HOST")
-	port, _ := proc.LookupEnv("KUBERNETES_SERVICE_PORT")
-	if host == "" || port == "" {
-		return nil, rest.ErrNotInCluster
-	}
-	tokens := &tokenFile{fs: proc.FS, path: serviceAccountDir + "token"}
-	if _, err := tokens.token(); err != nil {
-		return nil, err
-	}
-	ca, err := proc.FS.ReadFile(serviceAccountDir + "ca.crt")
+	config, err := incluster.Config(c.p.proc, fmt.Sprintf("%s/%s git_commit:%s (linux/amd64/%s)", coremain.CoreName, coremain.CoreVersion, coremain.GitCommit, runtime.Version()))
 	if err != nil {
 		return nil, err
-	}
-	config := &rest.Config{
-		Host:            "https://" + net.JoinHostPort(host, port),
-		TLSClientConfig: rest.TLSClientConfig{CAData: ca},
-		// As rest.InClusterConfig's BearerTokenFile: the kubelet rotates
-		// the projected token, the client rereads it.
-		WrapTransport: func(rt http.RoundTripper) http.RoundTripper { return &bearer{rt: rt, tokens: tokens} },
-		Dial:          proc.Net.Dial,
-		Proxy:         func(*http.Request) (*url.URL, error) { return nil, nil },
-		UserAgent:     fmt.Sprintf("%s/%s git_commit:%s (linux/amd64/%s)", coremain.CoreName, coremain.CoreVersion, coremain.GitCommit, runtime.Version()),
 	}
 	config.ContentType = "application/vnd.kubernetes.protobuf"
 	return config, nil
@@ -218,49 +193,3 @@ func (c podClientConfig) ClientConfig() (*rest.Config, error) {
 func (podClientConfig) RawConfig() (clientcmdapi.Config, error) { return clientcmdapi.Config{}, nil }
 func (podClientConfig) Namespace() (string, bool, error)        { return "", false, nil }
 func (podClientConfig) ConfigAccess() clientcmd.ConfigAccess    { return nil }
-
-// tokenFile is a service-account token file, reread once a minute as
-// client-go's cached token source rereads BearerTokenFile.
-type tokenFile struct {
-	fs   registry.FileSystem
-	path string
-
-	mu    sync.Mutex
-	value string
-	read  time.Time
-}
-
-func (t *tokenFile) token() (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.value != "" && time.Since(t.read) < time.Minute {
-		return t.value, nil
-	}
-	b, err := t.fs.ReadFile(t.path)
-	if err != nil {
-		if t.value != "" {
-			return t.value, nil
-		}
-		return "", err
-	}
-	t.value, t.read = strings.TrimSpace(string(b)), time.Now()
-	return t.value, nil
-}
-
-type bearer struct {
-	rt     http.RoundTripper
-	tokens *tokenFile
-}
-
-func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Authorization") != "" {
-		return b.rt.RoundTrip(req)
-	}
-	token, err := b.tokens.token()
-	if err != nil {
-		return nil, err
-	}
-	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", "Bearer "+token)
-	return b.rt.RoundTrip(req)
-}

@@ -68,13 +68,20 @@ func WithMounts(m ...containerfs.Mount) Option {
 	}
 }
 
-// New makes a process of img with args, a seeded root in t.TempDir(), the
+// New makes a process of img with args, a seeded root in t.TempDir() with
+// the image's files (registry.Layered), the
 // image's environment, host name "test-pod", and net (may be nil).
 func New(t testing.TB, img registry.Image, net *Net, args []string, opts ...Option) *Proc {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "rootfs")
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	// The image's files, as the runtime unpacks them.
+	if files := registry.FilesOf(img); files != nil {
+		if err := os.CopyFS(root, files); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fsys, err := containerfs.New(root, nil)
 	if err != nil {
