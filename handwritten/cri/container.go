@@ -93,11 +93,9 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 		return "", err
 	}
 	// The image's files, as the snapshotter prepares its layers.
-	if files := registry.FilesOf(img.image); files != nil {
-		if err := os.CopyFS(c.rootDir, files); err != nil {
-			os.RemoveAll(c.rootDir)
-			return "", fmt.Errorf("failed to create containerd container: %w", err)
-		}
+	if err := registry.Unpack(img.image, c.rootDir); err != nil {
+		os.RemoveAll(c.rootDir)
+		return "", fmt.Errorf("failed to create containerd container: %w", err)
 	}
 	var mounts []containerfs.Mount
 	hasResolvConf := false

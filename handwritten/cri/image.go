@@ -246,11 +246,9 @@ func (r *Runtime) imageVolume(ref, subPath string) (string, error) {
 		if err := os.MkdirAll(tmp, 0o755); err != nil {
 			return "", err
 		}
-		if files := registry.FilesOf(img.image); files != nil {
-			if err := os.CopyFS(tmp, files); err != nil {
-				os.RemoveAll(tmp)
-				return "", fmt.Errorf("failed to unpack image volume %q: %w", ref, err)
-			}
+		if err := registry.Unpack(img.image, tmp); err != nil {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("failed to unpack image volume %q: %w", ref, err)
 		}
 		if err := os.Rename(tmp, dir); err != nil {
 			return "", err

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -359,6 +361,31 @@ func FilesOf(img Image) fs.FS {
 		return l.Files()
 	}
 	return nil
+}
+
+// Unpack writes img's files (FilesOf) into dir as a snapshotter unpacks an
+// image's layers: their contents, modes and modification times (an ETag
+// or Last-Modified made from a file is the image's). An image without
+// files writes nothing.
+func Unpack(img Image, dir string) error {
+	files := FilesOf(img)
+	if files == nil {
+		return nil
+	}
+	if err := os.CopyFS(dir, files); err != nil {
+		return err
+	}
+	return fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || name == "." {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil || info.ModTime().IsZero() {
+			return err
+		}
+		mtime := info.ModTime()
+		return os.Chtimes(filepath.Join(dir, filepath.FromSlash(name)), mtime, mtime)
+	})
 }
 
 type renamed struct {

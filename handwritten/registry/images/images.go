@@ -14,9 +14,14 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry/images/coredns"
 	"github.com/webernetes/webernetes/handwritten/registry/images/crioartifact"
 	"github.com/webernetes/webernetes/handwritten/registry/images/distro"
+	"github.com/webernetes/webernetes/handwritten/registry/images/echoserver"
+	"github.com/webernetes/webernetes/handwritten/registry/images/helloapp"
 	"github.com/webernetes/webernetes/handwritten/registry/images/hpaexample"
+	"github.com/webernetes/webernetes/handwritten/registry/images/httpd"
+	"github.com/webernetes/webernetes/handwritten/registry/images/httpecho"
 	"github.com/webernetes/webernetes/handwritten/registry/images/localpath"
 	"github.com/webernetes/webernetes/handwritten/registry/images/nginx"
+	"github.com/webernetes/webernetes/handwritten/registry/images/nodehello"
 	"github.com/webernetes/webernetes/handwritten/registry/images/pause"
 	"github.com/webernetes/webernetes/handwritten/registry/images/perl"
 	"github.com/webernetes/webernetes/handwritten/registry/images/redis"
@@ -25,7 +30,14 @@ import (
 
 // All returns the built-in images.
 func All() []registry.Image {
-	return []registry.Image{
+	var all []registry.Image
+	// The tutorials' HTTP servers, an image per tag where tags differ.
+	all = append(all, helloapp.Images()...)
+	all = append(all, echoserver.Images()...)
+	all = append(all, httpd.Images()...)
+	all = append(all, httpecho.Images()...)
+	return append(all, []registry.Image{
+		nodehello.Image{},
 		agnhost.Image{},
 		busybox.Image{},
 		coredns.Image{},
@@ -46,7 +58,7 @@ func All() []registry.Image {
 		registry.Renamed(busybox.Image{}, "registry.k8s.io/e2e-test-images/busybox", "1.29-1", "1.29-2", "1.29-4", "1.36.1-1", "1.37.0-1", "1.37.0-2"),
 		registry.Renamed(nginx.Image{}, "registry.k8s.io/e2e-test-images/nginx", "1.14-1", "1.14-2", "1.14-4", "1.15-1", "1.15-2", "1.15-4", "1.27.0-1", "1.27.0-2", "1.28.0-2"),
 		registry.Renamed(nginx.Image{}, "registry.k8s.io/nginx-slim", "0.8", "0.20", "0.21", "0.22", "0.23", "0.24", "0.25", "0.26", "0.27"),
-	}
+	}...)
 }
 
 // Default returns a registry serving every built-in image.

@@ -82,7 +82,20 @@ func TestDefaultResolvesTheImagesTutorialsAndE2EUse(t *testing.T) {
 	if a, b := registry.Digest("k8s.gcr.io/pause", "3.9"), registry.Digest("registry.k8s.io/pause", "3.9"); a != b {
 		t.Errorf("k8s.gcr.io/pause:3.9 digest %s, registry.k8s.io's %s", a, b)
 	}
-	if n := len(r.List()); n != 19 {
+	if n := len(r.List()); n != 30 {
 		t.Errorf("%d images", n)
+	}
+}
+
+// TestTagsAreDistinct: an image lists each of its tags once.
+func TestTagsAreDistinct(t *testing.T) {
+	for _, img := range images.All() {
+		seen := map[string]bool{}
+		for _, tag := range img.Tags() {
+			if seen[tag] {
+				t.Errorf("%s lists tag %s twice", img.Name(), tag)
+			}
+			seen[tag] = true
+		}
 	}
 }

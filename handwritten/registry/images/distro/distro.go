@@ -30,7 +30,7 @@ import (
 // same userland here). latest and trixie are not served: their files were
 // not checked.
 func Debian() registry.Image {
-	tags := []string{"12", "12.11", "bookworm", "bookworm-20250520", "stable-backports"}
+	tags := []string{"12", "12.11", "bookworm"}
 	for _, t := range append([]string{}, tags...) {
 		tags = append(tags, t+"-slim")
 	}

@@ -78,10 +78,8 @@ func New(t testing.TB, img registry.Image, net *Net, args []string, opts ...Opti
 		t.Fatal(err)
 	}
 	// The image's files, as the runtime unpacks them.
-	if files := registry.FilesOf(img); files != nil {
-		if err := os.CopyFS(root, files); err != nil {
-			t.Fatal(err)
-		}
+	if err := registry.Unpack(img, root); err != nil {
+		t.Fatal(err)
 	}
 	fsys, err := containerfs.New(root, nil)
 	if err != nil {
