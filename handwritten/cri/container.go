@@ -294,11 +294,16 @@ func (c *container) finish(code int32, reason, message string) {
 }
 
 // usage receives the program's simulated usage; memory above the limit is
-// an OOM kill.
+// an OOM kill, and CPU above the limit is throttled to it, as the CFS
+// quota the kubelet sets (cpu.cfs_quota_us per cfs_period_us) does.
 func (c *container) usage(cpuMilli, memory int64) {
+	resources := c.config.GetLinux().GetResources()
+	if quota, period := resources.GetCpuQuota(), resources.GetCpuPeriod(); quota > 0 && period > 0 {
+		cpuMilli = min(cpuMilli, quota*1000/period)
+	}
 	c.r.mu.Lock()
 	c.cpuMilli, c.memory = cpuMilli, memory
-	limit := c.config.GetLinux().GetResources().GetMemoryLimitInBytes()
+	limit := resources.GetMemoryLimitInBytes()
 	c.r.mu.Unlock()
 	if limit > 0 && memory > limit {
 		c.finish(exitKilled, reasonOOM, "")
