@@ -130,6 +130,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
 	}
+	if err := root.Seed(opts.Name); err != nil {
+		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
+	}
 	rootDir := root.HostPath(kubeletRootDir)
 	podLogsDir := root.HostPath(PodLogsDir)
 	certDir := filepath.Join(rootDir, "pki")

@@ -17,6 +17,7 @@ package nodefs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -68,4 +69,42 @@ func (r Root) NodePath(p string) (string, bool) {
 
 func (r Root) contains(p string) bool {
 	return p == r.dir || strings.HasPrefix(p, r.dir+string(filepath.Separator))
+}
+
+// skeleton is the directories every Linux machine's / has (the Filesystem
+// Hierarchy Standard's), with their modes: what a hostPath volume under
+// /tmp or /opt expects to find on a real node.
+var skeleton = []struct {
+	path string
+	mode os.FileMode
+}{
+	{"/etc", 0o755}, {"/home", 0o755}, {"/mnt", 0o755}, {"/opt", 0o755}, {"/root", 0o700},
+	{"/run", 0o755}, {"/srv", 0o755}, {"/tmp", 0o777 | os.ModeSticky}, {"/usr/local/bin", 0o755},
+	{"/var/lib", 0o755}, {"/var/log", 0o755}, {"/var/tmp", 0o777 | os.ModeSticky},
+}
+
+// Seed makes the node's / a machine's: the FHS directories and
+// /etc/hostname. What exists is left as it is.
+func (r Root) Seed(hostname string) error {
+	for _, d := range skeleton {
+		host := r.HostPath(d.path)
+		if _, err := os.Stat(host); err == nil {
+			continue
+		}
+		if err := os.MkdirAll(host, d.mode.Perm()); err != nil {
+			return fmt.Errorf("nodefs: %w", err)
+		}
+		// MkdirAll applies the umask and drops the sticky bit.
+		if err := os.Chmod(host, d.mode); err != nil {
+			return fmt.Errorf("nodefs: %w", err)
+		}
+	}
+	name := r.HostPath("/etc/hostname")
+	if _, err := os.Stat(name); err == nil {
+		return nil
+	}
+	if err := os.WriteFile(name, []byte(hostname+"\n"), 0o644); err != nil {
+		return fmt.Errorf("nodefs: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package nodefs
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -50,5 +51,33 @@ func TestNodePath(t *testing.T) {
 	// HostPath and NodePath are inverse on node paths.
 	if got, _ := r.NodePath(r.HostPath("/var/log/containers")); got != "/var/log/containers" {
 		t.Errorf("round trip = %q", got)
+	}
+}
+
+func TestSeed(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Seed("node-1"); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "tmp"))
+	if err != nil || fi.Mode() != os.ModeDir|os.ModeSticky|0o777 {
+		t.Errorf("/tmp: %v %v", fi, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "etc", "hostname")); err != nil || string(b) != "node-1\n" {
+		t.Errorf("/etc/hostname: %q %v", b, err)
+	}
+	// A second Seed keeps what the node wrote.
+	if err := os.WriteFile(filepath.Join(dir, "etc", "hostname"), []byte("renamed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Seed("node-1"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "etc", "hostname")); string(b) != "renamed\n" {
+		t.Errorf("/etc/hostname rewritten: %q", b)
 	}
 }
