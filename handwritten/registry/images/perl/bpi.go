@@ -2,6 +2,7 @@ package perl
 
 import (
 	"math/big"
+	"runtime"
 	"strings"
 )
 
@@ -61,6 +62,12 @@ func arctanInverse(x int64, scale *big.Int) *big.Int {
 			sum.Sub(sum, term)
 		}
 		power.Quo(power, x2)
+		if k%32 == 31 {
+			// js/wasm has one thread and no preemption: without yielding,
+			// a long computation would stop the cluster (and a SIGKILL)
+			// until it ends.
+			runtime.Gosched()
+		}
 	}
 	return sum
 }
