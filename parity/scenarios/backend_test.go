@@ -59,7 +59,9 @@ func startSim(dns bool) (*backend, error) {
 	}
 	b := &backend{Backend: harness.Backend{Name: "sim", Kubectl: execKubectl(kubectl), Kubeconfig: filepath.Join(dir, "kubeconfig")}}
 	logFile := filepath.Join(dir, "cluster.log")
-	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile, fmt.Sprintf("--dns=%t", dns))
+	// No default storage: the reference cluster is kubeadm's, without kind's
+	// local-path add-on, so a claim without a class stays Pending there.
+	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile, fmt.Sprintf("--dns=%t", dns), "--storage=false")
 	// Dies with the test binary (a go test timeout panics past any cleanup).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var progress harness.SyncBuffer

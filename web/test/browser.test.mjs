@@ -627,7 +627,8 @@ spec:
         deleted: { status: deleted.status, name: deleted.details?.name },
       };
     });
-    assert.deepEqual(r.namespaces.sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    // local-path-storage: the default storage add-on, as kind's (the start option storage, on by default).
+    assert.deepEqual(r.namespaces.sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'local-path-storage']);
     assert.deepEqual(r.nodes, [['node-1', 'True'], ['node-2', 'True'], ['node-3', 'True']]);
     assert.deepEqual(r.created.data, { greeting: 'hello from client-node' });
     assert.equal(r.created.name, 'from-client-node');
