@@ -31,8 +31,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
-	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
 	"github.com/webernetes/webernetes/handwritten/registry/images/internal/curl"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/userland"
 )
 
 // Name is the image's repository.
@@ -80,30 +80,9 @@ func (Image) Program(path string) (registry.Program, bool) {
 	case "/usr/bin/curl":
 		return curl.New("8.12.1"), true
 	}
-	dir, name := "", path
-	if i := strings.LastIndex(path, "/"); i >= 0 {
-		dir, name = path[:i], path[i+1:]
-	}
-	if want, ok := alpineDirs[name]; ok && want == dir {
-		if name == "busybox" {
-			return busybox.Image{}.Program("/bin/busybox")
-		}
-		return busybox.Applet(name)
-	}
-	return nil, false
+	// Alpine's userland, as the image's base.
+	return userland.Alpine(path)
 }
-
-// alpineDirs is where Alpine's busybox package links the applets.
-var alpineDirs = func() map[string]string {
-	dirs := map[string]string{}
-	for _, name := range strings.Fields("ash busybox cat cp date dd echo false grep hostname kill ls mkdir mv pwd rm rmdir sh sleep stat touch true uname") {
-		dirs[name] = "/bin"
-	}
-	for _, name := range strings.Fields("[ [[ basename cut dirname env head id nc nslookup printf printenv seq sort tail tee test timeout uniq wc wget which whoami yes") {
-		dirs[name] = "/usr/bin"
-	}
-	return dirs
-}()
 
 // agnhost is one run of /agnhost: the process, its logger, and how it
 // ends.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/accesslog"
 )
 
 const (
@@ -264,32 +265,9 @@ func (h *server) hosts() []hostsEntry {
 	return out
 }
 
-// recorder notes the status and body bytes for the access log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += int64(n)
-	return n, err
-}
-
 func (h *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := time.Now()
-	rec := &recorder{ResponseWriter: w}
+	rec := &accesslog.Recorder{ResponseWriter: w}
 	hdr := w.Header()
 	hdr.Set("Server", serverHeader)
 	switch {
@@ -305,13 +283,13 @@ func (h *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Connection", "Keep-Alive")
 	}
 	h.serve(rec, r)
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	size := "-"
-	if rec.bytes > 0 {
-		size = strconv.FormatInt(rec.bytes, 10)
+	if rec.Bytes > 0 {
+		size = strconv.FormatInt(rec.Bytes, 10)
 	}
 	client, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -21,7 +21,8 @@
 // (config.json, helperPod.yaml, setup, teardown). Only
 // ReadWriteOnce and ReadWriteOncePod claims without a selector, on a
 // WaitForFirstConsumer class, are provisioned, as upstream's provisioner
-// does for node-local paths; a claim larger than the node's disk fails
+// does for node-local paths; a claim larger than the node's disk (its
+// ephemeral-storage capacity) fails
 // with a ProvisioningFailed event.
 //
 // What it must not do: touch the node's files itself (only its helper
@@ -45,6 +46,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/klog/v2"
@@ -70,10 +72,6 @@ const (
 	// defaultNodeKey is nodePathMap's entry for every node not listed.
 	defaultNodeKey = "DEFAULT_PATH_FOR_NON_LISTED_NODES"
 )
-
-// NodeDiskBytes is the most a claim may ask for: the node's disk
-// (handwritten/node reports 100 GiB).
-const NodeDiskBytes = 100 << 30
 
 // Image is the provisioner's image.
 type Image struct{}
@@ -252,8 +250,16 @@ func (pr *provisioner) Provision(ctx context.Context, opts controller.ProvisionO
 		return nil, controller.ProvisioningFinished, errors.New("the pathPattern parameter is not implemented here")
 	}
 	storage := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
-	if storage.Value() > NodeDiskBytes {
-		return nil, controller.ProvisioningFinished, fmt.Errorf("requested %s exceeds the capacity of node %s (%s)", storage.String(), node, resource.NewQuantity(NodeDiskBytes, resource.BinarySI).String())
+	// The node as the API has it: its disk (ephemeral-storage capacity)
+	// bounds a claim, its hostname label is the volume's affinity.
+	hostname := node
+	if n, err := pr.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); err == nil {
+		if disk, ok := n.Status.Capacity[corev1.ResourceEphemeralStorage]; ok && storage.Cmp(disk) > 0 {
+			return nil, controller.ProvisioningFinished, fmt.Errorf("requested %s exceeds the capacity of node %s (%s)", storage.String(), node, resource.NewQuantity(disk.Value(), resource.BinarySI).String())
+		}
+		if h := n.Labels[corev1.LabelHostname]; h != "" {
+			hostname = h
+		}
 	}
 	c, err := pr.config()
 	if err != nil {
@@ -276,10 +282,6 @@ func (pr *provisioner) Provision(ctx context.Context, opts controller.ProvisionO
 		return nil, controller.ProvisioningFinished, err
 	}
 	fmt.Fprintf(pr.proc.Stdout, "time=%q level=info msg=\"Volume %v has been created on %v:%v\"\n", now(), opts.PVName, node, dir)
-	hostname := node
-	if n, err := pr.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); err == nil && n.Labels[corev1.LabelHostname] != "" {
-		hostname = n.Labels[corev1.LabelHostname]
-	}
 	reclaim := corev1.PersistentVolumeReclaimDelete
 	if opts.StorageClass.ReclaimPolicy != nil {
 		reclaim = *opts.StorageClass.ReclaimPolicy
@@ -356,24 +358,24 @@ func (pr *provisioner) runHelper(ctx context.Context, action, pvName, node, dir 
 			fmt.Fprintf(pr.proc.Stderr, "time=%q level=error msg=\"unable to delete the helper pod: %v\"\n", now(), err)
 		}
 	}()
-	deadline := time.Now().Add(helperTimeout)
-	for time.Now().Before(deadline) {
+	errFailed := fmt.Errorf("%s process failed: helper pod %s failed", action, pod.Name)
+	err = wait.PollUntilContextTimeout(ctx, time.Second, helperTimeout, true, func(ctx context.Context) (bool, error) {
 		got, err := pods.Get(ctx, pod.Name, metav1.GetOptions{})
-		if err == nil {
-			switch got.Status.Phase {
-			case corev1.PodSucceeded:
-				return nil
-			case corev1.PodFailed:
-				return fmt.Errorf("%s process failed: helper pod %s failed", action, pod.Name)
-			}
+		if err != nil {
+			return false, nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
+		switch got.Status.Phase {
+		case corev1.PodSucceeded:
+			return true, nil
+		case corev1.PodFailed:
+			return false, errFailed
 		}
+		return false, nil
+	})
+	if wait.Interrupted(err) && ctx.Err() == nil {
+		return fmt.Errorf("%s process timeout after %v seconds", action, helperTimeout.Seconds())
 	}
-	return fmt.Errorf("%s process timeout after %v seconds", action, helperTimeout.Seconds())
+	return err
 }
 
 // helperPod is helperPod.yaml completed for one volume: on node, the

@@ -45,7 +45,11 @@ func newProvisioner(t *testing.T) (*provisioner, *fake.Clientset, *[]*corev1.Pod
 			t.Fatal(err)
 		}
 	}
-	client := fake.NewClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1", Labels: map[string]string{corev1.LabelHostname: "node-1"}}})
+	disk := corev1.ResourceList{corev1.ResourceEphemeralStorage: *resource.NewQuantity(100<<30, resource.DecimalSI)}
+	client := fake.NewClientset(&corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "node-1", Labels: map[string]string{corev1.LabelHostname: "node-1"}},
+		Status:     corev1.NodeStatus{Capacity: disk},
+	})
 	var created []*corev1.Pod
 	client.PrependReactor("create", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
 		pod := action.(k8stesting.CreateAction).GetObject().(*corev1.Pod)

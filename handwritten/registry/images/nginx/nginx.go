@@ -18,11 +18,10 @@ package nginx
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
-	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
 	"github.com/webernetes/webernetes/handwritten/registry/images/internal/curl"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/userland"
 )
 
 // Name is the image's repository.
@@ -75,29 +74,10 @@ func (Image) Program(path string) (registry.Program, bool) {
 		return entrypoint, true
 	case "/usr/sbin/nginx", "/usr/sbin/nginx-debug", "/sbin/nginx":
 		return Nginx, true
-	case "/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash":
-		return busybox.Shell(busybox.Dash), true
-	case "/bin/bash", "/usr/bin/bash":
-		return busybox.Shell(busybox.Bash), true
 	case "/usr/bin/curl", "/bin/curl":
 		return curl.New("7.88.1"), true
 	}
-	// Debian has merged /bin into /usr/bin.
-	for _, dir := range []string{"/bin/", "/usr/bin/"} {
-		if name, ok := strings.CutPrefix(path, dir); ok && debianHas(name) {
-			return busybox.Applet(name)
-		}
-	}
-	return nil, false
-}
-
-func debianHas(name string) bool {
-	switch name {
-	case "wget", "nc", "nslookup", "ash", "sh", "[[":
-		return false
-	}
-	_, ok := busybox.Applet(name)
-	return ok
+	return userland.Debian(path)
 }
 
 // entrypoint is /docker-entrypoint.sh: for nginx, it reports running the

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/accesslog"
 )
 
 const (
@@ -422,39 +423,16 @@ func (m *master) server(port int, host string) serverConf {
 	return serverConf{root: "/usr/share/nginx/html", index: []string{"index.html"}, names: []string{"localhost"}}
 }
 
-// recorder notes the status and body size for the access log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += int64(n)
-	return n, err
-}
-
 func (m *master) handler(port int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn := m.conns.Add(1)
-		rec := &recorder{ResponseWriter: w}
+		rec := &accesslog.Recorder{ResponseWriter: w}
 		m.serve(rec, r, port, conn)
 		m.accessLog(r, rec)
 	})
 }
 
-func (m *master) accessLog(r *http.Request, rec *recorder) {
+func (m *master) accessLog(r *http.Request, rec *accesslog.Recorder) {
 	client, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		client = r.RemoteAddr
@@ -465,13 +443,13 @@ func (m *master) accessLog(r *http.Request, rec *recorder) {
 		}
 		return s
 	}
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	fmt.Fprintf(stdoutOf(m.p), "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"%s\"\n",
 		client, time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700"), r.Method, r.RequestURI, r.Proto,
-		status, rec.bytes, dash(r.Referer()), dash(r.UserAgent()), dash(r.Header.Get("X-Forwarded-For")))
+		status, rec.Bytes, dash(r.Referer()), dash(r.UserAgent()), dash(r.Header.Get("X-Forwarded-For")))
 }
 
 var statusText = map[int]string{

@@ -23,11 +23,10 @@ package redis
 
 import (
 	"io/fs"
-	"strings"
 	"testing/fstest"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
-	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/images/internal/userland"
 )
 
 // Name is the image's repository.
@@ -103,27 +102,6 @@ func (Image) Program(path string) (registry.Program, bool) {
 		return Server, true
 	case "/usr/local/bin/redis-cli":
 		return CLI, true
-	case "/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash":
-		return busybox.Shell(busybox.Dash), true
-	case "/bin/bash", "/usr/bin/bash":
-		return busybox.Shell(busybox.Bash), true
 	}
-	// Debian has merged /bin into /usr/bin.
-	for _, dir := range []string{"/bin/", "/usr/bin/"} {
-		if name, ok := strings.CutPrefix(path, dir); ok && debianHas(name) {
-			return busybox.Applet(name)
-		}
-	}
-	return nil, false
-}
-
-// debianHas is whether the image's Debian has a program of busybox's
-// name: the network tools and busybox's own shells are not in it.
-func debianHas(name string) bool {
-	switch name {
-	case "wget", "nc", "nslookup", "ash", "sh", "[[", "ping", "traceroute", "telnet", "ifconfig", "ip", "route", "netstat", "vi", "less":
-		return false
-	}
-	_, ok := busybox.Applet(name)
-	return ok
+	return userland.Debian(path)
 }

@@ -9,14 +9,16 @@
 package incluster
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
+	"golang.org/x/oauth2"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/transport"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
@@ -34,7 +36,7 @@ func Config(proc *registry.Process, userAgent string) (*rest.Config, error) {
 		return nil, rest.ErrNotInCluster
 	}
 	tokens := &tokenFile{fs: proc.FS, path: ServiceAccountDir + "token"}
-	if _, err := tokens.token(); err != nil {
+	if _, err := tokens.Token(); err != nil {
 		return nil, err
 	}
 	ca, err := proc.FS.ReadFile(ServiceAccountDir + "ca.crt")
@@ -45,8 +47,9 @@ func Config(proc *registry.Process, userAgent string) (*rest.Config, error) {
 		Host:            "https://" + net.JoinHostPort(host, port),
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca},
 		// As rest.InClusterConfig's BearerTokenFile: the kubelet rotates
-		// the projected token, the client rereads it.
-		WrapTransport: func(rt http.RoundTripper) http.RoundTripper { return &bearer{rt: rt, tokens: tokens} },
+		// the projected token, client-go's cached token source rereads it
+		// (and drops it on a 401).
+		WrapTransport: transport.ResettableTokenSourceWrapTransport(transport.NewCachedTokenSource(tokens)),
 		Dial:          proc.Net.Dial,
 		Proxy:         func(*http.Request) (*url.URL, error) { return nil, nil },
 		UserAgent:     userAgent,
@@ -59,48 +62,22 @@ func Namespace(proc *registry.Process) (string, error) {
 	return strings.TrimSpace(string(b)), err
 }
 
-// tokenFile is a service-account token file, reread once a minute as
-// client-go's cached token source rereads BearerTokenFile.
+// tokenFile is client-go's fileTokenSource (the token source of
+// BearerTokenFile) on the container's file system: the token, valid for a
+// minute, after which the cache reads the file again.
 type tokenFile struct {
 	fs   registry.FileSystem
 	path string
-
-	mu    sync.Mutex
-	value string
-	read  time.Time
 }
 
-func (t *tokenFile) token() (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.value != "" && time.Since(t.read) < time.Minute {
-		return t.value, nil
-	}
+func (t *tokenFile) Token() (*oauth2.Token, error) {
 	b, err := t.fs.ReadFile(t.path)
 	if err != nil {
-		if t.value != "" {
-			return t.value, nil
-		}
-		return "", err
+		return nil, fmt.Errorf("failed to read token file %q: %v", t.path, err)
 	}
-	t.value, t.read = strings.TrimSpace(string(b)), time.Now()
-	return t.value, nil
-}
-
-type bearer struct {
-	rt     http.RoundTripper
-	tokens *tokenFile
-}
-
-func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Authorization") != "" {
-		return b.rt.RoundTrip(req)
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return nil, fmt.Errorf("read empty token from file %q", t.path)
 	}
-	token, err := b.tokens.token()
-	if err != nil {
-		return nil, err
-	}
-	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", "Bearer "+token)
-	return b.rt.RoundTrip(req)
+	return &oauth2.Token{AccessToken: tok, Expiry: time.Now().Add(time.Minute)}, nil
 }
