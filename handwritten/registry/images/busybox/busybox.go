@@ -136,6 +136,15 @@ func init() {
 		"nc":       nc,
 		"kill":     killApplet,
 	}
+	// The applets of the other files, by kind.
+	for _, more := range []map[string]registry.Program{textApplets, fileApplets, archiveApplets, systemApplets} {
+		for name, prog := range more {
+			if _, dup := applets[name]; dup {
+				panic("busybox: applet " + name + " registered twice")
+			}
+			applets[name] = prog
+		}
+	}
 }
 
 // multiCall is /bin/busybox: `busybox APPLET args`, or the applet list.
