@@ -2,6 +2,7 @@ package busybox
 
 import (
 	"bufio"
+	"strings"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
@@ -12,7 +13,7 @@ var textApplets = map[string]registry.Program{
 }
 
 // rev prints each line of its files (or stdin) with its characters
-// reversed; a last line without a newline gets one.
+// reversed; a last line without a newline stays without.
 func rev(p *registry.Process) int {
 	_, files, _ := flags(p.Args[1:], "")
 	if len(files) == 0 {
@@ -28,15 +29,21 @@ func rev(p *registry.Process) int {
 			status = fail(p, "rev", "%s: %s", name, registry.Strerror(err))
 			continue
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), 1<<24)
-		for sc.Scan() {
-			r := []rune(sc.Text())
-			for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
-				r[i], r[j] = r[j], r[i]
+		r := bufio.NewReader(f)
+		for {
+			line, err := r.ReadString('\n')
+			text, nl := strings.CutSuffix(line, "\n")
+			c := []rune(text)
+			for i, j := 0, len(c)-1; i < j; i, j = i+1, j-1 {
+				c[i], c[j] = c[j], c[i]
 			}
-			w.WriteString(string(r))
-			w.WriteByte('\n')
+			w.WriteString(string(c))
+			if nl {
+				w.WriteByte('\n')
+			}
+			if err != nil {
+				break
+			}
 		}
 		f.Close()
 	}
