@@ -51,7 +51,11 @@ type container struct {
 	cpuMilli   int64
 	memory     int64
 
-	r      *Runtime
+	r *Runtime
+	// procs is the container's PID namespace (see pidNamespace) and pid
+	// its program's PID there, once started.
+	procs  *registry.Processes
+	pid    int
 	log    *logFile
 	term   context.CancelFunc // SIGTERM
 	kill   context.CancelFunc // SIGKILL
@@ -139,9 +143,29 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 	}
 	c.fs = fsys
 	r.mu.Lock()
+	c.procs = r.pidNamespace(s, config)
 	r.containers[c.id] = c
 	r.mu.Unlock()
 	return c.id, nil
+}
+
+// pidNamespace is the PID namespace a container joins, as runc sets it
+// up from the CRI's namespace options: its own (CONTAINER), the pod's
+// (POD, shareProcessNamespace) or its target's (TARGET, an ephemeral
+// container of kubectl debug --target). r.mu is held.
+func (r *Runtime) pidNamespace(s *sandbox, config *runtimeapi.ContainerConfig) *registry.Processes {
+	opts := config.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	switch opts.GetPid() {
+	case runtimeapi.NamespaceMode_POD:
+		if s.procs != nil {
+			return s.procs
+		}
+	case runtimeapi.NamespaceMode_TARGET:
+		if target, ok := r.containers[opts.GetTargetId()]; ok {
+			return target.procs
+		}
+	}
+	return registry.NewProcesses()
 }
 
 // argv is the process a container runs: the image's entrypoint and cmd,
@@ -185,6 +209,8 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		FS: c.fs, Net: network, Image: c.img.image, Ctx: ctx, Kill: c.killed,
 		Usage: c.usage,
+		UID:   c.config.GetLinux().GetSecurityContext().GetRunAsUser().GetValue(),
+		Procs: c.procs,
 	}
 }
 
@@ -244,13 +270,27 @@ func (r *Runtime) StartContainer(_ context.Context, id string) error {
 	r.mu.Lock()
 	c.state = runtimeapi.ContainerState_CONTAINER_RUNNING
 	r.mu.Unlock()
+	proc.PID = c.procs.Start(0, proc.UID, args, c.kill)
+	c.pid = proc.PID
 	go func() {
 		code := registry.Run(prog, proc)
+		c.procs.Exit(proc.PID)
 		stdout.flush()
 		stderr.flush()
 		c.finish(int32(code), "", "")
 	}()
 	return nil
+}
+
+// runExec runs an exec's program as a new process of the container's
+// PID namespace: runc exec joins it, from outside (PPID 0).
+func (c *container) runExec(prog registry.Program, proc *registry.Process) int {
+	kill, cancel := context.WithCancel(proc.KillContext())
+	defer cancel()
+	proc.Kill = kill
+	proc.PID = c.procs.Start(0, proc.UID, proc.Args, cancel)
+	defer c.procs.Exit(proc.PID)
+	return registry.Run(prog, proc)
 }
 
 // startFailed records runc's failure to start the process, as containerd
@@ -479,7 +519,7 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, cmd []string, timeout
 			Code: 126,
 		}
 	}
-	go func() { code <- registry.Run(prog, proc) }()
+	go func() { code <- c.runExec(prog, proc) }()
 	select {
 	case n := <-code:
 		out, errOut := stdout.Bytes(), stderr.Bytes()

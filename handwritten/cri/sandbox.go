@@ -26,6 +26,9 @@ type sandbox struct {
 	// resolvConf is the sandbox's /etc/resolv.conf on the host, mounted
 	// into each of its containers as containerd does.
 	resolvConf string
+	// procs is the pod's PID namespace when its containers share one
+	// (shareProcessNamespace): the sandbox's pause is PID 1 of it.
+	procs *registry.Processes
 }
 
 func hostNetwork(config *runtimeapi.PodSandboxConfig) bool {
@@ -41,6 +44,12 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := &sandbox{id: newID(), config: config, handler: handler, createdAt: time.Now(), state: runtimeapi.PodSandboxState_SANDBOX_READY}
+	if config.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid() == runtimeapi.NamespaceMode_POD {
+		// A shared process namespace: the pause container (user 65535,
+		// as its image sets) is its PID 1.
+		s.procs = registry.NewProcesses()
+		s.procs.Start(0, 65535, []string{"/pause"}, nil)
+	}
 	if !hostNetwork(config) {
 		ip, err := r.allocateIP()
 		if err != nil {

@@ -14,7 +14,6 @@ import (
 	remotecommandserver "k8s.io/cri-streaming/pkg/streaming/remotecommand"
 	utilexec "k8s.io/utils/exec"
 
-	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // streamServer is the runtime's stream server for exec, attach and
@@ -127,7 +126,7 @@ func (s streamRuntime) Exec(ctx context.Context, containerID string, cmd []strin
 	if err != nil {
 		return fmt.Errorf("failed to exec in container: failed to start exec %q: OCI runtime exec failed: exec failed: unable to start container process: %v: unknown", execID, err)
 	}
-	if code := registry.Run(prog, proc); code != 0 {
+	if code := c.runExec(prog, proc); code != 0 {
 		return utilexec.CodeExitError{Err: fmt.Errorf("command '%s' exited with %d", strings.Join(cmd, " "), code), Code: code}
 	}
 	return nil

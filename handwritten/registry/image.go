@@ -107,6 +107,11 @@ type Process struct {
 	// must then return at once; its exit status is ignored. Nil means Ctx.
 	Kill context.Context
 
+	// PID is the process's ID in Procs, its PID namespace; UID its user.
+	PID   int
+	UID   int64
+	Procs *Processes
+
 	// Usage, if set, receives the program's simulated resource usage:
 	// CPU in millicores and memory in bytes. The runtime reports it as
 	// container stats and OOM-kills a container whose memory exceeds

@@ -1047,11 +1047,16 @@ func killApplet(p *registry.Process) int {
 		fmt.Fprintln(stdout(p), "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM")
 		return 0
 	}
+	status := 0
 	for _, a := range p.Args[1:] {
 		if strings.HasPrefix(a, "-") {
 			continue
 		}
-		return fail(p, "kill", "can't kill pid %s: No such process", a)
+		if pid, err := strconv.Atoi(a); err != nil {
+			status = fail(p, "kill", "invalid number '%s'", a)
+		} else if !killPID(p, pid) {
+			status = fail(p, "kill", "can't kill pid %s: No such process", a)
+		}
 	}
-	return 0
+	return status
 }

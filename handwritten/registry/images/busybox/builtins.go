@@ -544,6 +544,10 @@ func waitBuiltin(s *shell, args []string) int {
 		select {
 		case <-j.done:
 			status = j.status
+			if j.signaled && len(args) > 1 {
+				// ash reports a waited-for job that a signal ended.
+				fmt.Fprintln(s.stderr(), "Terminated")
+			}
 		case <-interrupt:
 			s.sig.deliver()
 			return 128 + 15
@@ -581,12 +585,19 @@ func killBuiltin(s *shell, args []string) int {
 		s.jobs.mu.Lock()
 		j, ok := s.jobs.jobs[pid]
 		s.jobs.mu.Unlock()
-		if !ok {
+		if ok {
+			j.cancel()
+			continue
+		}
+		if !killPID(s.proc, pid) {
 			s.errorf("can't kill pid %d: No such process", pid)
 			status = 1
 			continue
 		}
-		j.cancel()
+		if pid == s.proc.PID && s.sig != nil {
+			// The shell signals itself: its trap runs, if it has one.
+			s.sig.deliver()
+		}
 	}
 	return status
 }

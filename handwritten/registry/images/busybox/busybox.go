@@ -16,6 +16,7 @@
 package busybox
 
 import (
+	_ "embed"
 	"fmt"
 	"path"
 	"slices"
@@ -171,4 +172,33 @@ func multiCall(p *registry.Process) int {
 	c := *p
 	c.Args = p.Args[1:]
 	return registry.Run(prog, &c)
+}
+
+// fullList is `busybox --list-full` of the reference node's busybox: each
+// applet with the directory its installation links it into (/bin/sh,
+// /usr/bin/tr, /sbin/ifconfig). TestInstallDirs records it.
+//
+//go:embed applets-full.txt
+var fullList string
+
+// installDirs maps an applet to its installation directory ("/usr/bin").
+var installDirs = func() map[string]string {
+	// Applets of busybox's default build that Debian's leaves out.
+	dirs := map[string]string{"printenv": "/usr/bin"}
+	for _, p := range strings.Fields(fullList) {
+		dir, name := path.Split("/" + p)
+		dirs[name] = strings.TrimSuffix(dir, "/")
+	}
+	return dirs
+}()
+
+// InstallPath is where a distribution that installs busybox's applets as
+// links (Alpine) has the applet name: "/bin/ls", "/usr/bin/tr"; false for
+// an applet busybox's installation does not link.
+func InstallPath(name string) (string, bool) {
+	dir, ok := installDirs[name]
+	if !ok {
+		return "", false
+	}
+	return dir + "/" + name, true
 }

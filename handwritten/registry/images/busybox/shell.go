@@ -79,6 +79,22 @@ type shell struct {
 	lineBase int
 	// interactiveMode is set while reading commands from a terminal.
 	interactiveMode bool
+	// bgExec makes the next external command take the shell's PID: a
+	// background job of one simple command is that command's process.
+	bgExec bool
+	// started, in a background job of one simple command, is closed once
+	// the command runs: the shell goes on when `cmd &` has exec'd, so
+	// that ps, pidof and kill see cmd (a fork returns at once, but the
+	// table of a real kernel shows the child from the start).
+	started chan struct{}
+}
+
+// jobStarted notes that a background job's command is running.
+func (s *shell) jobStarted() {
+	if s.started != nil {
+		close(s.started)
+		s.started = nil
+	}
 }
 
 type shVar struct {
@@ -113,6 +129,8 @@ type job struct {
 	done   chan struct{}
 	status int
 	cancel context.CancelFunc
+	// signaled is set when a signal (kill) ended the job.
+	signaled bool
 }
 
 // exitError ends the shell: `exit`, a fatal expansion error, a kill.
@@ -531,6 +549,8 @@ func (s *shell) subshell() *shell {
 	c.params = slices.Clone(s.params)
 	c.sig = nil
 	c.mayExec = false
+	c.bgExec = false
+	c.started = nil
 	c.condDepth = 0
 	return &c
 }
@@ -558,19 +578,47 @@ func (s *shell) background(ao *andOr) {
 	}
 	s.jobs.mu.Lock()
 	j := &job{pid: s.jobs.next, done: make(chan struct{}), cancel: cancel}
-	s.jobs.next++
+	if t := s.proc.Procs; t != nil {
+		// The job is a forked shell with a PID of its own; a job of one
+		// simple command then execs it in that PID.
+		j.pid = t.Start(s.proc.PID, s.proc.UID, s.proc.Args, cancel)
+		proc := *s.proc
+		proc.PID = j.pid
+		sub.proc = &proc
+		sub.bgExec = len(ao.pipes) == 1 && !ao.pipes[0].bang && len(ao.pipes[0].cmds) == 1
+		if _, simple := ao.pipes[0].cmds[0].(*simpleCmd); !simple {
+			sub.bgExec = false
+		}
+		if sub.bgExec {
+			sub.started = make(chan struct{})
+		}
+	} else {
+		s.jobs.next++
+	}
 	s.jobs.jobs[j.pid] = j
 	s.jobs.mu.Unlock()
 	s.lastBg = j.pid
 	bg := &andOr{pipes: ao.pipes, ops: ao.ops}
+	started := sub.started
 	go func() {
 		defer cancel()
+		defer sub.jobStarted()
+		if t := s.proc.Procs; t != nil {
+			defer t.Exit(j.pid)
+		}
 		j.status = sub.runSubshell(func() { sub.runAndOr(bg) })
 		if ctx.Err() != nil && s.kill.Err() == nil {
-			j.status = 128 + 15
+			j.status, j.signaled = 128+15, true
 		}
 		close(j.done)
 	}()
+	if started != nil {
+		select {
+		case <-started:
+		case <-j.done:
+		case <-s.kill.Done():
+		}
+	}
 }
 
 func (s *shell) runCommand(c command) int {
@@ -760,6 +808,13 @@ func (s *shell) runSimple(c *simpleCmd) int {
 	}
 	defer restore()
 
+	if _, ok := specialBuiltins[name]; ok {
+		s.jobStarted()
+	} else if _, ok := s.funcs[name]; ok {
+		s.jobStarted()
+	} else if _, ok := builtins[name]; ok {
+		s.jobStarted()
+	}
 	if b, ok := specialBuiltins[name]; ok {
 		for _, a := range assigns {
 			k, v, _ := strings.Cut(a, "=")
@@ -865,15 +920,25 @@ func (s *shell) child(args, assigns []string, exec bool) *registry.Process {
 }
 
 func (s *shell) runExternal(args, assigns []string, exec bool) int {
+	exec = exec || s.bgExec
+	s.bgExec = false
+	if exec && s.proc.Procs != nil {
+		s.proc.Procs.Exec(s.proc.PID, args)
+	}
+	s.jobStarted()
 	child := s.child(args, assigns, exec)
-	if prog, ok := appletBuiltin(args[0]); ok {
+	prog, ok := appletBuiltin(args[0])
+	if !ok {
+		var err error
+		if prog, err = child.LookPath(args[0]); err != nil {
+			return s.execFailed(args, child, err)
+		}
+	}
+	if exec {
+		// The command took the shell's PID, as execve keeps it.
 		return registry.Run(prog, child)
 	}
-	prog, err := child.LookPath(args[0])
-	if err != nil {
-		return s.execFailed(args, child, err)
-	}
-	return registry.Run(prog, child)
+	return registry.Spawn(prog, s.proc, child)
 }
 
 func (s *shell) execFailed(args []string, child *registry.Process, err error) int {

@@ -99,6 +99,7 @@ func New(t testing.TB, img registry.Image, net *Net, args []string, opts ...Opti
 			FS:       fsys,
 			Ctx:      term,
 			Kill:     kill,
+			Procs:    registry.NewProcesses(),
 		},
 	}
 	p.Stdout, p.Stderr = p.Out, p.Err
@@ -137,8 +138,13 @@ func (p *Proc) Start(t testing.TB) <-chan int {
 	if err != nil {
 		t.Fatalf("start %v: %v", p.Args, err)
 	}
+	// The container's init: PID 1 of its namespace.
+	p.PID = p.Procs.Start(0, p.UID, p.Args, nil)
 	done := make(chan int, 1)
-	go func() { done <- registry.Run(prog, p.Process) }()
+	go func() {
+		defer p.Procs.Exit(p.PID)
+		done <- registry.Run(prog, p.Process)
+	}()
 	return done
 }
 

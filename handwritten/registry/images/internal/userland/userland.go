@@ -9,6 +9,7 @@
 package userland
 
 import (
+	_ "embed"
 	"strings"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
@@ -32,41 +33,45 @@ func Debian(path string) (registry.Program, bool) {
 	return nil, false
 }
 
-// debianHas is whether Debian's base has a program of busybox's name: the
-// network tools, editors and busybox's own shells are not in it.
+// debianHas is whether Debian's base has a program of busybox's name
+// (debian-bookworm.txt): coreutils, findutils, sed, tar, gzip, grep,
+// util-linux, but no network tools, editors, ps or busybox's own shells.
 func debianHas(name string) bool {
-	switch name {
-	case "wget", "nc", "nslookup", "ash", "sh", "[[", "ping", "traceroute", "telnet", "ifconfig", "ip", "route", "netstat", "vi", "less":
+	if !debianPrograms[name] {
 		return false
 	}
 	_, ok := busybox.Applet(name)
 	return ok
 }
 
+//go:embed debian-bookworm.txt
+var debianList string
+
+// debianPrograms are the program names of debian-bookworm.txt.
+var debianPrograms = func() map[string]bool {
+	names := map[string]bool{}
+	for _, line := range strings.Split(debianList, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			names[line] = true
+		}
+	}
+	return names
+}()
+
 // Alpine is the program at path in an Alpine base: busybox's ash and its
-// applets where Alpine's busybox package links them.
+// applets where Alpine's busybox package links them (busybox's own
+// installation directories).
 func Alpine(path string) (registry.Program, bool) {
 	i := strings.LastIndex(path, "/")
 	if i < 0 {
 		return nil, false
 	}
-	dir, name := path[:i], path[i+1:]
-	if want, ok := alpineDirs[name]; ok && want == dir {
-		if name == "busybox" {
-			return busybox.Image{}.Program("/bin/busybox")
-		}
-		return busybox.Applet(name)
+	name := path[i+1:]
+	if want, ok := busybox.InstallPath(name); !ok || want != path {
+		return nil, false
 	}
-	return nil, false
+	if name == "busybox" {
+		return busybox.Image{}.Program("/bin/busybox")
+	}
+	return busybox.Applet(name)
 }
-
-var alpineDirs = func() map[string]string {
-	dirs := map[string]string{}
-	for _, name := range strings.Fields("ash busybox cat cp date dd echo false grep hostname kill ls mkdir mv pwd rm rmdir sh sleep stat touch true uname") {
-		dirs[name] = "/bin"
-	}
-	for _, name := range strings.Fields("[ [[ basename cut dirname env head id nc nslookup printf printenv seq sort tail tee test timeout uniq wc wget which whoami yes") {
-		dirs[name] = "/usr/bin"
-	}
-	return dirs
-}()
