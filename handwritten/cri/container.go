@@ -54,13 +54,16 @@ type container struct {
 	r *Runtime
 	// procs is the container's PID namespace (see pidNamespace) and pid
 	// its program's PID there, once started.
-	procs  *registry.Processes
-	pid    int
-	log    *logFile
-	term   context.CancelFunc // SIGTERM
-	kill   context.CancelFunc // SIGKILL
-	killed context.Context    // done on SIGKILL
-	exited chan struct{}      // closed once the container is EXITED
+	procs *registry.Processes
+	pid   int
+	// The user, group and groups its processes run as (identity).
+	uid, gid int64
+	groups   []int64
+	log      *logFile
+	term     context.CancelFunc // SIGTERM
+	kill     context.CancelFunc // SIGKILL
+	killed   context.Context    // done on SIGKILL
+	exited   chan struct{}      // closed once the container is EXITED
 
 	// The running program's output, which attach also sends to its
 	// clients, and its stdin if the container has one (config.Stdin).
@@ -142,6 +145,12 @@ func (r *Runtime) CreateContainer(_ context.Context, sandboxID string, config *r
 		return "", fmt.Errorf("failed to create containerd container: %w", err)
 	}
 	c.fs = fsys
+	c.uid, c.gid, c.groups = c.identity()
+	if config.GetLinux().GetSecurityContext().GetReadonlyRootfs() {
+		fsys.ReadOnlyRoot()
+	}
+	// What its processes create belongs to them.
+	fsys.SetOwner(c.uid, c.gid)
 	r.mu.Lock()
 	c.procs = r.pidNamespace(s, config)
 	r.containers[c.id] = c
@@ -209,7 +218,7 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		FS: c.fs, Net: network, Image: c.img.image, Ctx: ctx, Kill: c.killed,
 		Usage: c.usage,
-		UID:   c.config.GetLinux().GetSecurityContext().GetRunAsUser().GetValue(),
+		UID:   c.uid, GID: c.gid, Groups: c.groups,
 		Procs: c.procs,
 	}
 }

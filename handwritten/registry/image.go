@@ -107,10 +107,13 @@ type Process struct {
 	// must then return at once; its exit status is ignored. Nil means Ctx.
 	Kill context.Context
 
-	// PID is the process's ID in Procs, its PID namespace; UID its user.
+	// PID is the process's ID in Procs, its PID namespace.
 	PID   int
-	UID   int64
 	Procs *Processes
+	// UID and GID are the process's user and group, Groups its
+	// supplementary groups (GID among them), as the runtime sets them.
+	UID, GID int64
+	Groups   []int64
 
 	// Usage, if set, receives the program's simulated resource usage:
 	// CPU in millicores and memory in bytes. The runtime reports it as

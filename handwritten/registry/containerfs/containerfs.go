@@ -42,6 +42,24 @@ type Mount struct {
 // container's programs.
 type FS struct {
 	mounts []*mount // longest container path first; the last is "/"
+	// owned makes what FS creates belong to uid and gid (the container's
+	// user, when not root), as the kernel does for its processes.
+	owned    bool
+	uid, gid int
+}
+
+// ReadOnlyRoot makes the container's root read-only (a container's
+// readOnlyRootFilesystem); its mounts keep their own flags.
+func (f *FS) ReadOnlyRoot() {
+	f.mounts[len(f.mounts)-1].ReadOnly = true
+}
+
+// SetOwner makes the files and directories created from now on belong to
+// uid and gid: the user the container's processes run as. Where the host
+// file system cannot change owners (an unprivileged test), they stay the
+// host's.
+func (f *FS) SetOwner(uid, gid int64) {
+	f.owned, f.uid, f.gid = uid != 0 || gid != 0, int(uid), int(gid)
 }
 
 var _ registry.FileSystem = (*FS)(nil)
@@ -181,10 +199,18 @@ func (f *FS) OpenFile(name string, flag int, perm fs.FileMode) (registry.File, e
 	}
 	var file *os.File
 	var err error
+	created := false
 	if m.root == nil {
 		file, err = os.OpenFile(m.HostPath, flag, perm)
 	} else {
+		if f.owned && flag&os.O_CREATE != 0 {
+			_, serr := m.root.Lstat(rel)
+			created = errors.Is(serr, fs.ErrNotExist)
+		}
 		file, err = m.root.OpenFile(rel, flag, perm)
+	}
+	if err == nil && created {
+		file.Chown(f.uid, f.gid) // best effort: see SetOwner
 	}
 	if err != nil {
 		if target, ok := f.throughLinks(name, &err); ok {
@@ -387,8 +413,12 @@ func (f *FS) MkdirAll(name string, perm fs.FileMode) error {
 	if m.ReadOnly {
 		return pathError("mkdir", name, registry.EROFS)
 	}
-	if err := m.root.Mkdir(rel, perm); err != nil && !errors.Is(err, fs.ErrExist) {
-		return pathError("mkdir", name, err)
+	if err := m.root.Mkdir(rel, perm); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			return pathError("mkdir", name, err)
+		}
+	} else if f.owned {
+		m.root.Lchown(rel, f.uid, f.gid) // best effort: see SetOwner
 	}
 	return nil
 }

@@ -812,27 +812,67 @@ func hostname(p *registry.Process) int {
 	return 0
 }
 
+// id prints the process's user, group and groups (numbers, with their
+// names from the container's /etc/passwd and /etc/group where it has
+// them); -u, -g, -G print one of them, -n names instead of numbers.
 func id(p *registry.Process) int {
-	args := p.Args[1:]
-	if len(args) > 0 {
-		switch args[0] {
-		case "-u", "-g":
-			fmt.Fprintln(stdout(p), "0")
-			return 0
-		case "-un", "-nu", "-gn", "-ng":
-			fmt.Fprintln(stdout(p), "root")
-			return 0
-		case "-G":
-			fmt.Fprintln(stdout(p), "0 10")
-			return 0
-		}
+	set, args, bad := flags(p.Args[1:], "")
+	if bad != 0 || len(args) > 1 {
+		return usage(p, "id [-urgGn] [USER]")
 	}
-	fmt.Fprintln(stdout(p), "uid=0(root) gid=0(root) groups=0(root),10(wheel)")
+	if len(args) == 1 {
+		return fail(p, "id", "unknown user %s", args[0])
+	}
+	_, names := set['n']
+	groups := p.Groups
+	if len(groups) == 0 {
+		groups = []int64{p.GID}
+	}
+	show := func(file string, id int64) string {
+		name := idName(p, file, uint32(id))
+		if names {
+			if name == "UNKNOWN" {
+				return strconv.FormatInt(id, 10)
+			}
+			return name
+		}
+		return strconv.FormatInt(id, 10)
+	}
+	switch {
+	case has(set, 'u'):
+		fmt.Fprintln(stdout(p), show("/etc/passwd", p.UID))
+	case has(set, 'g'):
+		fmt.Fprintln(stdout(p), show("/etc/group", p.GID))
+	case has(set, 'G'):
+		var out []string
+		for _, g := range groups {
+			out = append(out, show("/etc/group", g))
+		}
+		fmt.Fprintln(stdout(p), strings.Join(out, " "))
+	default:
+		named := func(file string, id int64) string {
+			s := strconv.FormatInt(id, 10)
+			if name := idName(p, file, uint32(id)); name != "UNKNOWN" {
+				s += "(" + name + ")"
+			}
+			return s
+		}
+		var out []string
+		for _, g := range groups {
+			out = append(out, named("/etc/group", g))
+		}
+		fmt.Fprintf(stdout(p), "uid=%s gid=%s groups=%s\n", named("/etc/passwd", p.UID), named("/etc/group", p.GID), strings.Join(out, ","))
+	}
 	return 0
 }
 
+// whoami prints the name of the process's user.
 func whoami(p *registry.Process) int {
-	fmt.Fprintln(stdout(p), "root")
+	name := idName(p, "/etc/passwd", uint32(p.UID))
+	if name == "UNKNOWN" {
+		return fail(p, "whoami", "unknown uid %d", p.UID)
+	}
+	fmt.Fprintln(stdout(p), name)
 	return 0
 }
 

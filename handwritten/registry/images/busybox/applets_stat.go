@@ -113,6 +113,7 @@ type sysStat struct {
 	mode                uint32
 	dev, ino, rdev      uint64
 	nlink               uint64
+	uid, gid            uint32
 	blocks, blksize     int64
 	atime, mtime, ctime time.Time
 }
@@ -129,13 +130,14 @@ var devNumbers = map[string][3]uint64{
 }
 
 // newStatFile makes the stat(2) result of the container path name from
-// info. Files belong to root (uid and gid 0), as everything in the
-// container does (ls -l and id say the same); device, inode, link count,
-// blocks and times are the host's when its file system reports them.
+// info. Owner, device, inode, link count, blocks and times are the host's
+// when its file system reports them (the runtime makes what a container's
+// processes create belong to its user); otherwise files belong to root.
 func newStatFile(arg, name string, info fs.FileInfo) *statFile {
 	s := &statFile{name: arg, path: name, size: info.Size(), mode: unixMode(info.Mode())}
 	if sys, ok := hostStat(info); ok {
 		s.mode, s.dev, s.ino, s.rdev, s.nlink = sys.mode, sys.dev, sys.ino, sys.rdev, sys.nlink
+		s.uid, s.gid = sys.uid, sys.gid
 		s.blocks, s.blksize = sys.blocks, sys.blksize
 		s.atime, s.mtime, s.ctime = sys.atime, sys.mtime, sys.ctime
 		return s

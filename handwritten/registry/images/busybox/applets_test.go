@@ -88,7 +88,7 @@ func TestApplets(t *testing.T) {
 		{"printenv", "printenv HOSTNAME HOME", 0, "test-pod\n/root\n", ""},
 		{"printenv missing", "printenv NOSUCH", 1, "", ""},
 		{"hostname", "hostname; cat /etc/hostname", 0, "test-pod\ntest-pod\n", ""},
-		{"id", "id; whoami", 0, "uid=0(root) gid=0(root) groups=0(root),10(wheel)\nroot\n", ""},
+		{"id", "id; whoami", 0, "uid=0(root) gid=0(root) groups=0(root)\nroot\n", ""},
 		{"uname", "uname; uname -n", 0, "Linux\ntest-pod\n", ""},
 		{"pwd cd", "cd /tmp && pwd && cd .. && pwd; cd /nosuch", 2, "/tmp\n/\n", "sh: cd: line 0: can't cd to /nosuch: No such file or directory\n"},
 		{"basename dirname", "basename /a/b/c.txt .txt; dirname /a/b/c.txt", 0, "c\n/a/b\n", ""},

@@ -16,6 +16,7 @@ func hostStat(info fs.FileInfo) (sysStat, bool) {
 	}
 	return sysStat{
 		mode: st.Mode, dev: uint64(st.Dev), ino: st.Ino, rdev: uint64(st.Rdev), nlink: uint64(st.Nlink),
+		uid: st.Uid, gid: st.Gid,
 		blocks: int64(st.Blocks), blksize: int64(st.Blksize),
 		atime: time.Unix(st.Atime, st.AtimeNsec), mtime: time.Unix(st.Mtime, st.MtimeNsec), ctime: time.Unix(st.Ctime, st.CtimeNsec),
 	}, true

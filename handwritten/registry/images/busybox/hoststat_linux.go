@@ -16,6 +16,7 @@ func hostStat(info fs.FileInfo) (sysStat, bool) {
 	}
 	return sysStat{
 		mode: st.Mode, dev: uint64(st.Dev), ino: st.Ino, rdev: uint64(st.Rdev), nlink: uint64(st.Nlink),
+		uid: st.Uid, gid: st.Gid,
 		blocks: st.Blocks, blksize: int64(st.Blksize),
 		atime: time.Unix(st.Atim.Unix()), mtime: time.Unix(st.Mtim.Unix()), ctime: time.Unix(st.Ctim.Unix()),
 	}, true
