@@ -1,0 +1,387 @@
+package busybox
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha3"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// base64Applet encodes its file (or stdin), wrapping lines at -w columns
+// (76; 0 never wraps), or with -d decodes it, skipping newlines.
+func base64Applet(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "w")
+	if bad != 0 || len(files) > 1 {
+		return usage(p, "base64 [-d] [-w COL] [FILE]")
+	}
+	name := "-"
+	if len(files) == 1 {
+		name = files[0]
+	}
+	f, err := open(p, name)
+	if err != nil {
+		return fail(p, "base64", "%s: %s", name, registry.Strerror(err))
+	}
+	defer f.Close()
+	data, err := readAllKillable(p, f)
+	if err != nil {
+		return 1
+	}
+	w := stdout(p)
+	if has(set, 'd') {
+		clean := strings.NewReplacer("\n", "", "\r", "").Replace(string(data))
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		n, err := base64.StdEncoding.Decode(out, []byte(clean))
+		w.Write(out[:n])
+		if err != nil {
+			return fail(p, "base64", "truncated input")
+		}
+		return 0
+	}
+	width := 76
+	if v, ok := set['w']; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fail(p, "base64", "invalid number '%s'", v)
+		}
+		width = n
+	}
+	if len(data) == 0 {
+		return 0
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	if width == 0 {
+		io.WriteString(w, enc)
+		return 0
+	}
+	var b strings.Builder
+	for len(enc) > width {
+		b.WriteString(enc[:width] + "\n")
+		enc = enc[width:]
+	}
+	b.WriteString(enc + "\n")
+	io.WriteString(w, b.String())
+	return 0
+}
+
+// digestApplet is md5sum, sha1sum, sha256sum, sha512sum and sha3sum
+// (-a 224, 256, 384 or 512): "HASH  NAME" lines, or with -c the check
+// of such lists (-s silent, -w warns of bad lines).
+func digestApplet(name string, newHash func() hash.Hash) registry.Program {
+	return func(p *registry.Process) int {
+		withArg := ""
+		if name == "sha3sum" {
+			withArg = "a"
+		}
+		set, files, bad := flags(p.Args[1:], withArg)
+		if bad != 0 {
+			return usage(p, name+" [-c[sw]] [FILE]...")
+		}
+		for f := range set {
+			if strings.IndexByte("csw"+withArg, f) < 0 {
+				fmt.Fprintf(stderr(p), "%s: invalid option -- '%c'\n", name, f)
+				return usage(p, name+" [-c[sw]] [FILE]...")
+			}
+		}
+		if bits, ok := set['a']; ok {
+			switch bits {
+			case "224":
+				newHash = func() hash.Hash { return sha3.New224() }
+			case "256":
+				newHash = func() hash.Hash { return sha3.New256() }
+			case "384":
+				newHash = func() hash.Hash { return sha3.New384() }
+			case "512":
+				newHash = func() hash.Hash { return sha3.New512() }
+			default:
+				return usage(p, name+" [-c[sw]] [-a BITS] [FILE]...")
+			}
+		}
+		if len(files) == 0 {
+			files = []string{"-"}
+		}
+		sum := func(file string) (string, error) {
+			f, err := open(p, file)
+			if err != nil {
+				return "", err
+			}
+			defer f.Close()
+			h := newHash()
+			if _, err := copyKillable(p, h, f); err != nil {
+				return "", err
+			}
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		w := bufio.NewWriter(stdout(p))
+		defer w.Flush()
+		status := 0
+		if !has(set, 'c') {
+			for _, file := range files {
+				s, err := sum(file)
+				if err != nil {
+					w.Flush()
+					status = fail(p, name, "can't open '%s': %s", file, registry.Strerror(err))
+					continue
+				}
+				fmt.Fprintf(w, "%s  %s\n", s, file)
+			}
+			return status
+		}
+		silent, warn := has(set, 's'), has(set, 'w')
+		hexLen := 2 * newHash().Size()
+		for _, list := range files {
+			f, err := open(p, list)
+			if err != nil {
+				w.Flush()
+				status = fail(p, name, "%s: %s", list, registry.Strerror(err))
+				continue
+			}
+			data, _ := readAllKillable(p, f)
+			f.Close()
+			failed, count := 0, 0
+			for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+				want, file, ok := strings.Cut(line, " ")
+				if ok && (strings.HasPrefix(file, " ") || strings.HasPrefix(file, "*")) {
+					file = file[1:]
+				}
+				if !ok || len(want) != hexLen || file == "" {
+					if warn {
+						w.Flush()
+						fail(p, name, "invalid format at line %d", i+1)
+					}
+					continue
+				}
+				count++
+				got, err := sum(file)
+				if err != nil {
+					w.Flush()
+					fail(p, name, "can't open '%s': %s", file, registry.Strerror(err))
+				}
+				if err != nil || !strings.EqualFold(got, want) {
+					failed++
+					if !silent {
+						fmt.Fprintf(w, "%s: FAILED\n", file)
+					}
+				} else if !silent {
+					fmt.Fprintf(w, "%s: OK\n", file)
+				}
+			}
+			if failed > 0 {
+				status = 1
+				if !silent {
+					w.Flush()
+					fail(p, name, "WARNING: %d of %d computed checksums did NOT match", failed, count)
+				}
+			}
+		}
+		return status
+	}
+}
+
+// crc32Applet prints the IEEE CRC-32 of each file in hex (with the
+// file's name), or of stdin (alone).
+func crc32Applet(p *registry.Process) int {
+	_, files, _ := flags(p.Args[1:], "")
+	named := len(files) > 0
+	if !named {
+		files = []string{"-"}
+	}
+	status := 0
+	for _, file := range files {
+		f, err := open(p, file)
+		if err != nil {
+			status = fail(p, "crc32", "can't open '%s': %s", file, registry.Strerror(err))
+			continue
+		}
+		h := crc32.NewIEEE()
+		copyKillable(p, h, f)
+		f.Close()
+		if named {
+			fmt.Fprintf(stdout(p), "%08x %s\n", h.Sum32(), file)
+		} else {
+			fmt.Fprintf(stdout(p), "%08x\n", h.Sum32())
+		}
+	}
+	return status
+}
+
+// uuencode encodes a file (or stdin) for the name in its "begin" line:
+// traditional uuencoding, or base64 with -m.
+func uuencode(p *registry.Process) int {
+	set, args, bad := flags(p.Args[1:], "")
+	if bad != 0 || len(args) < 1 || len(args) > 2 {
+		return usage(p, "uuencode [-m] [FILE] STORED_FILENAME")
+	}
+	src, stored := "-", args[len(args)-1]
+	mode := uint32(fs0644)
+	if len(args) == 2 {
+		src = args[0]
+		info, err := p.FS.Stat(p.Path(src))
+		if err != nil {
+			return fail(p, "uuencode", "can't open '%s': %s", src, registry.Strerror(err))
+		}
+		mode = uint32(info.Mode().Perm())
+	}
+	f, err := open(p, src)
+	if err != nil {
+		return fail(p, "uuencode", "can't open '%s': %s", src, registry.Strerror(err))
+	}
+	defer f.Close()
+	data, _ := readAllKillable(p, f)
+	var b strings.Builder
+	if has(set, 'm') {
+		fmt.Fprintf(&b, "begin-base64 %o %s\n", mode, stored)
+		for len(data) > 0 {
+			n := min(len(data), 57)
+			b.WriteString(base64.StdEncoding.EncodeToString(data[:n]) + "\n")
+			data = data[n:]
+		}
+		b.WriteString("====\n")
+	} else {
+		fmt.Fprintf(&b, "begin %o %s\n", mode, stored)
+		for len(data) > 0 {
+			n := min(len(data), 45)
+			b.WriteByte(uuChar(byte(n)))
+			chunk := append([]byte(nil), data[:n]...)
+			for len(chunk)%3 != 0 {
+				chunk = append(chunk, 0)
+			}
+			for i := 0; i < len(chunk); i += 3 {
+				c0, c1, c2 := chunk[i], chunk[i+1], chunk[i+2]
+				b.WriteByte(uuChar(c0 >> 2))
+				b.WriteByte(uuChar(c0<<4&0x30 | c1>>4))
+				b.WriteByte(uuChar(c1<<2&0x3c | c2>>6))
+				b.WriteByte(uuChar(c2 & 0x3f))
+			}
+			b.WriteByte('\n')
+			data = data[n:]
+		}
+		b.WriteString("`\nend\n")
+	}
+	io.WriteString(stdout(p), b.String())
+	return 0
+}
+
+// fs0644 is the mode uuencode gives stdin.
+const fs0644 = 0o644
+
+func uuChar(c byte) byte {
+	if c == 0 {
+		return '`'
+	}
+	return c + ' '
+}
+
+// uudecode decodes the uuencoded (or begin-base64) data of a file (or
+// stdin) into the file its "begin" line names, or -o FILE ("-" is
+// stdout).
+func uudecode(p *registry.Process) int {
+	set, args, bad := flags(p.Args[1:], "o")
+	if bad != 0 || len(args) > 1 {
+		return usage(p, "uudecode [-o OUTFILE] [INFILE]")
+	}
+	src := "-"
+	if len(args) == 1 {
+		src = args[0]
+	}
+	f, err := open(p, src)
+	if err != nil {
+		return fail(p, "uudecode", "can't open '%s': %s", src, registry.Strerror(err))
+	}
+	data, _ := readAllKillable(p, f)
+	f.Close()
+	lines := strings.Split(string(data), "\n")
+	start, b64 := -1, false
+	var mode uint64
+	var name string
+	for i, line := range lines {
+		line = strings.TrimRight(line, "\r")
+		var rest string
+		var ok bool
+		if rest, ok = strings.CutPrefix(line, "begin-base64 "); ok {
+			b64 = true
+		} else if rest, ok = strings.CutPrefix(line, "begin "); !ok {
+			continue
+		}
+		m, n, found := strings.Cut(rest, " ")
+		mv, err := strconv.ParseUint(m, 8, 32)
+		if !found || err != nil {
+			continue
+		}
+		start, mode, name = i+1, mv, n
+		break
+	}
+	if start < 0 {
+		return fail(p, "uudecode", "no 'begin' line")
+	}
+	var out bytes.Buffer
+	ended := false
+	for _, line := range lines[start:] {
+		line = strings.TrimRight(line, "\r")
+		if b64 {
+			if line == "====" {
+				ended = true
+				break
+			}
+			d, err := base64.StdEncoding.DecodeString(line)
+			if err != nil {
+				return fail(p, "uudecode", "short file")
+			}
+			out.Write(d)
+			continue
+		}
+		if line == "end" {
+			ended = true
+			break
+		}
+		if line == "" {
+			continue
+		}
+		n := int((line[0] - ' ') & 0x3f)
+		if n == 0 {
+			continue
+		}
+		var dec []byte
+		for i := 1; i+4 <= len(line); i += 4 {
+			c := [4]byte{}
+			for j := range c {
+				c[j] = (line[i+j] - ' ') & 0x3f
+			}
+			dec = append(dec, c[0]<<2|c[1]>>4, c[1]<<4|c[2]>>2, c[2]<<6|c[3])
+		}
+		if len(dec) < n {
+			return fail(p, "uudecode", "short file")
+		}
+		out.Write(dec[:n])
+	}
+	if !ended {
+		return fail(p, "uudecode", "short file")
+	}
+	if o, ok := set['o']; ok {
+		name = o
+	}
+	if name == "-" {
+		stdout(p).Write(out.Bytes())
+		return 0
+	}
+	dst, err := p.FS.OpenFile(p.Path(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(mode&0o7777))
+	if err != nil {
+		return fail(p, "uudecode", "can't open '%s': %s", name, registry.Strerror(err))
+	}
+	defer dst.Close()
+	if _, err := dst.Write(out.Bytes()); err != nil {
+		return fail(p, "uudecode", "%s: %s", path.Base(name), registry.Strerror(err))
+	}
+	return 0
+}
