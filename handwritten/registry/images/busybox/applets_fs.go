@@ -22,4 +22,7 @@ var fileApplets = map[string]registry.Program{
 	"crc32":     crc32Applet,
 	"uuencode":  uuencode,
 	"uudecode":  uudecode,
+	"od":        od,
+	"hexdump":   hexdump,
+	"xxd":       xxd,
 }

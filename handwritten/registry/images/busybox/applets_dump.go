@@ -1,0 +1,550 @@
+package busybox
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// readInputs is the concatenation of files (stdin without any) as od and
+// hexdump read them; a file that cannot be opened is reported and
+// skipped (status 1).
+func readInputs(p *registry.Process, applet string, files []string) ([]byte, int) {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var all bytes.Buffer
+	status := 0
+	for _, name := range files {
+		f, err := open(p, name)
+		if err != nil {
+			status = fail(p, applet, "%s: %s", name, registry.Strerror(err))
+			continue
+		}
+		copyKillable(p, &all, f)
+		f.Close()
+	}
+	return all.Bytes(), status
+}
+
+// seekable reports whether the input can seek (hexdump -s and xxd -s
+// seek instead of reading): files can, a pipe on stdin cannot.
+func seekable(p *registry.Process, files []string) bool {
+	if len(files) > 0 && files[0] != "-" {
+		return true
+	}
+	_, ok := stdin(p).(io.Seeker)
+	return ok
+}
+
+// skipLimit applies -j/-s (skip) and -N/-n (length) to data.
+func skipLimit(data []byte, skip, limit string) ([]byte, int64, bool) {
+	var off int64
+	if skip != "" {
+		n, ok := parseSize(skip)
+		if !ok {
+			return nil, 0, false
+		}
+		off = min(n, int64(len(data)))
+		data = data[off:]
+	}
+	if limit != "" {
+		n, ok := parseSize(limit)
+		if !ok {
+			return nil, 0, false
+		}
+		if n < int64(len(data)) {
+			data = data[:n]
+		}
+	}
+	return data, off, true
+}
+
+// odType is one output type of od: c (characters), or d, u, o, x of
+// size bytes.
+type odType struct {
+	kind byte
+	size int
+}
+
+// width is the field width of one unit, without its leading space.
+func (t odType) width() int {
+	if t.kind == 'c' {
+		return 3
+	}
+	w := map[byte][4]int{'d': {4, 6, 11, 20}, 'u': {3, 5, 10, 20}, 'o': {3, 6, 11, 22}, 'x': {2, 4, 8, 16}}[t.kind]
+	return w[map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[t.size]]
+}
+
+func (t odType) format(b []byte) string {
+	if t.kind == 'c' {
+		return " " + fmt.Sprintf("%3s", odChar(b[0]))
+	}
+	var buf [8]byte
+	copy(buf[:], b)
+	u := binary.LittleEndian.Uint64(buf[:])
+	var s string
+	switch t.kind {
+	case 'd':
+		shift := 64 - 8*t.size
+		s = strconv.FormatInt(int64(u<<shift)>>shift, 10)
+	case 'u':
+		s = strconv.FormatUint(u, 10)
+	case 'o':
+		s = fmt.Sprintf("%0*o", t.width(), u)
+	case 'x':
+		s = fmt.Sprintf("%0*x", t.width(), u)
+	}
+	return " " + fmt.Sprintf("%*s", t.width(), s)
+}
+
+// odChar is a byte as od -c shows it: itself, a C escape, or octal.
+func odChar(c byte) string {
+	switch c {
+	case 0:
+		return `\0`
+	case '\a':
+		return `\a`
+	case '\b':
+		return `\b`
+	case '\f':
+		return `\f`
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	case '\v':
+		return `\v`
+	}
+	if c >= 0x20 && c < 0x7f {
+		return string(c)
+	}
+	return fmt.Sprintf("%03o", c)
+}
+
+// parseODTypes parses -t's TYPE: [cdoux] with an optional size (1, 2,
+// 4, 8, or C, S, I, L); floats and named characters are not supported.
+func parseODTypes(s string) ([]odType, bool) {
+	var types []odType
+	for len(s) > 0 {
+		k := s[0]
+		s = s[1:]
+		if k == 'c' {
+			types = append(types, odType{'c', 1})
+			continue
+		}
+		if strings.IndexByte("doux", k) < 0 {
+			return nil, false
+		}
+		size := 4
+		if len(s) > 0 {
+			switch s[0] {
+			case 'C':
+				size, s = 1, s[1:]
+			case 'S':
+				size, s = 2, s[1:]
+			case 'I':
+				size, s = 4, s[1:]
+			case 'L':
+				size, s = 8, s[1:]
+			default:
+				i := 0
+				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+					i++
+				}
+				if i > 0 {
+					n, _ := strconv.Atoi(s[:i])
+					if n != 1 && n != 2 && n != 4 && n != 8 {
+						return nil, false
+					}
+					size, s = n, s[i:]
+				}
+			}
+		}
+		types = append(types, odType{k, size})
+	}
+	return types, len(types) > 0
+}
+
+const odUsage = "od [-abcdfhilovxs] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [-S MINSTR] [-w WIDTH] [FILE]..."
+
+// od dumps files (or stdin) as octal words by default, or in the types
+// of -b -c -d -h -i -l -o -s -x and -t (characters and integers), with
+// -A's addresses (o, d, x, n), -j skip, -N length, -w bytes per line;
+// repeated lines become "*" unless -v.
+func od(p *registry.Process) int {
+	set, files, bad := flagsAll(p.Args[1:], "tANjwS")
+	if bad != 0 {
+		return usage(p, odUsage)
+	}
+	var types []odType
+	letters := map[byte]odType{'b': {'o', 1}, 'c': {'c', 1}, 'd': {'u', 2}, 'h': {'x', 2}, 'i': {'d', 4}, 'l': {'d', 8}, 'o': {'o', 2}, 's': {'d', 2}, 'x': {'x', 2}}
+	// flagsAll loses the order of the letters and -t, which is the order
+	// od prints the types in.
+	for i := 1; i < len(p.Args); i++ {
+		a := p.Args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		for j := 1; j < len(a); j++ {
+			if t, ok := letters[a[j]]; ok {
+				types = append(types, t)
+				continue
+			}
+			if strings.IndexByte("tANjwS", a[j]) < 0 {
+				if a[j] != 'v' {
+					fmt.Fprintf(stderr(p), "od: invalid option -- '%c'\n", a[j])
+					return usage(p, odUsage)
+				}
+				continue
+			}
+			arg := a[j+1:]
+			if arg == "" && i+1 < len(p.Args) {
+				i++
+				arg = p.Args[i]
+			}
+			if a[j] == 't' {
+				t, ok := parseODTypes(arg)
+				if !ok {
+					return fail(p, "od", "invalid type string '%s'", arg)
+				}
+				types = append(types, t...)
+			}
+			break
+		}
+	}
+	if len(types) == 0 {
+		types = []odType{{'o', 2}}
+	}
+	last := func(f byte) string {
+		v := set[f]
+		if len(v) == 0 {
+			return ""
+		}
+		return v[len(v)-1]
+	}
+	radix := last('A')
+	if radix == "" {
+		radix = "o"
+	}
+	addr := map[string]string{"o": "%07o", "d": "%07d", "x": "%06x", "n": ""}
+	af, ok := addr[radix]
+	if !ok {
+		return fail(p, "od", "bad output address radix '%s': must be one character of [doxn]", radix)
+	}
+	width := 16
+	if w := last('w'); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil || n <= 0 {
+			return fail(p, "od", "invalid number '%s'", w)
+		}
+		width = n
+	} else if _, ok := set['w']; ok {
+		width = 32
+	}
+	data, status := readInputs(p, "od", files)
+	if status != 0 && len(data) == 0 {
+		return status
+	}
+	data, off, ok := skipLimit(data, last('j'), last('N'))
+	if !ok {
+		return fail(p, "od", "invalid number")
+	}
+	w := bufio.NewWriter(stdout(p))
+	defer w.Flush()
+	address := func(n int64) string {
+		if af == "" {
+			return ""
+		}
+		return fmt.Sprintf(af, n)
+	}
+	var prev []byte
+	starred := false
+	for i := 0; i < len(data); i += width {
+		line := data[i:min(i+width, len(data))]
+		if !has2(set, 'v') && prev != nil && len(line) == width && bytes.Equal(line, prev) {
+			if !starred {
+				w.WriteString("*\n")
+				starred = true
+			}
+			continue
+		}
+		prev, starred = line, false
+		for k, t := range types {
+			if k == 0 {
+				w.WriteString(address(off + int64(i)))
+			} else {
+				w.WriteString(strings.Repeat(" ", len(address(0))))
+			}
+			for j := 0; j < len(line); j += t.size {
+				w.WriteString(t.format(line[j:min(j+t.size, len(line))]))
+			}
+			w.WriteByte('\n')
+		}
+	}
+	if af != "" {
+		w.WriteString(address(off+int64(len(data))) + "\n")
+	}
+	return status
+}
+
+func has2(set map[byte][]string, f byte) bool {
+	_, ok := set[f]
+	return ok
+}
+
+const hexdumpUsage = "hexdump [-bcdoxCv] [-e FMT] [-f FMT_FILE] [-n LEN] [-s OFS] [FILE]..."
+
+// hexdump dumps files (or stdin): 16-bit little-endian hex words by
+// default, or -C's canonical hex and ASCII; -n length, -s skip, -v
+// shows repeated lines (else "*"). Its -b -c -d -o -x and -e -f formats
+// are not supported.
+func hexdump(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "nsef")
+	if bad != 0 {
+		return usage(p, hexdumpUsage)
+	}
+	for f := range set {
+		if strings.IndexByte("Cvns", f) < 0 {
+			fmt.Fprintf(stderr(p), "hexdump: invalid option -- '%c'\n", f)
+			return usage(p, hexdumpUsage)
+		}
+	}
+	if set['s'] != "" && !seekable(p, files) {
+		return fail(p, "hexdump", "stdin: Illegal seek")
+	}
+	data, status := readInputs(p, "hexdump", files)
+	data, off, ok := skipLimit(data, set['s'], set['n'])
+	if !ok {
+		return fail(p, "hexdump", "invalid number")
+	}
+	canon := has(set, 'C')
+	w := bufio.NewWriter(stdout(p))
+	defer w.Flush()
+	var prev []byte
+	starred := false
+	for i := 0; i < len(data); i += 16 {
+		line := data[i:min(i+16, len(data))]
+		if !has(set, 'v') && prev != nil && len(line) == 16 && bytes.Equal(line, prev) {
+			if !starred {
+				w.WriteString("*\n")
+				starred = true
+			}
+			continue
+		}
+		prev, starred = line, false
+		a := off + int64(i)
+		if canon {
+			fmt.Fprintf(w, "%08x ", a)
+			for j := range 16 {
+				if j == 8 {
+					w.WriteByte(' ')
+				}
+				if j < len(line) {
+					fmt.Fprintf(w, " %02x", line[j])
+				} else {
+					w.WriteString("   ")
+				}
+			}
+			w.WriteString("  |")
+			for _, c := range line {
+				if c < 0x20 || c > 0x7e {
+					c = '.'
+				}
+				w.WriteByte(c)
+			}
+			w.WriteString("|\n")
+			continue
+		}
+		fmt.Fprintf(w, "%07x", a)
+		for j := 0; j < 16; j += 2 {
+			switch {
+			case j+1 < len(line):
+				fmt.Fprintf(w, " %04x", uint16(line[j])|uint16(line[j+1])<<8)
+			case j < len(line):
+				fmt.Fprintf(w, " %04x", line[j])
+			default:
+				w.WriteString("     ")
+			}
+		}
+		w.WriteByte('\n')
+	}
+	if len(data) > 0 {
+		if canon {
+			fmt.Fprintf(w, "%08x\n", off+int64(len(data)))
+		} else {
+			fmt.Fprintf(w, "%07x\n", off+int64(len(data)))
+		}
+	}
+	return status
+}
+
+const xxdUsage = "xxd [-pri] [-g N] [-c N] [-n LEN] [-s OFS] [-o OFS] [FILE]"
+
+// xxd dumps a file (or stdin) as offset, 2-byte hex groups and ASCII,
+// or with -p as plain hex (30 bytes a line); -r turns such a dump (or
+// with -p plain hex) back into bytes. -c, -g, -l, -s and -o shape the
+// dump; -i (C include) is not supported.
+func xxd(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "gcnlso")
+	if bad != 0 || len(files) > 1 {
+		return usage(p, xxdUsage)
+	}
+	for f := range set {
+		if strings.IndexByte("prgcnlso", f) < 0 {
+			fmt.Fprintf(stderr(p), "xxd: invalid option -- '%c'\n", f)
+			return usage(p, xxdUsage)
+		}
+	}
+	if set['s'] != "" && !has(set, 'r') && !seekable(p, files) {
+		return fail(p, "xxd", "stdin: Illegal seek")
+	}
+	data, status := readInputs(p, "xxd", files)
+	if status != 0 {
+		return status
+	}
+	if has(set, 'r') {
+		return xxdRevert(p, data, has(set, 'p'))
+	}
+	limit := set['l']
+	if v, ok := set['n']; ok {
+		limit = v
+	}
+	data, off, ok := skipLimit(data, set['s'], limit)
+	if !ok {
+		return fail(p, "xxd", "invalid number")
+	}
+	num := func(f byte, def int) (int, bool) {
+		v, ok := set[f]
+		if !ok {
+			return def, true
+		}
+		n, err := strconv.ParseInt(v, 0, 64)
+		return int(n), err == nil && n >= 0
+	}
+	plain := has(set, 'p')
+	defCols := 16
+	if plain {
+		defCols = 30
+	}
+	cols, ok1 := num('c', defCols)
+	group, ok2 := num('g', 2)
+	disp, ok3 := num('o', 0)
+	if !ok1 || !ok2 || !ok3 || cols == 0 {
+		return fail(p, "xxd", "invalid number")
+	}
+	w := bufio.NewWriter(stdout(p))
+	defer w.Flush()
+	if plain {
+		for i := 0; i < len(data); i += cols {
+			w.WriteString(hex.EncodeToString(data[i:min(i+cols, len(data))]) + "\n")
+		}
+		return 0
+	}
+	if group == 0 {
+		group = cols
+	}
+	hexWidth := 2*cols + (cols+group-1)/group - 1
+	for i := 0; i < len(data); i += cols {
+		line := data[i:min(i+cols, len(data))]
+		var h strings.Builder
+		for j, c := range line {
+			if j > 0 && j%group == 0 {
+				h.WriteByte(' ')
+			}
+			fmt.Fprintf(&h, "%02x", c)
+		}
+		fmt.Fprintf(w, "%08x: %-*s  ", off+int64(disp)+int64(i), hexWidth, h.String())
+		for _, c := range line {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			w.WriteByte(c)
+		}
+		w.WriteByte('\n')
+	}
+	return 0
+}
+
+// xxdRevert writes the bytes of a dump: "OFFSET: HEX  ASCII" lines, or
+// with plain any hex digits.
+func xxdRevert(p *registry.Process, data []byte, plain bool) int {
+	var out []byte
+	hexval := func(c byte) int {
+		switch {
+		case c >= '0' && c <= '9':
+			return int(c - '0')
+		case c >= 'a' && c <= 'f':
+			return int(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			return int(c-'A') + 10
+		}
+		return -1
+	}
+	if plain {
+		hi := -1
+		for _, c := range data {
+			v := hexval(c)
+			if v < 0 {
+				continue
+			}
+			if hi < 0 {
+				hi = v
+			} else {
+				out = append(out, byte(hi<<4|v))
+				hi = -1
+			}
+		}
+		stdout(p).Write(out)
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		addr, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		at, err := strconv.ParseUint(strings.TrimSpace(addr), 16, 64)
+		if err != nil {
+			continue
+		}
+		for uint64(len(out)) < at {
+			out = append(out, 0)
+		}
+		out = out[:at]
+		// The hex part ends at two spaces (before the ASCII column).
+		if k := strings.Index(rest, "  "); k >= 0 {
+			rest = rest[:k]
+		}
+		hi := -1
+		for i := 0; i < len(rest); i++ {
+			v := hexval(rest[i])
+			if v < 0 {
+				if rest[i] == ' ' && hi < 0 {
+					continue
+				}
+				break
+			}
+			if hi < 0 {
+				hi = v
+			} else {
+				out = append(out, byte(hi<<4|v))
+				hi = -1
+			}
+		}
+	}
+	w := stdout(p)
+	_, err := io.Copy(w, bytes.NewReader(out))
+	if err != nil {
+		return 1
+	}
+	return 0
+}
