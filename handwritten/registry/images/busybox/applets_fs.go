@@ -25,4 +25,5 @@ var fileApplets = map[string]registry.Program{
 	"od":        od,
 	"hexdump":   hexdump,
 	"xxd":       xxd,
+	"find":      find,
 }
