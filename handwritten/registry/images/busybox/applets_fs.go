@@ -26,4 +26,13 @@ var fileApplets = map[string]registry.Program{
 	"hexdump":   hexdump,
 	"xxd":       xxd,
 	"find":      find,
+	"readlink":  readlink,
+	"realpath":  realpath,
+	"unlink":    unlink,
+	"mktemp":    mktemp,
+	"truncate":  truncate,
+	"sync":      syncApplet,
+	"shred":     shred,
+	"du":        du,
+	"df":        df,
 }

@@ -1,0 +1,387 @@
+package busybox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+// canonical resolves every symbolic link and ".." of the container path
+// name (absolute), as realpath(3): every component must exist.
+func canonical(fsys registry.FileSystem, name string) (string, error) {
+	links := 0
+	resolved := "/"
+	rest := strings.Split(strings.TrimPrefix(path.Clean(name), "/"), "/")
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			resolved = path.Dir(resolved)
+			continue
+		}
+		next := path.Join(resolved, c)
+		info, err := fsys.Lstat(next)
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			if len(rest) > 0 && !info.IsDir() {
+				return "", &fs.PathError{Op: "stat", Path: name, Err: registry.ENOTDIR}
+			}
+			resolved = next
+			continue
+		}
+		if links++; links > 40 {
+			return "", &fs.PathError{Op: "stat", Path: name, Err: registry.ELOOP}
+		}
+		target, err := fsys.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			resolved = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return resolved, nil
+}
+
+// readlink prints the target of a symbolic link, or with -f the
+// canonical path of any file; it fails silently (-v: with a message)
+// for what is not a link or does not exist. -n omits the newline.
+func readlink(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "")
+	if bad != 0 || len(files) != 1 {
+		return usage(p, "readlink [-fnv] FILE")
+	}
+	for f := range set {
+		if strings.IndexByte("fnvs", f) < 0 {
+			fmt.Fprintf(stderr(p), "readlink: invalid option -- '%c'\n", f)
+			return usage(p, "readlink [-fnv] FILE")
+		}
+	}
+	name := files[0]
+	var out string
+	var err error
+	if has(set, 'f') {
+		out, err = canonical(p.FS, p.Path(name))
+	} else {
+		out, err = p.FS.Readlink(p.Path(name))
+	}
+	if err != nil {
+		if has(set, 'v') {
+			fail(p, "readlink", "%s: %s", name, registry.Strerror(err))
+		}
+		return 1
+	}
+	if !has(set, 'n') {
+		out += "\n"
+	}
+	io.WriteString(stdout(p), out)
+	return 0
+}
+
+// realpath prints the canonical path of each file.
+func realpath(p *registry.Process) int {
+	_, files, _ := flags(p.Args[1:], "")
+	if len(files) == 0 {
+		return usage(p, "realpath FILE...")
+	}
+	status := 0
+	for _, name := range files {
+		out, err := canonical(p.FS, p.Path(name))
+		if err != nil {
+			status = fail(p, "realpath", "%s: %s", name, registry.Strerror(err))
+			continue
+		}
+		fmt.Fprintln(stdout(p), out)
+	}
+	return status
+}
+
+// unlink removes one file (not a directory).
+func unlink(p *registry.Process) int {
+	_, files, _ := flags(p.Args[1:], "")
+	if len(files) != 1 {
+		return usage(p, "unlink FILE")
+	}
+	name := p.Path(files[0])
+	info, err := p.FS.Lstat(name)
+	if err == nil && info.IsDir() {
+		err = registry.EISDIR
+	}
+	if err == nil {
+		err = p.FS.Remove(name)
+	}
+	if err != nil {
+		return fail(p, "unlink", "can't remove file '%s': %s", files[0], registry.Strerror(err))
+	}
+	return 0
+}
+
+// mktemp creates a file (-d a directory) named from a template ending in
+// XXXXXX (tmp.XXXXXX in the base directory without one) and prints its
+// name; -p DIR, -t use the base directory (-p, else $TMPDIR, else /tmp);
+// -u only prints a name, -q fails silently. Like the reference's
+// busybox, its errors name "(null)".
+func mktemp(p *registry.Process) int {
+	set, args, bad := flags(p.Args[1:], "p")
+	if bad != 0 || len(args) > 1 {
+		return usage(p, "mktemp [-dt] [-p DIR] [TEMPLATE]")
+	}
+	for f := range set {
+		if strings.IndexByte("dqtpu", f) < 0 {
+			fmt.Fprintf(stderr(p), "mktemp: invalid option -- '%c'\n", f)
+			return usage(p, "mktemp [-dt] [-p DIR] [TEMPLATE]")
+		}
+	}
+	template := "tmp.XXXXXX"
+	base := has(set, 't') || has(set, 'p')
+	if len(args) == 1 {
+		template = args[0]
+	} else {
+		base = true
+	}
+	if base {
+		dir := set['p']
+		if dir == "" {
+			dir = p.Getenv("TMPDIR")
+		}
+		if dir == "" {
+			dir = "/tmp"
+		}
+		template = path.Join(dir, template)
+	}
+	failed := func(err error) int {
+		if has(set, 'q') {
+			return 1
+		}
+		return fail(p, "mktemp", "(null): %s", registry.Strerror(err))
+	}
+	if !strings.HasSuffix(template, "XXXXXX") {
+		return failed(registry.EINVAL)
+	}
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	prefix := strings.TrimSuffix(template, "XXXXXX")
+	var err error
+	for range 100 {
+		var b strings.Builder
+		b.WriteString(prefix)
+		for range 6 {
+			b.WriteByte(chars[rand.IntN(len(chars))])
+		}
+		name := b.String()
+		full := p.Path(name)
+		if _, err = p.FS.Lstat(full); err == nil {
+			continue
+		}
+		switch {
+		case has(set, 'u'):
+			err = nil
+		case has(set, 'd'):
+			if _, err = p.FS.Stat(path.Dir(full)); err == nil {
+				err = p.FS.MkdirAll(full, 0o700)
+			}
+		default:
+			var f registry.File
+			if f, err = p.FS.OpenFile(full, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+				f.Close()
+			}
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			break
+		}
+		fmt.Fprintln(stdout(p), name)
+		return 0
+	}
+	return failed(err)
+}
+
+// sizeSuffix parses truncate's and shred's sizes: N with an optional k,
+// K, M, G or T (powers of 1024).
+func sizeSuffix(s string) (int64, bool) {
+	mult := int64(1)
+	if s != "" {
+		if i := strings.IndexByte("kKMGT", s[len(s)-1]); i >= 0 {
+			mult = []int64{1 << 10, 1 << 10, 1 << 20, 1 << 30, 1 << 40}[i]
+			s = s[:len(s)-1]
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// setSize makes the file name size bytes long: cut, or extended with
+// zeros.
+func setSize(fsys registry.FileSystem, name string, size int64) error {
+	data, err := fsys.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) == size {
+		return nil
+	}
+	if int64(len(data)) > size {
+		data = data[:size]
+	} else {
+		data = append(data, make([]byte, size-int64(len(data)))...)
+	}
+	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// truncate sets each file's size to -s SIZE, creating it unless -c.
+func truncate(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "s")
+	const text = "truncate [-c] -s SIZE FILE..."
+	if bad != 0 || !has(set, 's') || len(files) == 0 {
+		return usage(p, text)
+	}
+	for f := range set {
+		if f != 'c' && f != 's' {
+			fmt.Fprintf(stderr(p), "truncate: invalid option -- '%c'\n", f)
+			return usage(p, text)
+		}
+	}
+	size, ok := sizeSuffix(set['s'])
+	if !ok {
+		return fail(p, "truncate", "invalid number '%s'", set['s'])
+	}
+	status := 0
+	for _, name := range files {
+		full := p.Path(name)
+		flag := os.O_WRONLY
+		if !has(set, 'c') {
+			flag |= os.O_CREATE
+		}
+		f, err := p.FS.OpenFile(full, flag, 0o666)
+		if err != nil {
+			if has(set, 'c') && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			status = fail(p, "truncate", "%s: open: %s", name, registry.Strerror(err))
+			continue
+		}
+		f.Close()
+		if err := setSize(p.FS, full, size); err != nil {
+			status = fail(p, "truncate", "%s: truncate: %s", name, registry.Strerror(err))
+		}
+	}
+	return status
+}
+
+// syncApplet has nothing to flush: the container's writes are the
+// host's.
+func syncApplet(p *registry.Process) int {
+	set, _, _ := flags(p.Args[1:], "")
+	for f := range set {
+		if f != 'd' && f != 'f' {
+			fmt.Fprintf(stderr(p), "sync: invalid option -- '%c'\n", f)
+			return usage(p, "sync [-df] [FILE]...")
+		}
+	}
+	return 0
+}
+
+// shred overwrites each file -n times (3) with random bytes (from the
+// container's /dev/urandom), then with zeros if -z, and removes it if -u.
+func shred(p *registry.Process) int {
+	set, files, bad := flags(p.Args[1:], "ns")
+	const text = "shred [-fuz] [-n N] [-s SIZE] FILE..."
+	if bad != 0 {
+		return usage(p, text)
+	}
+	for f := range set {
+		if strings.IndexByte("fuznsvx", f) < 0 {
+			fmt.Fprintf(stderr(p), "shred: invalid option -- '%c'\n", f)
+			return usage(p, text)
+		}
+	}
+	iterations := 3
+	if v, ok := set['n']; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fail(p, "shred", "invalid number '%s'", v)
+		}
+		iterations = n
+	}
+	for _, dev := range []string{"/dev/zero", "/dev/urandom"} {
+		if _, err := p.FS.Stat(dev); err != nil {
+			return fail(p, "shred", "can't open '%s': %s", dev, registry.Strerror(err))
+		}
+	}
+	for _, name := range files {
+		full := p.Path(name)
+		f, err := p.FS.OpenFile(full, os.O_WRONLY, 0)
+		if err != nil {
+			return fail(p, "shred", "can't open '%s': %s", name, registry.Strerror(err))
+		}
+		info, err := f.Stat()
+		f.Close()
+		if err != nil || info.Size() <= 0 {
+			continue
+		}
+		size := info.Size()
+		if v, ok := set['s']; ok {
+			if n, ok := sizeSuffix(v); ok {
+				size = n
+			}
+		}
+		write := func(data []byte) error {
+			f, err := p.FS.OpenFile(full, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+		buf := make([]byte, size)
+		for range iterations {
+			for i := range buf {
+				buf[i] = byte(rand.Uint32())
+			}
+			if err := write(buf); err != nil {
+				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
+			}
+		}
+		if has(set, 'z') {
+			if err := write(bytes.Repeat([]byte{0}, int(size))); err != nil {
+				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
+			}
+		}
+		if has(set, 'u') {
+			if err := p.FS.Remove(full); err != nil {
+				return fail(p, "shred", "can't remove file '%s': %s", name, registry.Strerror(err))
+			}
+		}
+	}
+	return 0
+}
