@@ -13,25 +13,56 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
-// readInputs is the concatenation of files (stdin without any) as od and
-// hexdump read them; a file that cannot be opened is reported and
-// skipped (status 1).
-func readInputs(p *registry.Process, applet string, files []string) ([]byte, int) {
+// readInputs is the concatenation of files (stdin without any) as od,
+// hexdump and xxd read them, less skip bytes at the start (-j, -s) and
+// at most limit bytes (-N, -n, -l; all without), so that a dump of
+// /dev/urandom with a length ends. A file that cannot be opened is
+// reported and skipped (status 1). ok is false for a bad number.
+func readInputs(p *registry.Process, applet string, files []string, skip, limit string) (data []byte, off int64, status int, ok bool) {
+	left := int64(-1)
+	if limit != "" {
+		n, ok := parseSize(limit)
+		if !ok {
+			return nil, 0, 0, false
+		}
+		left = n
+	}
+	if skip != "" {
+		n, ok := parseSize(skip)
+		if !ok {
+			return nil, 0, 0, false
+		}
+		off = n
+	}
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	var all bytes.Buffer
-	status := 0
+	toSkip := off
 	for _, name := range files {
+		if left == 0 {
+			break
+		}
 		f, err := open(p, name)
 		if err != nil {
 			status = fail(p, applet, "%s: %s", name, registry.Strerror(err))
 			continue
 		}
-		copyKillable(p, &all, f)
+		var r io.Reader = f
+		if toSkip > 0 {
+			n, _ := copyKillable(p, io.Discard, io.LimitReader(f, toSkip))
+			toSkip -= n
+		}
+		if left > 0 {
+			r = io.LimitReader(f, left)
+		}
+		n, _ := copyKillable(p, &all, r)
+		if left > 0 {
+			left -= n
+		}
 		f.Close()
 	}
-	return all.Bytes(), status
+	return all.Bytes(), off - toSkip, status, true
 }
 
 // seekable reports whether the input can seek (hexdump -s and xxd -s
@@ -42,29 +73,6 @@ func seekable(p *registry.Process, files []string) bool {
 	}
 	_, ok := stdin(p).(io.Seeker)
 	return ok
-}
-
-// skipLimit applies -j/-s (skip) and -N/-n (length) to data.
-func skipLimit(data []byte, skip, limit string) ([]byte, int64, bool) {
-	var off int64
-	if skip != "" {
-		n, ok := parseSize(skip)
-		if !ok {
-			return nil, 0, false
-		}
-		off = min(n, int64(len(data)))
-		data = data[off:]
-	}
-	if limit != "" {
-		n, ok := parseSize(limit)
-		if !ok {
-			return nil, 0, false
-		}
-		if n < int64(len(data)) {
-			data = data[:n]
-		}
-	}
-	return data, off, true
 }
 
 // odType is one output type of od: c (characters), or d, u, o, x of
@@ -251,13 +259,12 @@ func od(p *registry.Process) int {
 	} else if _, ok := set['w']; ok {
 		width = 32
 	}
-	data, status := readInputs(p, "od", files)
-	if status != 0 && len(data) == 0 {
-		return status
-	}
-	data, off, ok := skipLimit(data, last('j'), last('N'))
+	data, off, status, ok := readInputs(p, "od", files, last('j'), last('N'))
 	if !ok {
 		return fail(p, "od", "invalid number")
+	}
+	if status != 0 && len(data) == 0 {
+		return status
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
@@ -322,8 +329,7 @@ func hexdump(p *registry.Process) int {
 	if set['s'] != "" && !seekable(p, files) {
 		return fail(p, "hexdump", "stdin: Illegal seek")
 	}
-	data, status := readInputs(p, "hexdump", files)
-	data, off, ok := skipLimit(data, set['s'], set['n'])
+	data, off, status, ok := readInputs(p, "hexdump", files, set['s'], set['n'])
 	if !ok {
 		return fail(p, "hexdump", "invalid number")
 	}
@@ -408,20 +414,22 @@ func xxd(p *registry.Process) int {
 	if set['s'] != "" && !has(set, 'r') && !seekable(p, files) {
 		return fail(p, "xxd", "stdin: Illegal seek")
 	}
-	data, status := readInputs(p, "xxd", files)
+	skip, limit := set['s'], set['l']
+	if v, ok := set['n']; ok {
+		limit = v
+	}
+	if has(set, 'r') {
+		skip, limit = "", ""
+	}
+	data, off, status, ok := readInputs(p, "xxd", files, skip, limit)
+	if !ok {
+		return fail(p, "xxd", "invalid number")
+	}
 	if status != 0 {
 		return status
 	}
 	if has(set, 'r') {
 		return xxdRevert(p, data, has(set, 'p'))
-	}
-	limit := set['l']
-	if v, ok := set['n']; ok {
-		limit = v
-	}
-	data, off, ok := skipLimit(data, set['s'], limit)
-	if !ok {
-		return fail(p, "xxd", "invalid number")
 	}
 	num := func(f byte, def int) (int, bool) {
 		v, ok := set[f]
