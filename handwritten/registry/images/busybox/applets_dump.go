@@ -84,7 +84,7 @@ type odType struct {
 
 // width is the field width of one unit, without its leading space.
 func (t odType) width() int {
-	if t.kind == 'c' {
+	if t.kind == 'c' || t.kind == 'a' {
 		return 3
 	}
 	w := map[byte][4]int{'d': {4, 6, 11, 20}, 'u': {3, 5, 10, 20}, 'o': {3, 6, 11, 22}, 'x': {2, 4, 8, 16}}[t.kind]
@@ -94,6 +94,9 @@ func (t odType) width() int {
 func (t odType) format(b []byte) string {
 	if t.kind == 'c' {
 		return " " + fmt.Sprintf("%3s", odChar(b[0]))
+	}
+	if t.kind == 'a' {
+		return " " + fmt.Sprintf("%3s", odNamed(b[0]))
 	}
 	var buf [8]byte
 	copy(buf[:], b)
@@ -139,15 +142,29 @@ func odChar(c byte) string {
 	return fmt.Sprintf("%03o", c)
 }
 
-// parseODTypes parses -t's TYPE: [cdoux] with an optional size (1, 2,
-// 4, 8, or C, S, I, L); floats and named characters are not supported.
+// odNamed is a byte as od -a shows it: the low 7 bits, named.
+func odNamed(c byte) string {
+	c &= 0x7f
+	names := strings.Fields("nul soh stx etx eot enq ack bel bs ht nl vt ff cr so si " +
+		"dle dc1 dc2 dc3 dc4 nak syn etb can em sub esc fs gs rs us sp")
+	switch {
+	case int(c) < len(names):
+		return names[c]
+	case c == 0x7f:
+		return "del"
+	}
+	return string(c)
+}
+
+// parseODTypes parses -t's TYPE: a, c, or [doux] with an optional size
+// (1, 2, 4, 8, or C, S, I, L); floats are not supported.
 func parseODTypes(s string) ([]odType, bool) {
 	var types []odType
 	for len(s) > 0 {
 		k := s[0]
 		s = s[1:]
-		if k == 'c' {
-			types = append(types, odType{'c', 1})
+		if k == 'c' || k == 'a' {
+			types = append(types, odType{k, 1})
 			continue
 		}
 		if strings.IndexByte("doux", k) < 0 {
@@ -187,7 +204,7 @@ const odUsage = "od [-abcdfhilovxs] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [-S
 
 // od dumps files (or stdin) as octal words by default, or in the types
 // of -b -c -d -h -i -l -o -s -x and -t (characters and integers), with
-// -A's addresses (o, d, x, n), -j skip, -N length, -w bytes per line;
+// -a named characters, with -A's addresses (o, d, x, n), -j skip, -N length, -w bytes per line;
 // repeated lines become "*" unless -v.
 func od(p *registry.Process) int {
 	set, files, bad := flagsAll(p.Args[1:], "tANjwS")
@@ -195,7 +212,7 @@ func od(p *registry.Process) int {
 		return usage(p, odUsage)
 	}
 	var types []odType
-	letters := map[byte]odType{'b': {'o', 1}, 'c': {'c', 1}, 'd': {'u', 2}, 'h': {'x', 2}, 'i': {'d', 4}, 'l': {'d', 8}, 'o': {'o', 2}, 's': {'d', 2}, 'x': {'x', 2}}
+	letters := map[byte]odType{'b': {'o', 1}, 'c': {'c', 1}, 'd': {'u', 2}, 'a': {'a', 1}, 'h': {'x', 2}, 'i': {'d', 2}, 'l': {'d', 4}, 'o': {'o', 2}, 's': {'d', 2}, 'x': {'x', 2}}
 	// flagsAll loses the order of the letters and -t, which is the order
 	// od prints the types in.
 	for i := 1; i < len(p.Args); i++ {
@@ -515,19 +532,16 @@ func xxdRevert(p *registry.Process, data []byte, plain bool) int {
 		stdout(p).Write(out)
 		return 0
 	}
+	// The offsets are not followed: busybox writes the bytes one after
+	// the other on an output it cannot seek (stdout here).
 	for _, line := range strings.Split(string(data), "\n") {
 		addr, rest, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
 		}
-		at, err := strconv.ParseUint(strings.TrimSpace(addr), 16, 64)
-		if err != nil {
+		if _, err := strconv.ParseUint(strings.TrimSpace(addr), 16, 64); err != nil {
 			continue
 		}
-		for uint64(len(out)) < at {
-			out = append(out, 0)
-		}
-		out = out[:at]
 		// The hex part ends at two spaces (before the ASCII column).
 		if k := strings.Index(rest, "  "); k >= 0 {
 			rest = rest[:k]

@@ -522,11 +522,14 @@ func (fp *findParser) primary() (*findExpr, error) {
 		}
 		info, err := fp.f.p.FS.Stat(fp.f.p.Path(a))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", a, registry.Strerror(err))
+			return nil, fmt.Errorf("can't stat '%s': %s", a, registry.Strerror(err))
 		}
 		x.when = info.ModTime()
 	case "-exec":
 		fp.action = true
+		if fp.pos >= len(fp.args) {
+			return nil, fmt.Errorf("-exec requires an argument")
+		}
 		for fp.pos < len(fp.args) {
 			a := fp.args[fp.pos]
 			fp.pos++
@@ -539,7 +542,7 @@ func (fp *findParser) primary() (*findExpr, error) {
 			}
 			x.cmd = append(x.cmd, a)
 			if fp.pos == len(fp.args) {
-				return nil, fmt.Errorf("-exec CMD must end by ';' or '+'")
+				return nil, fmt.Errorf("-exec requires an argument")
 			}
 		}
 		if len(x.cmd) == 0 {

@@ -81,8 +81,13 @@ func readlink(p *registry.Process) int {
 		out, err = p.FS.Readlink(p.Path(name))
 	}
 	if err != nil {
-		if has(set, 'v') {
-			fail(p, "readlink", "%s: %s", name, registry.Strerror(err))
+		// Only a link read warns (-v); -f fails silently.
+		if has(set, 'v') && !has(set, 'f') {
+			msg := registry.Strerror(err)
+			if errors.Is(err, registry.EINVAL) {
+				msg = "not a symlink"
+			}
+			fail(p, "readlink", "%s: cannot read link: %s", name, msg)
 		}
 		return 1
 	}

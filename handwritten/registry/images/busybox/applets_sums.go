@@ -40,11 +40,9 @@ func base64Applet(p *registry.Process) int {
 	}
 	w := stdout(p)
 	if has(set, 'd') {
-		clean := strings.NewReplacer("\n", "", "\r", "").Replace(string(data))
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, err := base64.StdEncoding.Decode(out, []byte(clean))
-		w.Write(out[:n])
-		if err != nil {
+		out, ok := decodeBase64(data)
+		w.Write(out)
+		if !ok {
 			return fail(p, "base64", "truncated input")
 		}
 		return 0
@@ -73,6 +71,39 @@ func base64Applet(p *registry.Process) int {
 	b.WriteString(enc + "\n")
 	io.WriteString(w, b.String())
 	return 0
+}
+
+// decodeBase64 decodes as busybox does: blanks and other characters
+// outside the alphabet are skipped, "=" ends the data; ok is false when
+// the last group is incomplete without one.
+func decodeBase64(data []byte) (out []byte, ok bool) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var group [4]byte
+	n := 0
+	for _, c := range data {
+		if c == '=' {
+			break
+		}
+		v := strings.IndexByte(alphabet, c)
+		if v < 0 {
+			continue
+		}
+		group[n] = byte(v)
+		if n++; n == 4 {
+			out = append(out, group[0]<<2|group[1]>>4, group[1]<<4|group[2]>>2, group[2]<<6|group[3])
+			n = 0
+		}
+	}
+	terminated := bytes.IndexByte(data, '=') >= 0
+	switch {
+	case n == 0:
+		return out, true
+	case n == 1 || !terminated:
+		return out, false
+	case n == 2:
+		return append(out, group[0]<<2|group[1]>>4), true
+	}
+	return append(out, group[0]<<2|group[1]>>4, group[1]<<4|group[2]>>2), true
 }
 
 // digestApplet is md5sum, sha1sum, sha256sum, sha512sum and sha3sum
@@ -111,27 +142,29 @@ func digestApplet(name string, newHash func() hash.Hash) registry.Program {
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		sum := func(file string) (string, error) {
+		// sum is the digest of file, or busybox's message when it cannot
+		// be opened or read.
+		sum := func(file string) (string, string) {
 			f, err := open(p, file)
 			if err != nil {
-				return "", err
+				return "", fmt.Sprintf("can't open '%s': %s", file, registry.Strerror(err))
 			}
 			defer f.Close()
 			h := newHash()
 			if _, err := copyKillable(p, h, f); err != nil {
-				return "", err
+				return "", fmt.Sprintf("can't read '%s': %s", file, registry.Strerror(err))
 			}
-			return hex.EncodeToString(h.Sum(nil)), nil
+			return hex.EncodeToString(h.Sum(nil)), ""
 		}
 		w := bufio.NewWriter(stdout(p))
 		defer w.Flush()
 		status := 0
 		if !has(set, 'c') {
 			for _, file := range files {
-				s, err := sum(file)
-				if err != nil {
+				s, msg := sum(file)
+				if msg != "" {
 					w.Flush()
-					status = fail(p, name, "can't open '%s': %s", file, registry.Strerror(err))
+					status = fail(p, name, "%s", msg)
 					continue
 				}
 				fmt.Fprintf(w, "%s  %s\n", s, file)
@@ -150,25 +183,27 @@ func digestApplet(name string, newHash func() hash.Hash) registry.Program {
 			data, _ := readAllKillable(p, f)
 			f.Close()
 			failed, count := 0, 0
-			for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
 				want, file, ok := strings.Cut(line, " ")
 				if ok && (strings.HasPrefix(file, " ") || strings.HasPrefix(file, "*")) {
 					file = file[1:]
 				}
+				count++
 				if !ok || len(want) != hexLen || file == "" {
+					// A line that is not "HASH  NAME" fails.
+					failed++
 					if warn {
 						w.Flush()
-						fail(p, name, "invalid format at line %d", i+1)
+						fail(p, name, "invalid format")
 					}
 					continue
 				}
-				count++
-				got, err := sum(file)
-				if err != nil {
+				got, msg := sum(file)
+				if msg != "" {
 					w.Flush()
-					fail(p, name, "can't open '%s': %s", file, registry.Strerror(err))
+					fail(p, name, "%s", msg)
 				}
-				if err != nil || !strings.EqualFold(got, want) {
+				if msg != "" || !strings.EqualFold(got, want) {
 					failed++
 					if !silent {
 						fmt.Fprintf(w, "%s: FAILED\n", file)
@@ -326,7 +361,7 @@ func uudecode(p *registry.Process) int {
 		return fail(p, "uudecode", "no 'begin' line")
 	}
 	var out bytes.Buffer
-	ended := false
+	ended, short := false, false
 	for _, line := range lines[start:] {
 		line = strings.TrimRight(line, "\r")
 		if b64 {
@@ -334,11 +369,12 @@ func uudecode(p *registry.Process) int {
 				ended = true
 				break
 			}
-			d, err := base64.StdEncoding.DecodeString(line)
-			if err != nil {
-				return fail(p, "uudecode", "short file")
-			}
+			d, ok := decodeBase64([]byte(line))
 			out.Write(d)
+			if !ok {
+				short = true
+				break
+			}
 			continue
 		}
 		if line == "end" {
@@ -361,19 +397,26 @@ func uudecode(p *registry.Process) int {
 			dec = append(dec, c[0]<<2|c[1]>>4, c[1]<<4|c[2]>>2, c[2]<<6|c[3])
 		}
 		if len(dec) < n {
-			return fail(p, "uudecode", "short file")
+			short = true
+			break
 		}
 		out.Write(dec[:n])
 	}
-	if !ended {
-		return fail(p, "uudecode", "short file")
-	}
+	// Busybox writes what it decoded before it finds the data short; a
+	// base64 body may end without its "====".
+	short = short || !ended && !b64
 	if o, ok := set['o']; ok {
 		name = o
 	}
+	done := func() int {
+		if short {
+			return fail(p, "uudecode", "short file")
+		}
+		return 0
+	}
 	if name == "-" {
 		stdout(p).Write(out.Bytes())
-		return 0
+		return done()
 	}
 	dst, err := p.FS.OpenFile(p.Path(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(mode&0o7777))
 	if err != nil {
@@ -383,5 +426,5 @@ func uudecode(p *registry.Process) int {
 	if _, err := dst.Write(out.Bytes()); err != nil {
 		return fail(p, "uudecode", "%s: %s", path.Base(name), registry.Strerror(err))
 	}
-	return 0
+	return done()
 }
