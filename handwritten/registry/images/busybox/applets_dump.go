@@ -328,20 +328,43 @@ func has2(set map[byte][]string, f byte) bool {
 
 const hexdumpUsage = "hexdump [-bcdoxCv] [-e FMT] [-f FMT_FILE] [-n LEN] [-s OFS] [FILE]..."
 
-// hexdump dumps files (or stdin): 16-bit little-endian hex words by
-// default, or -C's canonical hex and ASCII; -n length, -s skip, -v
-// shows repeated lines (else "*"). Its -b -c -d -o -x and -e -f formats
-// are not supported.
+// hexdump dumps files (or stdin) in the formats of its options, in
+// their order, each line with its address: 16-bit little-endian hex
+// words by default, -b octal bytes, -c characters, -d decimal and -o
+// octal words, -x hex words, -C canonical hex and ASCII; -n length, -s
+// skip, -v shows repeated lines (else "*"). Its -e and -f formats are not
+// supported.
 func hexdump(p *registry.Process) int {
 	set, files, bad := flags(p.Args[1:], "nsef")
 	if bad != 0 {
 		return usage(p, hexdumpUsage)
 	}
 	for f := range set {
-		if strings.IndexByte("Cvns", f) < 0 {
+		if strings.IndexByte("bcdoxCvns", f) < 0 {
 			fmt.Fprintf(stderr(p), "hexdump: invalid option -- '%c'\n", f)
 			return usage(p, hexdumpUsage)
 		}
+	}
+	// flags loses the options' order, which is the formats' order.
+	var formats []byte
+	for i := 1; i < len(p.Args); i++ {
+		a := p.Args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		for j := 1; j < len(a); j++ {
+			if strings.IndexByte("bcdoxC", a[j]) >= 0 {
+				formats = append(formats, a[j])
+			} else if strings.IndexByte("nsef", a[j]) >= 0 {
+				if j == len(a)-1 {
+					i++
+				}
+				break
+			}
+		}
+	}
+	if len(formats) == 0 {
+		formats = []byte{0}
 	}
 	if set['s'] != "" && !seekable(p, files) {
 		return fail(p, "hexdump", "stdin: Illegal seek")
@@ -350,7 +373,6 @@ func hexdump(p *registry.Process) int {
 	if !ok {
 		return fail(p, "hexdump", "invalid number")
 	}
-	canon := has(set, 'C')
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
 	var prev []byte
@@ -365,44 +387,12 @@ func hexdump(p *registry.Process) int {
 			continue
 		}
 		prev, starred = line, false
-		a := off + int64(i)
-		if canon {
-			fmt.Fprintf(w, "%08x ", a)
-			for j := range 16 {
-				if j == 8 {
-					w.WriteByte(' ')
-				}
-				if j < len(line) {
-					fmt.Fprintf(w, " %02x", line[j])
-				} else {
-					w.WriteString("   ")
-				}
-			}
-			w.WriteString("  |")
-			for _, c := range line {
-				if c < 0x20 || c > 0x7e {
-					c = '.'
-				}
-				w.WriteByte(c)
-			}
-			w.WriteString("|\n")
-			continue
+		for _, f := range formats {
+			hexdumpLine(w, f, off+int64(i), line)
 		}
-		fmt.Fprintf(w, "%07x", a)
-		for j := 0; j < 16; j += 2 {
-			switch {
-			case j+1 < len(line):
-				fmt.Fprintf(w, " %04x", uint16(line[j])|uint16(line[j+1])<<8)
-			case j < len(line):
-				fmt.Fprintf(w, " %04x", line[j])
-			default:
-				w.WriteString("     ")
-			}
-		}
-		w.WriteByte('\n')
 	}
 	if len(data) > 0 {
-		if canon {
+		if formats[len(formats)-1] == 'C' {
 			fmt.Fprintf(w, "%08x\n", off+int64(len(data)))
 		} else {
 			fmt.Fprintf(w, "%07x\n", off+int64(len(data)))
@@ -411,19 +401,86 @@ func hexdump(p *registry.Process) int {
 	return status
 }
 
+// hexdumpLine prints one line of up to 16 bytes in hexdump's format f
+// (an option letter, 0 for the default).
+func hexdumpLine(w *bufio.Writer, f byte, addr int64, line []byte) {
+	if f == 'C' {
+		fmt.Fprintf(w, "%08x ", addr)
+		for j := range 16 {
+			if j == 8 {
+				w.WriteByte(' ')
+			}
+			if j < len(line) {
+				fmt.Fprintf(w, " %02x", line[j])
+			} else {
+				w.WriteString("   ")
+			}
+		}
+		w.WriteString("  |")
+		for _, c := range line {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			w.WriteByte(c)
+		}
+		w.WriteString("|\n")
+		return
+	}
+	fmt.Fprintf(w, "%07x", addr)
+	if f == 'b' || f == 'c' {
+		for j := range 16 {
+			switch {
+			case j >= len(line):
+				w.WriteString("    ")
+			case f == 'b':
+				fmt.Fprintf(w, " %03o", line[j])
+			default:
+				fmt.Fprintf(w, " %3s", odChar(line[j]))
+			}
+		}
+		w.WriteByte('\n')
+		return
+	}
+	for j := 0; j < 16; j += 2 {
+		if j >= len(line) {
+			if f == 0 {
+				w.WriteString("     ")
+			} else {
+				w.WriteString("        ")
+			}
+			continue
+		}
+		v := uint16(line[j])
+		if j+1 < len(line) {
+			v |= uint16(line[j+1]) << 8
+		}
+		switch f {
+		case 0:
+			fmt.Fprintf(w, " %04x", v)
+		case 'd':
+			fmt.Fprintf(w, "   %05d", v)
+		case 'o':
+			fmt.Fprintf(w, "  %06o", v)
+		case 'x':
+			fmt.Fprintf(w, "    %04x", v)
+		}
+	}
+	w.WriteByte('\n')
+}
+
 const xxdUsage = "xxd [-pri] [-g N] [-c N] [-n LEN] [-s OFS] [-o OFS] [FILE]"
 
 // xxd dumps a file (or stdin) as offset, 2-byte hex groups and ASCII,
 // or with -p as plain hex (30 bytes a line); -r turns such a dump (or
 // with -p plain hex) back into bytes. -c, -g, -l, -s and -o shape the
-// dump; -i (C include) is not supported.
+// dump; -i prints a C array.
 func xxd(p *registry.Process) int {
 	set, files, bad := flags(p.Args[1:], "gcnlso")
 	if bad != 0 || len(files) > 1 {
 		return usage(p, xxdUsage)
 	}
 	for f := range set {
-		if strings.IndexByte("prgcnlso", f) < 0 {
+		if strings.IndexByte("prigcnlso", f) < 0 {
 			fmt.Fprintf(stderr(p), "xxd: invalid option -- '%c'\n", f)
 			return usage(p, xxdUsage)
 		}
@@ -460,6 +517,8 @@ func xxd(p *registry.Process) int {
 	defCols := 16
 	if plain {
 		defCols = 30
+	} else if has(set, 'i') {
+		defCols = 12
 	}
 	cols, ok1 := num('c', defCols)
 	group, ok2 := num('g', 2)
@@ -469,6 +528,36 @@ func xxd(p *registry.Process) int {
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
+	if has(set, 'i') {
+		// A C array named after the file (none for stdin).
+		name := ""
+		if len(files) == 1 && files[0] != "-" {
+			name = strings.Map(func(r rune) rune {
+				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+					return r
+				}
+				return '_'
+			}, files[0])
+			if name[0] >= '0' && name[0] <= '9' {
+				name = "__" + name
+			}
+			fmt.Fprintf(w, "unsigned char %s[] = {\n", name)
+		}
+		for i := 0; i < len(data); i += cols {
+			var b strings.Builder
+			for j, c := range data[i:min(i+cols, len(data))] {
+				if j > 0 {
+					b.WriteByte(' ')
+				}
+				fmt.Fprintf(&b, "0x%02x,", c)
+			}
+			w.WriteString("  " + b.String() + "\n")
+		}
+		if name != "" {
+			fmt.Fprintf(w, "};\nunsigned int %s_len = %d;\n", name, len(data))
+		}
+		return 0
+	}
 	if plain {
 		for i := 0; i < len(data); i += cols {
 			w.WriteString(hex.EncodeToString(data[i:min(i+cols, len(data))]) + "\n")
