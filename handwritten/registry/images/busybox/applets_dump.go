@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,6 +89,9 @@ func (t odType) width() int {
 	if t.kind == 'c' || t.kind == 'a' {
 		return 3
 	}
+	if t.kind == 'f' {
+		return map[int]int{4: 15, 8: 23}[t.size]
+	}
 	w := map[byte][4]int{'d': {4, 6, 11, 20}, 'u': {3, 5, 10, 20}, 'o': {3, 6, 11, 22}, 'x': {2, 4, 8, 16}}[t.kind]
 	return w[map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[t.size]]
 }
@@ -112,6 +117,21 @@ func (t odType) format(b []byte) string {
 		s = fmt.Sprintf("%0*o", t.width(), u)
 	case 'x':
 		s = fmt.Sprintf("%0*x", t.width(), u)
+	case 'f':
+		f, digits := math.Float64frombits(u), 15
+		if t.size == 4 {
+			f, digits = float64(math.Float32frombits(uint32(u))), 7
+		}
+		switch {
+		case math.IsNaN(f):
+			s = "nan"
+		case math.IsInf(f, 1):
+			s = "inf"
+		case math.IsInf(f, -1):
+			s = "-inf"
+		default:
+			s = strconv.FormatFloat(f, 'e', digits, 64)
+		}
 	}
 	return " " + fmt.Sprintf("%*s", t.width(), s)
 }
@@ -157,7 +177,7 @@ func odNamed(c byte) string {
 }
 
 // parseODTypes parses -t's TYPE: a, c, or [doux] with an optional size
-// (1, 2, 4, 8, or C, S, I, L); floats are not supported.
+// (1, 2, 4, 8, or C, S, I, L), or f with 4, 8, F, D or L.
 func parseODTypes(s string) ([]odType, bool) {
 	var types []odType
 	for len(s) > 0 {
@@ -167,13 +187,22 @@ func parseODTypes(s string) ([]odType, bool) {
 			types = append(types, odType{k, 1})
 			continue
 		}
-		if strings.IndexByte("doux", k) < 0 {
+		if strings.IndexByte("doufx", k) < 0 {
 			return nil, false
 		}
 		size := 4
+		if k == 'f' {
+			size = 8
+			if len(s) > 0 && (s[0] == 'F' || s[0] == 'D' || s[0] == 'L') {
+				size, s = map[byte]int{'F': 4, 'D': 8, 'L': 8}[s[0]], s[1:]
+			}
+		}
 		if len(s) > 0 {
 			switch s[0] {
 			case 'C':
+				if k == 'f' {
+					return nil, false
+				}
 				size, s = 1, s[1:]
 			case 'S':
 				size, s = 2, s[1:]
@@ -188,7 +217,7 @@ func parseODTypes(s string) ([]odType, bool) {
 				}
 				if i > 0 {
 					n, _ := strconv.Atoi(s[:i])
-					if n != 1 && n != 2 && n != 4 && n != 8 {
+					if n != 1 && n != 2 && n != 4 && n != 8 || k == 'f' && n < 4 {
 						return nil, false
 					}
 					size, s = n, s[i:]
@@ -212,7 +241,7 @@ func od(p *registry.Process) int {
 		return usage(p, odUsage)
 	}
 	var types []odType
-	letters := map[byte]odType{'b': {'o', 1}, 'c': {'c', 1}, 'd': {'u', 2}, 'a': {'a', 1}, 'h': {'x', 2}, 'i': {'d', 2}, 'l': {'d', 4}, 'o': {'o', 2}, 's': {'d', 2}, 'x': {'x', 2}}
+	letters := map[byte]odType{'b': {'o', 1}, 'c': {'c', 1}, 'd': {'u', 2}, 'a': {'a', 1}, 'f': {'f', 4}, 'h': {'x', 2}, 'i': {'d', 2}, 'l': {'d', 4}, 'o': {'o', 2}, 's': {'d', 2}, 'x': {'x', 2}}
 	// flagsAll loses the order of the letters and -t, which is the order
 	// od prints the types in.
 	for i := 1; i < len(p.Args); i++ {
@@ -291,6 +320,10 @@ func od(p *registry.Process) int {
 		}
 		return fmt.Sprintf(af, n)
 	}
+	unit := 1 // the sizes' least common multiple: they are 1, 2, 4 or 8
+	for _, t := range types {
+		unit = max(unit, t.size)
+	}
 	var prev []byte
 	starred := false
 	for i := 0; i < len(data); i += width {
@@ -303,14 +336,20 @@ func od(p *registry.Process) int {
 			continue
 		}
 		prev, starred = line, false
+		// A short last line is padded with zeros to a whole number of
+		// the largest unit (all the types' sizes' multiple).
+		padded := line
+		if r := len(line) % unit; r != 0 {
+			padded = append(slices.Clip(line), make([]byte, unit-r)...)
+		}
 		for k, t := range types {
 			if k == 0 {
 				w.WriteString(address(off + int64(i)))
 			} else {
 				w.WriteString(strings.Repeat(" ", len(address(0))))
 			}
-			for j := 0; j < len(line); j += t.size {
-				w.WriteString(t.format(line[j:min(j+t.size, len(line))]))
+			for j := 0; j < len(padded); j += t.size {
+				w.WriteString(t.format(padded[j : j+t.size]))
 			}
 			w.WriteByte('\n')
 		}
