@@ -19,15 +19,9 @@ const duUsage = "du [-aHLdclsxhmk] [FILE]..."
 // argument, -d N a depth limit, -c a grand total. Hard links count once
 // per link (as with -l).
 func du(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "d")
-	if bad != 0 {
-		return usage(p, duUsage)
-	}
-	for f := range set {
-		if strings.IndexByte("aHLdclsxhmkb", f) < 0 {
-			fmt.Fprintf(stderr(p), "du: invalid option -- '%c'\n", f)
-			return usage(p, duUsage)
-		}
+	set, files, ok := options(p, "du", "aHLclsxhmkb", "d", duUsage)
+	if !ok {
+		return 1
 	}
 	maxDepth := -1
 	if v, ok := set['d']; ok {
@@ -125,15 +119,9 @@ const dfUsage = "df [-PkmhT] [-t TYPE] [FILESYSTEM]..."
 // root without /proc, and for a FILESYSTEM argument finds no mount
 // point. Its -T, -t, -a, -i and -B are not supported.
 func df(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "tB")
-	if bad != 0 {
-		return usage(p, dfUsage)
-	}
-	for f := range set {
-		if strings.IndexByte("Pkmh", f) < 0 {
-			fmt.Fprintf(stderr(p), "df: invalid option -- '%c'\n", f)
-			return usage(p, dfUsage)
-		}
+	set, files, ok := options(p, "df", "Pkmh", "", dfUsage)
+	if !ok {
+		return 1
 	}
 	size, capacity := "1K-blocks", "Use%"
 	switch {

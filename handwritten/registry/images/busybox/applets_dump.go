@@ -374,15 +374,9 @@ const hexdumpUsage = "hexdump [-bcdoxCv] [-e FMT] [-f FMT_FILE] [-n LEN] [-s OFS
 // skip, -v shows repeated lines (else "*"). Its -e and -f formats are not
 // supported.
 func hexdump(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "nsef")
-	if bad != 0 {
-		return usage(p, hexdumpUsage)
-	}
-	for f := range set {
-		if strings.IndexByte("bcdoxCvns", f) < 0 {
-			fmt.Fprintf(stderr(p), "hexdump: invalid option -- '%c'\n", f)
-			return usage(p, hexdumpUsage)
-		}
+	set, files, ok := options(p, "hexdump", "bcdoxCv", "ns", hexdumpUsage)
+	if !ok {
+		return 1
 	}
 	// flags loses the options' order, which is the formats' order.
 	var formats []byte
@@ -514,15 +508,12 @@ const xxdUsage = "xxd [-pri] [-g N] [-c N] [-n LEN] [-s OFS] [-o OFS] [FILE]"
 // with -p plain hex) back into bytes. -c, -g, -l, -s and -o shape the
 // dump; -i prints a C array.
 func xxd(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "gcnlso")
-	if bad != 0 || len(files) > 1 {
-		return usage(p, xxdUsage)
+	set, files, ok := options(p, "xxd", "pri", "gcnlso", xxdUsage)
+	if !ok {
+		return 1
 	}
-	for f := range set {
-		if strings.IndexByte("prigcnlso", f) < 0 {
-			fmt.Fprintf(stderr(p), "xxd: invalid option -- '%c'\n", f)
-			return usage(p, xxdUsage)
-		}
+	if len(files) > 1 {
+		return usage(p, xxdUsage)
 	}
 	if set['s'] != "" && !has(set, 'r') && !seekable(p, files) {
 		return fail(p, "xxd", "stdin: Illegal seek")

@@ -62,15 +62,12 @@ func canonical(fsys registry.FileSystem, name string) (string, error) {
 // canonical path of any file; it fails silently (-v: with a message)
 // for what is not a link or does not exist. -n omits the newline.
 func readlink(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "")
-	if bad != 0 || len(files) != 1 {
-		return usage(p, "readlink [-fnv] FILE")
+	set, files, ok := options(p, "readlink", "fnvsq", "", "readlink [-fnv] FILE")
+	if !ok {
+		return 1
 	}
-	for f := range set {
-		if strings.IndexByte("fnvs", f) < 0 {
-			fmt.Fprintf(stderr(p), "readlink: invalid option -- '%c'\n", f)
-			return usage(p, "readlink [-fnv] FILE")
-		}
+	if len(files) != 1 {
+		return usage(p, "readlink [-fnv] FILE")
 	}
 	name := files[0]
 	var out string
@@ -100,7 +97,10 @@ func readlink(p *registry.Process) int {
 
 // realpath prints the canonical path of each file.
 func realpath(p *registry.Process) int {
-	_, files, _ := flags(p.Args[1:], "")
+	_, files, ok := options(p, "realpath", "", "", "realpath FILE...")
+	if !ok {
+		return 1
+	}
 	if len(files) == 0 {
 		return usage(p, "realpath FILE...")
 	}
@@ -118,7 +118,10 @@ func realpath(p *registry.Process) int {
 
 // unlink removes one file (not a directory).
 func unlink(p *registry.Process) int {
-	_, files, _ := flags(p.Args[1:], "")
+	_, files, ok := options(p, "unlink", "", "", "unlink FILE")
+	if !ok {
+		return 1
+	}
 	if len(files) != 1 {
 		return usage(p, "unlink FILE")
 	}
@@ -142,15 +145,12 @@ func unlink(p *registry.Process) int {
 // -u only prints a name, -q fails silently. Like the reference's
 // busybox, its errors name "(null)".
 func mktemp(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "p")
-	if bad != 0 || len(args) > 1 {
-		return usage(p, "mktemp [-dt] [-p DIR] [TEMPLATE]")
+	set, args, ok := options(p, "mktemp", "dqtu", "p", "mktemp [-dt] [-p DIR] [TEMPLATE]")
+	if !ok {
+		return 1
 	}
-	for f := range set {
-		if strings.IndexByte("dqtpu", f) < 0 {
-			fmt.Fprintf(stderr(p), "mktemp: invalid option -- '%c'\n", f)
-			return usage(p, "mktemp [-dt] [-p DIR] [TEMPLATE]")
-		}
+	if len(args) > 1 {
+		return usage(p, "mktemp [-dt] [-p DIR] [TEMPLATE]")
 	}
 	template := "tmp.XXXXXX"
 	base := has(set, 't') || has(set, 'p')
@@ -262,16 +262,13 @@ func setSize(fsys registry.FileSystem, name string, size int64) error {
 
 // truncate sets each file's size to -s SIZE, creating it unless -c.
 func truncate(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "s")
 	const text = "truncate [-c] -s SIZE FILE..."
-	if bad != 0 || !has(set, 's') || len(files) == 0 {
-		return usage(p, text)
+	set, files, ok := options(p, "truncate", "c", "s", text)
+	if !ok {
+		return 1
 	}
-	for f := range set {
-		if f != 'c' && f != 's' {
-			fmt.Fprintf(stderr(p), "truncate: invalid option -- '%c'\n", f)
-			return usage(p, text)
-		}
+	if !has(set, 's') || len(files) == 0 {
+		return usage(p, text)
 	}
 	size, ok := sizeSuffix(set['s'])
 	if !ok {
@@ -303,12 +300,8 @@ func truncate(p *registry.Process) int {
 // syncApplet has nothing to flush: the container's writes are the
 // host's.
 func syncApplet(p *registry.Process) int {
-	set, _, _ := flags(p.Args[1:], "")
-	for f := range set {
-		if f != 'd' && f != 'f' {
-			fmt.Fprintf(stderr(p), "sync: invalid option -- '%c'\n", f)
-			return usage(p, "sync [-df] [FILE]...")
-		}
+	if _, _, ok := options(p, "sync", "df", "", "sync [-df] [FILE]..."); !ok {
+		return 1
 	}
 	return 0
 }
@@ -316,16 +309,10 @@ func syncApplet(p *registry.Process) int {
 // shred overwrites each file -n times (3) with random bytes (from the
 // container's /dev/urandom), then with zeros if -z, and removes it if -u.
 func shred(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "ns")
 	const text = "shred [-fuz] [-n N] [-s SIZE] FILE..."
-	if bad != 0 {
-		return usage(p, text)
-	}
-	for f := range set {
-		if strings.IndexByte("fuznsvx", f) < 0 {
-			fmt.Fprintf(stderr(p), "shred: invalid option -- '%c'\n", f)
-			return usage(p, text)
-		}
+	set, files, ok := options(p, "shred", "fuzvx", "ns", text)
+	if !ok {
+		return 1
 	}
 	iterations := 3
 	if v, ok := set['n']; ok {

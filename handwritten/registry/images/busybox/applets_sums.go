@@ -21,9 +21,13 @@ import (
 // base64Applet encodes its file (or stdin), wrapping lines at -w columns
 // (76; 0 never wraps), or with -d decodes it, skipping newlines.
 func base64Applet(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "w")
-	if bad != 0 || len(files) > 1 {
-		return usage(p, "base64 [-d] [-w COL] [FILE]")
+	const text = "base64 [-d] [-w COL] [FILE]"
+	set, files, ok := options(p, "base64", "d", "w", text)
+	if !ok {
+		return 1
+	}
+	if len(files) > 1 {
+		return usage(p, text)
 	}
 	name := "-"
 	if len(files) == 1 {
@@ -115,15 +119,17 @@ func digestApplet(name string, newHash func() hash.Hash) registry.Program {
 		if name == "sha3sum" {
 			withArg = "a"
 		}
-		set, files, bad := flags(p.Args[1:], withArg)
-		if bad != 0 {
-			return usage(p, name+" [-c[sw]] [FILE]...")
+		text := name + " [-c[sw]] [FILE]..."
+		if name == "sha3sum" {
+			text = name + " [-c[sw]] [-a BITS] [FILE]..."
 		}
-		for f := range set {
-			if strings.IndexByte("csw"+withArg, f) < 0 {
-				fmt.Fprintf(stderr(p), "%s: invalid option -- '%c'\n", name, f)
-				return usage(p, name+" [-c[sw]] [FILE]...")
-			}
+		set, files, ok := options(p, name, "cswbt", withArg, text)
+		if !ok {
+			return 1
+		}
+		// -s and -w are for -c; -b and -t (binary, text) change nothing.
+		if !has(set, 'c') && (has(set, 's') || has(set, 'w')) {
+			return usage(p, text)
 		}
 		if bits, ok := set['a']; ok {
 			switch bits {
@@ -136,7 +142,7 @@ func digestApplet(name string, newHash func() hash.Hash) registry.Program {
 			case "512":
 				newHash = func() hash.Hash { return sha3.New512() }
 			default:
-				return usage(p, name+" [-c[sw]] [-a BITS] [FILE]...")
+				return fail(p, name, "bad -a%s", bits)
 			}
 		}
 		if len(files) == 0 {
@@ -227,7 +233,10 @@ func digestApplet(name string, newHash func() hash.Hash) registry.Program {
 // crc32Applet prints the IEEE CRC-32 of each file in hex (with the
 // file's name), or of stdin (alone).
 func crc32Applet(p *registry.Process) int {
-	_, files, _ := flags(p.Args[1:], "")
+	_, files, ok := options(p, "crc32", "", "", "crc32 [FILE]...")
+	if !ok {
+		return 1
+	}
 	named := len(files) > 0
 	if !named {
 		files = []string{"-"}
@@ -254,9 +263,13 @@ func crc32Applet(p *registry.Process) int {
 // uuencode encodes a file (or stdin) for the name in its "begin" line:
 // traditional uuencoding, or base64 with -m.
 func uuencode(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "")
-	if bad != 0 || len(args) < 1 || len(args) > 2 {
-		return usage(p, "uuencode [-m] [FILE] STORED_FILENAME")
+	const text = "uuencode [-m] [FILE] STORED_FILENAME"
+	set, args, ok := options(p, "uuencode", "m", "", text)
+	if !ok {
+		return 1
+	}
+	if len(args) < 1 || len(args) > 2 {
+		return usage(p, text)
 	}
 	src, stored := "-", args[len(args)-1]
 	mode := uint32(fs0644)
@@ -322,9 +335,13 @@ func uuChar(c byte) byte {
 // stdin) into the file its "begin" line names, or -o FILE ("-" is
 // stdout).
 func uudecode(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "o")
-	if bad != 0 || len(args) > 1 {
-		return usage(p, "uudecode [-o OUTFILE] [INFILE]")
+	const text = "uudecode [-o OUTFILE] [INFILE]"
+	set, args, ok := options(p, "uudecode", "", "o", text)
+	if !ok {
+		return 1
+	}
+	if len(args) > 1 {
+		return usage(p, text)
 	}
 	src := "-"
 	if len(args) == 1 {
