@@ -19,20 +19,21 @@ import (
 // hexdump and xxd read them, less skip bytes at the start (-j, -s) and
 // at most limit bytes (-N, -n, -l; all without), so that a dump of
 // /dev/urandom with a length ends. A file that cannot be opened is
-// reported and skipped (status 1). ok is false for a bad number.
-func readInputs(p *registry.Process, applet string, files []string, skip, limit string) (data []byte, off int64, status int, ok bool) {
+// reported and skipped (status 1). bad is a skip or limit that is not a
+// number.
+func readInputs(p *registry.Process, applet string, files []string, skip, limit string) (data []byte, off int64, status int, bad string) {
 	left := int64(-1)
 	if limit != "" {
 		n, ok := parseSize(limit)
 		if !ok {
-			return nil, 0, 0, false
+			return nil, 0, 0, limit
 		}
 		left = n
 	}
 	if skip != "" {
 		n, ok := parseSize(skip)
 		if !ok {
-			return nil, 0, 0, false
+			return nil, 0, 0, skip
 		}
 		off = n
 	}
@@ -64,7 +65,7 @@ func readInputs(p *registry.Process, applet string, files []string, skip, limit 
 		}
 		f.Close()
 	}
-	return all.Bytes(), off - toSkip, status, true
+	return all.Bytes(), off - toSkip, status, ""
 }
 
 // seekable reports whether the input can seek (hexdump -s and xxd -s
@@ -176,10 +177,11 @@ func odNamed(c byte) string {
 	return string(c)
 }
 
-// parseODTypes parses -t's TYPE: a, c, or [doux] with an optional size
-// (1, 2, 4, 8, or C, S, I, L), or f with 4, 8, F, D or L.
-func parseODTypes(s string) ([]odType, bool) {
-	var types []odType
+// parseODTypes parses -t's TYPE: a, c, [doux] with an optional size (1,
+// 2, 4, 8, or C, S, I, L), or f with 4, 8, F, D or L; errMsg is od's
+// complaint.
+func parseODTypes(spec string) (types []odType, errMsg string) {
+	s := spec
 	for len(s) > 0 {
 		k := s[0]
 		s = s[1:]
@@ -188,45 +190,29 @@ func parseODTypes(s string) ([]odType, bool) {
 			continue
 		}
 		if strings.IndexByte("doufx", k) < 0 {
-			return nil, false
+			return nil, fmt.Sprintf("invalid character '%c' in type string '%s'", k, spec)
 		}
-		size := 4
+		size, letters, kind := 4, map[byte]int{'C': 1, 'S': 2, 'I': 4, 'L': 8}, "integral"
 		if k == 'f' {
-			size = 8
-			if len(s) > 0 && (s[0] == 'F' || s[0] == 'D' || s[0] == 'L') {
-				size, s = map[byte]int{'F': 4, 'D': 8, 'L': 8}[s[0]], s[1:]
-			}
+			size, letters, kind = 8, map[byte]int{'F': 4, 'D': 8, 'L': 8}, "floating point"
 		}
 		if len(s) > 0 {
-			switch s[0] {
-			case 'C':
-				if k == 'f' {
-					return nil, false
+			if n, ok := letters[s[0]]; ok {
+				size, s = n, s[1:]
+			} else if i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); i != 0 {
+				if i < 0 {
+					i = len(s)
 				}
-				size, s = 1, s[1:]
-			case 'S':
-				size, s = 2, s[1:]
-			case 'I':
-				size, s = 4, s[1:]
-			case 'L':
-				size, s = 8, s[1:]
-			default:
-				i := 0
-				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-					i++
+				n, _ := strconv.Atoi(s[:i])
+				if n != 1 && n != 2 && n != 4 && n != 8 || k == 'f' && n < 4 {
+					return nil, fmt.Sprintf("invalid type string '%s'; %d-byte %s type is not supported", spec, n, kind)
 				}
-				if i > 0 {
-					n, _ := strconv.Atoi(s[:i])
-					if n != 1 && n != 2 && n != 4 && n != 8 || k == 'f' && n < 4 {
-						return nil, false
-					}
-					size, s = n, s[i:]
-				}
+				size, s = n, s[i:]
 			}
 		}
 		types = append(types, odType{k, size})
 	}
-	return types, len(types) > 0
+	return types, ""
 }
 
 const odUsage = "od [-abcdfhilovxs] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [-S MINSTR] [-w WIDTH] [FILE]..."
@@ -267,9 +253,9 @@ func od(p *registry.Process) int {
 				arg = p.Args[i]
 			}
 			if a[j] == 't' {
-				t, ok := parseODTypes(arg)
-				if !ok {
-					return fail(p, "od", "invalid type string '%s'", arg)
+				t, msg := parseODTypes(arg)
+				if msg != "" {
+					return fail(p, "od", "%s", msg)
 				}
 				types = append(types, t...)
 			}
@@ -293,7 +279,7 @@ func od(p *registry.Process) int {
 	addr := map[string]string{"o": "%07o", "d": "%07d", "x": "%06x", "n": ""}
 	af, ok := addr[radix]
 	if !ok {
-		return fail(p, "od", "bad output address radix '%s': must be one character of [doxn]", radix)
+		return fail(p, "od", "bad output address radix '%s' (must be [doxn])", radix)
 	}
 	width := 16
 	if w := last('w'); w != "" {
@@ -305,9 +291,9 @@ func od(p *registry.Process) int {
 	} else if _, ok := set['w']; ok {
 		width = 32
 	}
-	data, off, status, ok := readInputs(p, "od", files, last('j'), last('N'))
-	if !ok {
-		return fail(p, "od", "invalid number")
+	data, off, status, badNum := readInputs(p, "od", files, last('j'), last('N'))
+	if badNum != "" {
+		return fail(p, "od", "invalid number '%s'", badNum)
 	}
 	if status != 0 && len(data) == 0 {
 		return status
@@ -402,9 +388,9 @@ func hexdump(p *registry.Process) int {
 	if set['s'] != "" && !seekable(p, files) {
 		return fail(p, "hexdump", "stdin: Illegal seek")
 	}
-	data, off, status, ok := readInputs(p, "hexdump", files, set['s'], set['n'])
-	if !ok {
-		return fail(p, "hexdump", "invalid number")
+	data, off, status, badNum := readInputs(p, "hexdump", files, set['s'], set['n'])
+	if badNum != "" {
+		return fail(p, "hexdump", "invalid number '%s'", badNum)
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
@@ -525,9 +511,9 @@ func xxd(p *registry.Process) int {
 	if has(set, 'r') {
 		skip, limit = "", ""
 	}
-	data, off, status, ok := readInputs(p, "xxd", files, skip, limit)
-	if !ok {
-		return fail(p, "xxd", "invalid number")
+	data, off, status, badNum := readInputs(p, "xxd", files, skip, limit)
+	if badNum != "" {
+		return fail(p, "xxd", "invalid number '%s'", badNum)
 	}
 	if status != 0 {
 		return status
@@ -553,8 +539,13 @@ func xxd(p *registry.Process) int {
 	cols, ok1 := num('c', defCols)
 	group, ok2 := num('g', 2)
 	disp, ok3 := num('o', 0)
-	if !ok1 || !ok2 || !ok3 || cols == 0 {
-		return fail(p, "xxd", "invalid number")
+	for f, ok := range map[byte]bool{'c': ok1, 'g': ok2, 'o': ok3} {
+		if !ok {
+			return fail(p, "xxd", "invalid number '%s'", set[f])
+		}
+	}
+	if cols == 0 {
+		cols = defCols
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
