@@ -218,12 +218,14 @@ func parseODTypes(spec string) (types []odType, errMsg string) {
 const odUsage = "od [-abcdfhilovxs] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [-S MINSTR] [-w WIDTH] [FILE]..."
 
 // od dumps files (or stdin) as octal words by default, or in the types
-// of -b -c -d -h -i -l -o -s -x and -t (characters and integers), with
-// -a named characters, with -A's addresses (o, d, x, n), -j skip, -N length, -w bytes per line;
-// repeated lines become "*" unless -v.
+// of -a -b -c -d -f -h -i -l -o -s -x and -t (named characters,
+// characters, integers, floats), with -A's addresses (o, d, x, n), -j
+// skip, -N length, -w bytes per line; repeated lines become "*" unless
+// -v. Its -S (strings) is not supported.
 func od(p *registry.Process) int {
-	set, files, bad := flagsAll(p.Args[1:], "tANjwS")
+	set, files, bad := flagsAll(p.Args[1:], "tANjw")
 	if bad != 0 {
+		fmt.Fprintf(stderr(p), "od: option requires an argument -- '%c'\n", bad)
 		return usage(p, odUsage)
 	}
 	var types []odType
@@ -240,7 +242,7 @@ func od(p *registry.Process) int {
 				types = append(types, t)
 				continue
 			}
-			if strings.IndexByte("tANjwS", a[j]) < 0 {
+			if strings.IndexByte("tANjw", a[j]) < 0 {
 				if a[j] != 'v' {
 					fmt.Fprintf(stderr(p), "od: invalid option -- '%c'\n", a[j])
 					return usage(p, odUsage)
