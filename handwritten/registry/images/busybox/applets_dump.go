@@ -316,7 +316,7 @@ func od(p *registry.Process) int {
 	starred := false
 	for i := 0; i < len(data); i += width {
 		line := data[i:min(i+width, len(data))]
-		if !has2(set, 'v') && prev != nil && len(line) == width && bytes.Equal(line, prev) {
+		if _, all := set['v']; !all && prev != nil && len(line) == width && bytes.Equal(line, prev) {
 			if !starred {
 				w.WriteString("*\n")
 				starred = true
@@ -346,11 +346,6 @@ func od(p *registry.Process) int {
 		w.WriteString(address(off+int64(len(data))) + "\n")
 	}
 	return status
-}
-
-func has2(set map[byte][]string, f byte) bool {
-	_, ok := set[f]
-	return ok
 }
 
 const hexdumpUsage = "hexdump [-bcdoxCv] [-e FMT] [-f FMT_FILE] [-n LEN] [-s OFS] [FILE]..."

@@ -272,7 +272,7 @@ func uuencode(p *registry.Process) int {
 		return usage(p, text)
 	}
 	src, stored := "-", args[len(args)-1]
-	mode := uint32(fs0644)
+	mode := uint32(0o644) // stdin's: 0666 less the umask
 	if len(args) == 2 {
 		src = args[0]
 		info, err := p.FS.Stat(p.Path(src))
@@ -320,9 +320,6 @@ func uuencode(p *registry.Process) int {
 	io.WriteString(stdout(p), b.String())
 	return 0
 }
-
-// fs0644 is the mode uuencode gives stdin.
-const fs0644 = 0o644
 
 func uuChar(c byte) byte {
 	if c == 0 {
