@@ -607,10 +607,13 @@ func xxd(p *registry.Process) int {
 	return 0
 }
 
-// xxdRevert writes the bytes of a dump: "OFFSET: HEX  ASCII" lines, or
-// with plain any hex digits.
+// xxdRevert writes the bytes of a dump as busybox reads one: each line's
+// leading offset (hex digits and a colon) is skipped, unless plain, then
+// every pair of hex digits is a byte, wherever it is (the ASCII column
+// too). Other characters are skipped; blanks may split a pair, anything
+// else between its digits drops the first. A pair may also span a line
+// end, and then the next line's offset is read as hex.
 func xxdRevert(p *registry.Process, data []byte, plain bool) int {
-	var out []byte
 	hexval := func(c byte) int {
 		switch {
 		case c >= '0' && c <= '9':
@@ -622,57 +625,33 @@ func xxdRevert(p *registry.Process, data []byte, plain bool) int {
 		}
 		return -1
 	}
-	if plain {
-		hi := -1
-		for _, c := range data {
+	var out []byte
+	hi := -1 // the first digit of a pair
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		i := 0
+		if !plain && hi < 0 {
+			for i < len(line) && hexval(line[i]) >= 0 {
+				i++
+			}
+			if i < len(line) && line[i] == ':' {
+				i++
+			}
+		}
+		for ; i < len(line); i++ {
+			c := line[i]
 			v := hexval(c)
-			if v < 0 {
-				continue
-			}
-			if hi < 0 {
+			switch {
+			case v >= 0 && hi < 0:
 				hi = v
-			} else {
+			case v >= 0:
 				out = append(out, byte(hi<<4|v))
 				hi = -1
-			}
-		}
-		stdout(p).Write(out)
-		return 0
-	}
-	// The offsets are not followed: busybox writes the bytes one after
-	// the other on an output it cannot seek (stdout here).
-	for _, line := range strings.Split(string(data), "\n") {
-		addr, rest, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		if _, err := strconv.ParseUint(strings.TrimSpace(addr), 16, 64); err != nil {
-			continue
-		}
-		// The hex part ends at two spaces (before the ASCII column).
-		if k := strings.Index(rest, "  "); k >= 0 {
-			rest = rest[:k]
-		}
-		hi := -1
-		for i := 0; i < len(rest); i++ {
-			v := hexval(rest[i])
-			if v < 0 {
-				if rest[i] == ' ' && hi < 0 {
-					continue
-				}
-				break
-			}
-			if hi < 0 {
-				hi = v
-			} else {
-				out = append(out, byte(hi<<4|v))
+			case hi >= 0 && c != ' ' && c != '\t':
 				hi = -1
 			}
 		}
 	}
-	w := stdout(p)
-	_, err := io.Copy(w, bytes.NewReader(out))
-	if err != nil {
+	if _, err := stdout(p).Write(out); err != nil {
 		return 1
 	}
 	return 0
