@@ -15,9 +15,9 @@ const duUsage = "du [-aHLdclsxhmk] [FILE]..."
 // du prints the disk usage of files and directories in KiB (-m MiB, -h
 // human), counted as busybox counts it from st_blocks: the host's blocks
 // where its file system reports them, otherwise the size rounded up to
-// 4 KiB blocks (see newStatFile). -a shows files too, -s only each
-// argument, -d N a depth limit, -c a grand total. Hard links count once
-// per link (as with -l).
+// 4 KiB blocks (see newStatFile); -b sums sizes in bytes instead. -a
+// shows files too, -s only each argument, -d N a depth limit, -c a grand
+// total. Hard links count once per link (as with -l).
 func du(p *registry.Process) int {
 	set, files, ok := options(p, "du", "aHLclsxhmkb", "d", duUsage)
 	if !ok {
@@ -39,8 +39,13 @@ func du(p *registry.Process) int {
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
+	apparent := has(set, 'b')
 	show := func(blocks int64, name string) {
 		switch {
+		case apparent && has(set, 'h'):
+			fmt.Fprintf(w, "%s\t%s\n", humanBlocks(blocks), name)
+		case apparent:
+			fmt.Fprintf(w, "%d\t%s\n", blocks, name)
 		case has(set, 'h'):
 			fmt.Fprintf(w, "%s\t%s\n", humanBlocks(blocks*512), name)
 		case has(set, 'm'):
@@ -59,6 +64,9 @@ func du(p *registry.Process) int {
 			return 0
 		}
 		blocks := newStatFile(shown, full, info).blocks
+		if apparent {
+			blocks = info.Size()
+		}
 		if info.IsDir() {
 			entries, err := p.FS.ReadDir(full)
 			if err != nil {

@@ -77,37 +77,42 @@ func base64Applet(p *registry.Process) int {
 	return 0
 }
 
-// decodeBase64 decodes as busybox does: blanks and other characters
-// outside the alphabet are skipped, "=" ends the data; ok is false when
-// the last group is incomplete without one.
+// decodeBase64 decodes as busybox does: characters outside the alphabet
+// are skipped, and so is an "=" before a group's third character or a
+// lone one after its second; "==" after two characters or "=" after
+// three ends the data with the group's last byte(s), and only blanks may
+// follow. ok is false for an incomplete last group (dropped) or for
+// anything after the end.
 func decodeBase64(data []byte) (out []byte, ok bool) {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var group [4]byte
+	var g [4]byte
 	n := 0
-	for _, c := range data {
+	for i := 0; i < len(data); i++ {
+		c := data[i]
 		if c == '=' {
-			break
+			switch {
+			case n == 3:
+				out = append(out, g[0]<<2|g[1]>>4, g[1]<<4|g[2]>>2)
+			case n == 2 && i+1 < len(data) && data[i+1] == '=':
+				out = append(out, g[0]<<2|g[1]>>4)
+				i++
+			default:
+				continue
+			}
+			rest := strings.Trim(string(data[i+1:]), " \t\r\n")
+			return out, rest == ""
 		}
 		v := strings.IndexByte(alphabet, c)
 		if v < 0 {
 			continue
 		}
-		group[n] = byte(v)
+		g[n] = byte(v)
 		if n++; n == 4 {
-			out = append(out, group[0]<<2|group[1]>>4, group[1]<<4|group[2]>>2, group[2]<<6|group[3])
+			out = append(out, g[0]<<2|g[1]>>4, g[1]<<4|g[2]>>2, g[2]<<6|g[3])
 			n = 0
 		}
 	}
-	terminated := bytes.IndexByte(data, '=') >= 0
-	switch {
-	case n == 0:
-		return out, true
-	case n == 1 || !terminated:
-		return out, false
-	case n == 2:
-		return append(out, group[0]<<2|group[1]>>4), true
-	}
-	return append(out, group[0]<<2|group[1]>>4, group[1]<<4|group[2]>>2), true
+	return out, n == 0
 }
 
 // digestApplet is md5sum, sha1sum, sha256sum, sha512sum and sha3sum
