@@ -335,10 +335,10 @@ func shred(p *registry.Process) int {
 		}
 		info, err := f.Stat()
 		f.Close()
-		if err != nil || info.Size() <= 0 {
-			continue
+		var size int64
+		if err == nil {
+			size = info.Size()
 		}
-		size := info.Size()
 		if v, ok := set['s']; ok {
 			if n, ok := sizeSuffix(v); ok {
 				size = n
@@ -355,8 +355,12 @@ func shred(p *registry.Process) int {
 			}
 			return err
 		}
+		passes := iterations
+		if size == 0 {
+			passes = 0 // an empty file is only removed (-u)
+		}
 		buf := make([]byte, size)
-		for range iterations {
+		for range passes {
 			for i := range buf {
 				buf[i] = byte(rand.Uint32())
 			}
@@ -364,7 +368,7 @@ func shred(p *registry.Process) int {
 				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
 			}
 		}
-		if has(set, 'z') {
+		if has(set, 'z') && size > 0 {
 			if err := write(bytes.Repeat([]byte{0}, int(size))); err != nil {
 				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
 			}
