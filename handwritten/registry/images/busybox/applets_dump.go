@@ -15,57 +15,121 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
-// readInputs is the concatenation of files (stdin without any) as od,
-// hexdump and xxd read them, less skip bytes at the start (-j, -s) and
-// at most limit bytes (-N, -n, -l; all without), so that a dump of
-// /dev/urandom with a length ends. A file that cannot be opened is
-// reported and skipped (status 1). bad is a skip or limit that is not a
-// number.
-func readInputs(p *registry.Process, applet string, files []string, skip, limit string) (data []byte, off int64, status int, bad string) {
-	left := int64(-1)
-	if limit != "" {
-		n, ok := parseSize(limit)
-		if !ok {
-			return nil, 0, 0, limit
+// dumpInput is what od, hexdump and xxd read: their files one after
+// the other (stdin without any), each opened when the one before ends; a
+// file that cannot be opened or read is reported and skipped (status 1).
+// A read that blocks ends when the process is killed.
+type dumpInput struct {
+	p      *registry.Process
+	applet string
+	files  []string
+	name   string
+	cur    io.ReadCloser
+	status int
+}
+
+func (d *dumpInput) Read(b []byte) (int, error) {
+	for {
+		if d.p.KillContext().Err() != nil {
+			return 0, errKilled
 		}
-		left = n
-	}
-	if skip != "" {
-		n, ok := parseSize(skip)
-		if !ok {
-			return nil, 0, 0, skip
+		if d.cur == nil {
+			if len(d.files) == 0 {
+				return 0, io.EOF
+			}
+			d.name, d.files = d.files[0], d.files[1:]
+			f, err := open(d.p, d.name)
+			if err != nil {
+				d.status = fail(d.p, d.applet, "%s: %s", d.name, registry.Strerror(err))
+				continue
+			}
+			d.cur = f
 		}
-		off = n
+		type result struct {
+			n   int
+			err error
+		}
+		ch := make(chan result, 1)
+		buf := make([]byte, len(b))
+		go func() {
+			n, err := d.cur.Read(buf)
+			ch <- result{n, err}
+		}()
+		var r result
+		select {
+		case r = <-ch:
+		case <-d.p.KillContext().Done():
+			return 0, errKilled
+		}
+		copy(b, buf[:r.n])
+		if r.n > 0 {
+			return r.n, nil
+		}
+		if r.err != nil {
+			if r.err != io.EOF {
+				d.status = fail(d.p, d.applet, "%s: %s", d.name, registry.Strerror(r.err))
+			}
+			d.cur.Close()
+			d.cur = nil
+		}
 	}
+}
+
+// openInputs is the dump input of files less skip bytes at the start
+// (-j, -s; off is how many were skipped) and at most limit bytes (-N,
+// -n, -l; all without), read as the dump goes, so that a dump of
+// /dev/urandom ends with a length or when its reader goes. bad is a skip
+// or limit that is not a number.
+func openInputs(p *registry.Process, applet string, files []string, skip, limit string) (r io.Reader, in *dumpInput, off int64, bad string) {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	var all bytes.Buffer
-	toSkip := off
-	for _, name := range files {
-		if left == 0 {
-			break
+	in = &dumpInput{p: p, applet: applet, files: files}
+	br := bufio.NewReaderSize(in, 32<<10)
+	r = br
+	if skip != "" {
+		n, ok := parseSize(skip)
+		if !ok {
+			return nil, nil, 0, skip
 		}
-		f, err := open(p, name)
-		if err != nil {
-			status = fail(p, applet, "%s: %s", name, registry.Strerror(err))
-			continue
-		}
-		var r io.Reader = f
-		if toSkip > 0 {
-			n, _ := copyKillable(p, io.Discard, io.LimitReader(f, toSkip))
-			toSkip -= n
-		}
-		if left > 0 {
-			r = io.LimitReader(f, left)
-		}
-		n, _ := copyKillable(p, &all, r)
-		if left > 0 {
-			left -= n
-		}
-		f.Close()
+		defer func() {
+			if bad == "" {
+				off, _ = io.CopyN(io.Discard, br, n)
+			}
+		}()
 	}
-	return all.Bytes(), off - toSkip, status, ""
+	if limit != "" {
+		n, ok := parseSize(limit)
+		if !ok {
+			return nil, nil, 0, limit
+		}
+		r = io.LimitReader(br, n)
+	}
+	return r, in, 0, ""
+}
+
+// eachLine calls fn with each width bytes of r (the last line may be
+// shorter) and its offset from the first, until r ends or fn returns
+// false (its output is gone); total is how many bytes there were.
+func eachLine(r io.Reader, width int, fn func(at int64, line []byte) bool) (total int64) {
+	for {
+		line := make([]byte, width)
+		n, err := io.ReadFull(r, line)
+		if n > 0 && !fn(total, line[:n]) {
+			return total + int64(n)
+		}
+		total += int64(n)
+		if err != nil {
+			return total
+		}
+	}
+}
+
+// written reports whether w can still write (a bufio.Writer keeps the
+// error of its last flush: a closed pipe ends a dump).
+func written(w *bufio.Writer) bool {
+	_, err := w.Write(nil)
+	return err == nil
 }
 
 // seekable reports whether the input can seek (hexdump -s and xxd -s
@@ -293,12 +357,9 @@ func od(p *registry.Process) int {
 	} else if _, ok := set['w']; ok {
 		width = 32
 	}
-	data, off, status, badNum := readInputs(p, "od", files, last('j'), last('N'))
+	r, in, off, badNum := openInputs(p, "od", files, last('j'), last('N'))
 	if badNum != "" {
 		return fail(p, "od", "invalid number '%s'", badNum)
-	}
-	if status != 0 && len(data) == 0 {
-		return status
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
@@ -312,16 +373,16 @@ func od(p *registry.Process) int {
 	for _, t := range types {
 		unit = max(unit, t.size)
 	}
+	_, all := set['v']
 	var prev []byte
 	starred := false
-	for i := 0; i < len(data); i += width {
-		line := data[i:min(i+width, len(data))]
-		if _, all := set['v']; !all && prev != nil && len(line) == width && bytes.Equal(line, prev) {
+	total := eachLine(r, width, func(at int64, line []byte) bool {
+		if !all && prev != nil && len(line) == width && bytes.Equal(line, prev) {
 			if !starred {
 				w.WriteString("*\n")
 				starred = true
 			}
-			continue
+			return written(w)
 		}
 		prev, starred = line, false
 		// A short last line is padded with zeros to a whole number of
@@ -332,7 +393,7 @@ func od(p *registry.Process) int {
 		}
 		for k, t := range types {
 			if k == 0 {
-				w.WriteString(address(off + int64(i)))
+				w.WriteString(address(off + at))
 			} else {
 				w.WriteString(strings.Repeat(" ", len(address(0))))
 			}
@@ -341,11 +402,15 @@ func od(p *registry.Process) int {
 			}
 			w.WriteByte('\n')
 		}
+		return written(w)
+	})
+	if in.status != 0 && total == 0 {
+		return in.status
 	}
 	if af != "" {
-		w.WriteString(address(off+int64(len(data))) + "\n")
+		w.WriteString(address(off+total) + "\n")
 	}
-	return status
+	return in.status
 }
 
 const hexdumpUsage = "hexdump [-bcdoxCv] [-e FMT] [-f FMT_FILE] [-n LEN] [-s OFS] [FILE]..."
@@ -385,7 +450,7 @@ func hexdump(p *registry.Process) int {
 	if set['s'] != "" && !seekable(p, files) {
 		return fail(p, "hexdump", "stdin: Illegal seek")
 	}
-	data, off, status, badNum := readInputs(p, "hexdump", files, set['s'], set['n'])
+	r, in, off, badNum := openInputs(p, "hexdump", files, set['s'], set['n'])
 	if badNum != "" {
 		return fail(p, "hexdump", "invalid number '%s'", badNum)
 	}
@@ -393,28 +458,28 @@ func hexdump(p *registry.Process) int {
 	defer w.Flush()
 	var prev []byte
 	starred := false
-	for i := 0; i < len(data); i += 16 {
-		line := data[i:min(i+16, len(data))]
+	total := eachLine(r, 16, func(at int64, line []byte) bool {
 		if !has(set, 'v') && prev != nil && len(line) == 16 && bytes.Equal(line, prev) {
 			if !starred {
 				w.WriteString("*\n")
 				starred = true
 			}
-			continue
+			return written(w)
 		}
 		prev, starred = line, false
 		for _, f := range formats {
-			hexdumpLine(w, f, off+int64(i), line)
+			hexdumpLine(w, f, off+at, line)
 		}
-	}
-	if len(data) > 0 {
+		return written(w)
+	})
+	if total > 0 {
 		if formats[len(formats)-1] == 'C' {
-			fmt.Fprintf(w, "%08x\n", off+int64(len(data)))
+			fmt.Fprintf(w, "%08x\n", off+total)
 		} else {
-			fmt.Fprintf(w, "%07x\n", off+int64(len(data)))
+			fmt.Fprintf(w, "%07x\n", off+total)
 		}
 	}
-	return status
+	return in.status
 }
 
 // hexdumpLine prints one line of up to 16 bytes in hexdump's format f
@@ -508,14 +573,21 @@ func xxd(p *registry.Process) int {
 	if has(set, 'r') {
 		skip, limit = "", ""
 	}
-	data, off, status, badNum := readInputs(p, "xxd", files, skip, limit)
+	r, in, off, badNum := openInputs(p, "xxd", files, skip, limit)
 	if badNum != "" {
 		return fail(p, "xxd", "invalid number '%s'", badNum)
 	}
-	if status != 0 {
-		return status
+	// -r and -i need all of it (-i names the length at the end).
+	readAll := func() ([]byte, bool) {
+		var all bytes.Buffer
+		copyKillable(p, &all, r)
+		return all.Bytes(), in.status == 0
 	}
 	if has(set, 'r') {
+		data, ok := readAll()
+		if !ok {
+			return in.status
+		}
 		return xxdRevert(p, data, has(set, 'p'))
 	}
 	num := func(f byte, def int) (int, bool) {
@@ -547,6 +619,10 @@ func xxd(p *registry.Process) int {
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
 	if has(set, 'i') {
+		data, ok := readAll()
+		if !ok {
+			return in.status
+		}
 		// A C array named after the file (none for stdin).
 		name := ""
 		if len(files) == 1 && files[0] != "-" {
@@ -577,17 +653,17 @@ func xxd(p *registry.Process) int {
 		return 0
 	}
 	if plain {
-		for i := 0; i < len(data); i += cols {
-			w.WriteString(hex.EncodeToString(data[i:min(i+cols, len(data))]) + "\n")
-		}
-		return 0
+		eachLine(r, cols, func(_ int64, line []byte) bool {
+			w.WriteString(hex.EncodeToString(line) + "\n")
+			return written(w)
+		})
+		return in.status
 	}
 	if group == 0 {
 		group = cols
 	}
 	hexWidth := 2*cols + (cols+group-1)/group - 1
-	for i := 0; i < len(data); i += cols {
-		line := data[i:min(i+cols, len(data))]
+	eachLine(r, cols, func(at int64, line []byte) bool {
 		var h strings.Builder
 		for j, c := range line {
 			if j > 0 && j%group == 0 {
@@ -595,7 +671,7 @@ func xxd(p *registry.Process) int {
 			}
 			fmt.Fprintf(&h, "%02x", c)
 		}
-		fmt.Fprintf(w, "%08x: %-*s  ", off+int64(disp)+int64(i), hexWidth, h.String())
+		fmt.Fprintf(w, "%08x: %-*s  ", off+int64(disp)+at, hexWidth, h.String())
 		for _, c := range line {
 			if c < 0x20 || c > 0x7e {
 				c = '.'
@@ -603,8 +679,9 @@ func xxd(p *registry.Process) int {
 			w.WriteByte(c)
 		}
 		w.WriteByte('\n')
-	}
-	return 0
+		return written(w)
+	})
+	return in.status
 }
 
 // xxdRevert writes the bytes of a dump as busybox reads one: each line's
