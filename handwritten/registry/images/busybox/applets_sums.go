@@ -29,28 +29,6 @@ func base64Applet(p *registry.Process) int {
 	if len(files) > 1 {
 		return usage(p, text)
 	}
-	name := "-"
-	if len(files) == 1 {
-		name = files[0]
-	}
-	f, err := open(p, name)
-	if err != nil {
-		return fail(p, "base64", "%s: %s", name, registry.Strerror(err))
-	}
-	defer f.Close()
-	data, err := readAllKillable(p, f)
-	if err != nil {
-		return 1
-	}
-	w := stdout(p)
-	if has(set, 'd') {
-		out, ok := decodeBase64(data)
-		w.Write(out)
-		if !ok {
-			return fail(p, "base64", "truncated input")
-		}
-		return 0
-	}
 	width := 76
 	if v, ok := set['w']; ok {
 		n, err := strconv.Atoi(v)
@@ -59,22 +37,46 @@ func base64Applet(p *registry.Process) int {
 		}
 		width = n
 	}
-	if len(data) == 0 {
+	r, in, _, _ := openInputs(p, "base64", files, "", "")
+	if has(set, 'd') {
+		var data bytes.Buffer
+		copyKillable(p, &data, r)
+		if in.status != 0 {
+			return in.status
+		}
+		out, ok := decodeBase64(data.Bytes())
+		stdout(p).Write(out)
+		if !ok {
+			return fail(p, "base64", "truncated input")
+		}
 		return 0
 	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	if width == 0 {
-		io.WriteString(w, enc)
-		return 0
+	// Encoded as it is read (base64 /dev/urandom | head ends), in
+	// chunks of whole 3-byte groups, wrapped at width columns.
+	w := bufio.NewWriter(stdout(p))
+	defer w.Flush()
+	col := 0
+	eachLine(r, 3<<12, func(_ int64, chunk []byte) bool {
+		enc := base64.StdEncoding.EncodeToString(chunk)
+		if width == 0 {
+			w.WriteString(enc)
+			return written(w)
+		}
+		for enc != "" {
+			n := min(width-col, len(enc))
+			w.WriteString(enc[:n])
+			enc, col = enc[n:], col+n
+			if col == width {
+				w.WriteByte('\n')
+				col = 0
+			}
+		}
+		return written(w)
+	})
+	if col > 0 {
+		w.WriteByte('\n')
 	}
-	var b strings.Builder
-	for len(enc) > width {
-		b.WriteString(enc[:width] + "\n")
-		enc = enc[width:]
-	}
-	b.WriteString(enc + "\n")
-	io.WriteString(w, b.String())
-	return 0
+	return in.status
 }
 
 // decodeBase64 decodes as busybox does: characters outside the alphabet
