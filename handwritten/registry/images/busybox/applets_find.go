@@ -48,6 +48,8 @@ type finder struct {
 	execs              []*findExpr
 	maxDepth, minDepth int
 	depthFirst         bool
+	follow             bool // -L, -follow: symbolic links are their targets
+	followRoots        bool // -H (and -L): the paths' links are
 	status             int
 	quit               bool
 	now                time.Time
@@ -57,12 +59,16 @@ type finder struct {
 // its expression: the tests -name -iname -path -ipath -regex -type -size
 // -empty -newer -mtime -mmin -perm -links -user -group, the actions
 // -print -print0 -exec (; and +) -prune -quit, and !, -not, -a, -and,
-// -o, -or and parentheses; -maxdepth, -mindepth, -depth and -xdev are
-// options. Without an action it prints what matches. Like the
+// -o, -or and parentheses; -maxdepth, -mindepth, -depth, -xdev and
+// -follow are options; -H follows the paths' symbolic links, -L and
+// -follow all of them (a loop ends where its path has too many links). Without an action it prints what matches. Like the
 // reference's busybox, it has no -delete.
 func find(p *registry.Process) int {
 	args := p.Args[1:]
+	f := &finder{p: p, maxDepth: -1, now: time.Now()}
 	for len(args) > 0 && (args[0] == "-H" || args[0] == "-L") {
+		f.followRoots = true
+		f.follow = f.follow || args[0] == "-L"
 		args = args[1:]
 	}
 	var paths []string
@@ -73,7 +79,6 @@ func find(p *registry.Process) int {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	f := &finder{p: p, maxDepth: -1, now: time.Now()}
 	parser := &findParser{f: f, args: args}
 	if len(args) > 0 {
 		e, err := parser.or()
@@ -104,7 +109,7 @@ func find(p *registry.Process) int {
 			break
 		}
 		full := p.Path(root)
-		info, err := p.FS.Lstat(full)
+		info, err := f.stat(full, f.followRoots)
 		if err != nil {
 			f.w.Flush()
 			f.status = fail(p, "find", "%s: %s", root, registry.Strerror(err))
@@ -118,6 +123,17 @@ func find(p *registry.Process) int {
 		}
 	}
 	return f.status
+}
+
+// stat is Lstat, or Stat when following links (a dangling link stays a
+// link).
+func (f *finder) stat(name string, follow bool) (fs.FileInfo, error) {
+	if follow {
+		if info, err := f.p.FS.Stat(name); err == nil {
+			return info, nil
+		}
+	}
+	return f.p.FS.Lstat(name)
 }
 
 func (f *finder) walk(e findEntry) {
@@ -140,7 +156,7 @@ func (f *finder) walk(e findEntry) {
 				return
 			}
 			child := path.Join(e.full, d.Name())
-			info, err := f.p.FS.Lstat(child)
+			info, err := f.stat(child, f.follow)
 			if err != nil {
 				continue
 			}
@@ -417,7 +433,9 @@ func (fp *findParser) primary() (*findExpr, error) {
 		return e, nil
 	case "-print", "-print0", "-quit":
 		fp.action = true
-	case "-prune", "-empty", "-xdev", "-follow":
+	case "-follow":
+		fp.f.follow, fp.f.followRoots = true, true
+	case "-prune", "-empty", "-xdev":
 	case "-depth":
 		fp.f.depthFirst = true
 		x.op = "-true"
