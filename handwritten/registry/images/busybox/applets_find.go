@@ -2,6 +2,7 @@ package busybox
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os/exec"
@@ -109,7 +110,8 @@ func find(p *registry.Process) int {
 			break
 		}
 		full := p.Path(root)
-		info, err := f.stat(full, f.followRoots)
+		// A path ending in "/" is its link's target, as in the kernel.
+		info, err := f.stat(full, f.followRoots || strings.HasSuffix(root, "/"))
 		if err != nil {
 			f.w.Flush()
 			f.status = fail(p, "find", "%s: %s", root, registry.Strerror(err))
@@ -126,11 +128,17 @@ func find(p *registry.Process) int {
 }
 
 // stat is Lstat, or Stat when following links (a dangling link stays a
-// link).
+// link; a loop is an error).
 func (f *finder) stat(name string, follow bool) (fs.FileInfo, error) {
 	if follow {
-		if info, err := f.p.FS.Stat(name); err == nil {
-			return info, nil
+		// Resolved here (canonical) rather than by Stat, so that a loop
+		// is ELOOP on every host.
+		target, err := canonical(f.p.FS, name)
+		if err == nil {
+			return f.p.FS.Lstat(target)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 	}
 	return f.p.FS.Lstat(name)
@@ -156,13 +164,15 @@ func (f *finder) walk(e findEntry) {
 				return
 			}
 			child := path.Join(e.full, d.Name())
-			info, err := f.stat(child, f.follow)
-			if err != nil {
-				continue
-			}
 			shown := e.path + "/" + d.Name()
 			if strings.HasSuffix(e.path, "/") {
 				shown = e.path + d.Name()
+			}
+			info, err := f.stat(child, f.follow)
+			if err != nil {
+				f.w.Flush()
+				f.status = fail(f.p, "find", "%s: %s", shown, registry.Strerror(err))
+				continue
 			}
 			f.walk(findEntry{path: shown, full: child, info: info, depth: e.depth + 1})
 		}

@@ -58,8 +58,35 @@ func canonical(fsys registry.FileSystem, name string) (string, error) {
 	return resolved, nil
 }
 
+// canonicalMissing is canonical as busybox's readlink -f and realpath
+// are (coreutils'): a name that does not exist is still resolved when it
+// is a dangling link (its target, relative to the working directory as
+// busybox has it) or when its directory exists.
+func canonicalMissing(p *registry.Process, name string) (string, error) {
+	return canonicalMissingDepth(p, name, 0)
+}
+
+func canonicalMissingDepth(p *registry.Process, name string, depth int) (string, error) {
+	out, err := canonical(p.FS, p.Path(name))
+	if err == nil || !errors.Is(err, fs.ErrNotExist) || depth > 40 {
+		return out, err
+	}
+	if target, lerr := p.FS.Readlink(p.Path(name)); lerr == nil {
+		return canonicalMissingDepth(p, p.Path(target), depth+1)
+	}
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return "", err
+	}
+	dir, derr := canonical(p.FS, p.Path(name[:i]+"/"))
+	if derr != nil {
+		return "", err
+	}
+	return path.Join(dir, name[i+1:]), nil
+}
+
 // readlink prints the target of a symbolic link, or with -f the
-// canonical path of any file; it fails silently (-v: with a message)
+// canonical path of any file (see canonicalMissing); it fails silently (-v: with a message)
 // for what is not a link or does not exist. -n omits the newline.
 func readlink(p *registry.Process) int {
 	set, files, ok := options(p, "readlink", "fnvsq", "", "readlink [-fnv] FILE")
@@ -73,7 +100,7 @@ func readlink(p *registry.Process) int {
 	var out string
 	var err error
 	if has(set, 'f') {
-		out, err = canonical(p.FS, p.Path(name))
+		out, err = canonicalMissing(p, name)
 	} else {
 		out, err = p.FS.Readlink(p.Path(name))
 	}
@@ -95,7 +122,8 @@ func readlink(p *registry.Process) int {
 	return 0
 }
 
-// realpath prints the canonical path of each file.
+// realpath prints the canonical path of each file (see
+// canonicalMissing).
 func realpath(p *registry.Process) int {
 	_, files, ok := options(p, "realpath", "", "", "realpath FILE...")
 	if !ok {
@@ -106,7 +134,7 @@ func realpath(p *registry.Process) int {
 	}
 	status := 0
 	for _, name := range files {
-		out, err := canonical(p.FS, p.Path(name))
+		out, err := canonicalMissing(p, name)
 		if err != nil {
 			status = fail(p, "realpath", "%s: %s", name, registry.Strerror(err))
 			continue
