@@ -262,26 +262,44 @@ func sizeSuffix(s string) (int64, bool) {
 	return n * mult, true
 }
 
-// setSize makes the file name size bytes long: cut, or extended with
-// zeros.
+// setSize makes the file name size bytes long: cut (the part kept is
+// rewritten), or extended with zeros written in chunks (there is no
+// ftruncate: the file system cannot make a sparse file).
 func setSize(fsys registry.FileSystem, name string, size int64) error {
-	data, err := fsys.ReadFile(name)
+	info, err := fsys.Stat(name)
 	if err != nil {
 		return err
 	}
-	if int64(len(data)) == size {
+	cur := info.Size()
+	if cur == size {
 		return nil
 	}
-	if int64(len(data)) > size {
-		data = data[:size]
-	} else {
-		data = append(data, make([]byte, size-int64(len(data)))...)
+	if cur > size {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return err
+		}
+		keep, err := io.ReadAll(io.LimitReader(f, size))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		return rewrite(fsys, name, os.O_WRONLY|os.O_TRUNC, keep, int64(len(keep)))
 	}
-	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_TRUNC, 0)
+	return rewrite(fsys, name, os.O_WRONLY|os.O_APPEND, make([]byte, min(size-cur, 64<<10)), size-cur)
+}
+
+// rewrite opens name with flag and writes n bytes of chunk over and over.
+func rewrite(fsys registry.FileSystem, name string, flag int, chunk []byte, n int64) error {
+	f, err := fsys.OpenFile(name, flag, 0)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	for n > 0 && err == nil {
+		var k int
+		k, err = f.Write(chunk[:min(int64(len(chunk)), n)])
+		n -= int64(k)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
