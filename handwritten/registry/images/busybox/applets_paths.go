@@ -1,7 +1,6 @@
 package busybox
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -352,8 +351,10 @@ func syncApplet(p *registry.Process) int {
 	return 0
 }
 
-// shred overwrites each file -n times (3) with random bytes (from the
-// container's /dev/urandom), then with zeros if -z, and removes it if -u.
+// shred overwrites each file (or its first -s SIZE bytes) -n times (3)
+// with random bytes, then with zeros if -z, and removes it if -u. Like
+// busybox it fails without the container's /dev/zero and /dev/urandom;
+// -f, -v and -x change nothing here.
 func shred(p *registry.Process) int {
 	const text = "shred [-fuz] [-n N] [-s SIZE] FILE..."
 	set, files, ok := options(p, "shred", "fuzvx", "ns", text)
@@ -390,32 +391,24 @@ func shred(p *registry.Process) int {
 				size = n
 			}
 		}
-		write := func(data []byte) error {
-			f, err := p.FS.OpenFile(full, os.O_WRONLY, 0)
-			if err != nil {
-				return err
-			}
-			_, err = f.Write(data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			return err
-		}
 		passes := iterations
 		if size == 0 {
 			passes = 0 // an empty file is only removed (-u)
 		}
-		buf := make([]byte, size)
+		// Each pass writes a chunk of random bytes (zeros for -z) over
+		// and over, from the start.
+		chunk := make([]byte, min(size, 64<<10))
 		for range passes {
-			for i := range buf {
-				buf[i] = byte(rand.Uint32())
+			for i := range chunk {
+				chunk[i] = byte(rand.Uint32())
 			}
-			if err := write(buf); err != nil {
+			if err := rewrite(p.FS, full, os.O_WRONLY, chunk, size); err != nil {
 				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
 			}
 		}
 		if has(set, 'z') && size > 0 {
-			if err := write(bytes.Repeat([]byte{0}, int(size))); err != nil {
+			clear(chunk)
+			if err := rewrite(p.FS, full, os.O_WRONLY, chunk, size); err != nil {
 				return fail(p, "shred", "%s: %s", name, registry.Strerror(err))
 			}
 		}
