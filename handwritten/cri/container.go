@@ -196,8 +196,18 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 	cfg := c.img.image.Config()
 	env := append([]string{}, cfg.Env...)
 	env = append(env, "HOSTNAME="+c.sandbox.config.GetHostname())
+	home := false
 	for _, kv := range c.config.GetEnvs() {
 		env = append(env, kv.GetKey()+"="+string(kv.GetValue()))
+		home = home || kv.GetKey() == "HOME"
+	}
+	for _, kv := range cfg.Env {
+		home = home || strings.HasPrefix(kv, "HOME=")
+	}
+	if !home {
+		// runc sets HOME when the process has none: the user's home
+		// directory from the container's /etc/passwd, else /.
+		env = append(env, "HOME="+c.home())
 	}
 	dir := c.config.GetWorkingDir()
 	if dir == "" {

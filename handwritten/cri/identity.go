@@ -86,3 +86,14 @@ func readEtc(fsys registry.FileSystem, name string) [][]string {
 	}
 	return out
 }
+
+// home is the home directory of the container's user in its /etc/passwd,
+// or / when it has none.
+func (c *container) home() string {
+	for _, f := range readEtc(c.fs, "/etc/passwd") {
+		if len(f) > 5 && f[2] == strconv.FormatInt(c.uid, 10) && f[5] != "" {
+			return f[5]
+		}
+	}
+	return "/"
+}

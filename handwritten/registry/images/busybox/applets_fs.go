@@ -36,7 +36,6 @@ var fileApplets = map[string]registry.Program{
 	"sync":      syncApplet,
 	"shred":     shred,
 	"du":        du,
-	"df":        df,
 }
 
 // options parses an applet's leading options as flags does and fails as

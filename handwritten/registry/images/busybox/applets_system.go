@@ -2,9 +2,11 @@ package busybox
 
 import (
 	"fmt"
+	"os/exec"
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
@@ -14,9 +16,23 @@ import (
 // (registry.Processes): its own, its pod's when the pod shares one, or
 // the target's for an ephemeral container with a target.
 var systemApplets = map[string]registry.Program{
-	"ps":      ps,
-	"pidof":   pidof,
-	"killall": killall,
+	"ps":            ps,
+	"pidof":         pidof,
+	"killall":       killall,
+	"arch":          arch,
+	"linux32":       personality("i686"),
+	"linux64":       personality(""),
+	"groups":        groups,
+	"logname":       logname,
+	"usleep":        usleep,
+	"time":          timeApplet,
+	"cal":           cal,
+	"more":          pager("more"),
+	"less":          pager("less"),
+	"setsid":        setsid,
+	"who":           who,
+	"w":             w,
+	"dnsdomainname": dnsdomainname,
 }
 
 // psColumn is a column of ps -o: its width, whether values are right
@@ -276,4 +292,357 @@ func killPID(p *registry.Process, pid int) bool {
 		return true
 	}
 	return false
+}
+
+// arch prints the machine (uname -m).
+func arch(p *registry.Process) int {
+	fmt.Fprintln(stdout(p), machine)
+	return 0
+}
+
+// personality runs a command under another machine name, as linux32
+// (i686) and linux64 (the machine's own) do; without one it runs a shell.
+func personality(name string) registry.Program {
+	return func(p *registry.Process) int {
+		args := p.Args[1:]
+		if len(args) == 0 {
+			args = []string{"/bin/sh"}
+		}
+		c := *p
+		c.Args = args
+		if name != "" && len(args) > 0 && path.Base(args[0]) == "uname" {
+			// The personality only changes what uname reports.
+			for _, a := range args[1:] {
+				if strings.ContainsAny(a, "mpi") {
+					fmt.Fprintln(stdout(p), name)
+					return 0
+				}
+			}
+		}
+		return runArgs(p, &c, path.Base(p.Args[0]))
+	}
+}
+
+// runArgs runs c.Args as a child of p, as an applet that runs a command
+// does: "can't execute" and 127 when it is missing.
+func runArgs(p, c *registry.Process, applet string) int {
+	prog, err := c.LookPath(c.Args[0])
+	if err != nil {
+		if ee, ok := err.(*exec.Error); ok && ee.Err == exec.ErrNotFound {
+			fmt.Fprintf(stderr(p), "%s: can't execute '%s': No such file or directory\n", applet, c.Args[0])
+		} else {
+			fmt.Fprintf(stderr(p), "%s: can't execute '%s': %s\n", applet, c.Args[0], registry.Strerror(err))
+		}
+		return 127
+	}
+	return registry.Spawn(prog, p, c)
+}
+
+// groups prints the groups of the process, or of a user of /etc/passwd.
+func groups(p *registry.Process) int {
+	if len(p.Args) < 2 {
+		c := *p
+		c.Args = []string{"id", "-Gn"}
+		return id(&c)
+	}
+	status := 0
+	for _, user := range p.Args[1:] {
+		gid, ok := passwdGID(p, user)
+		if !ok {
+			status = fail(p, "groups", "unknown user %s", user)
+			continue
+		}
+		names := []string{psName(p, "/etc/group", gid)}
+		if b, err := p.FS.ReadFile("/etc/group"); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Split(line, ":")
+				if len(f) > 3 && f[2] != strconv.FormatInt(gid, 10) && containsWord(f[3], user) {
+					names = append(names, f[0])
+				}
+			}
+		}
+		fmt.Fprintln(stdout(p), strings.Join(names, " "))
+	}
+	return status
+}
+
+func containsWord(list, word string) bool {
+	for _, w := range strings.Split(list, ",") {
+		if w == word {
+			return true
+		}
+	}
+	return false
+}
+
+// passwdGID is user's primary group in the container's /etc/passwd.
+func passwdGID(p *registry.Process, user string) (int64, bool) {
+	if p.FS == nil {
+		return 0, false
+	}
+	b, err := p.FS.ReadFile("/etc/passwd")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 3 && f[0] == user {
+			gid, err := strconv.ParseInt(f[3], 10, 64)
+			return gid, err == nil
+		}
+	}
+	return 0, false
+}
+
+// logname fails as getlogin(3) does in a container: no login terminal.
+func logname(p *registry.Process) int {
+	return fail(p, "logname", "getlogin: No such device or address")
+}
+
+// usleep sleeps N microseconds.
+func usleep(p *registry.Process) int {
+	if len(p.Args) < 2 {
+		return usage(p, "usleep N\n\nPause for N microseconds")
+	}
+	n, err := strconv.ParseUint(p.Args[1], 10, 64)
+	if err != nil {
+		return fail(p, "usleep", "invalid number '%s'", p.Args[1])
+	}
+	if !wait(p, time.Duration(n)*time.Microsecond) {
+		return 137
+	}
+	return 0
+}
+
+// timeApplet runs a command and prints its real, user and system time on
+// stderr (-p: POSIX format); the CPU times of a program here are not
+// measured, so they are 0.
+func timeApplet(p *registry.Process) int {
+	args := p.Args[1:]
+	posix, verbose := false, false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-p":
+			posix = true
+		case "-v":
+			verbose = true
+		default:
+			return badOption(p, "time", args[0])
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return usage(p, "time [-vpa] [-o FILE] PROG ARGS\n\nRun PROG, display resource usage when it exits\n\n\t-v\tVerbose\n\t-p\tPOSIX output format\n\t-f FMT\tCustom format\n\t-o FILE\tWrite result to FILE\n\t-a\tAppend (else overwrite)")
+	}
+	c := *p
+	c.Args = args
+	start := time.Now()
+	status := runArgs(p, &c, "time")
+	real := time.Since(start)
+	if status != 0 {
+		fmt.Fprintf(stderr(p), "Command exited with non-zero status %d\n", status)
+	}
+	switch {
+	case posix:
+		fmt.Fprintf(stderr(p), "real %.2f\nuser %.2f\nsys %.2f\n", real.Seconds(), 0.0, 0.0)
+	case verbose:
+		fmt.Fprintf(stderr(p), "\tCommand being timed: \"%s\"\n\tElapsed (wall clock) time (h:mm:ss or m:ss): %d:%05.2f\n\tExit status: %d\n",
+			strings.Join(args, " "), int(real.Minutes()), real.Seconds()-float64(int(real.Minutes())*60), status)
+	default:
+		fmt.Fprintf(stderr(p), "real\t%dm %.2fs\nuser\t0m 0.00s\nsys\t0m 0.00s\n", int(real.Minutes()), real.Seconds()-float64(int(real.Minutes())*60))
+	}
+	return status
+}
+
+// pager is more or less without a terminal: it copies its files (or
+// stdin) to stdout, as both do when stdout is not a tty.
+func pager(name string) registry.Program {
+	return func(p *registry.Process) int {
+		files := p.Args[1:]
+		for len(files) > 0 && strings.HasPrefix(files[0], "-") && files[0] != "-" {
+			files = files[1:]
+		}
+		if len(files) == 0 {
+			files = []string{"-"}
+		}
+		status := 0
+		for _, f := range files {
+			r, err := open(p, f)
+			if err != nil {
+				status = fail(p, name, "can't open '%s': %s", f, registry.Strerror(err))
+				continue
+			}
+			_, err = copyKillable(p, stdout(p), r)
+			r.Close()
+			if err == errKilled {
+				return 137
+			}
+		}
+		return status
+	}
+}
+
+// setsid runs a command in a new session.
+func setsid(p *registry.Process) int {
+	args := p.Args[1:]
+	if len(args) > 0 && args[0] == "-c" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return usage(p, "setsid [-c] PROG ARGS\n\nRun PROG in a new session. PROG will have no controlling terminal\nand will not be affected by keyboard signals (^C etc).\n\n\t-c\tSet controlling terminal to stdin")
+	}
+	c := *p
+	c.Args = args
+	return runArgs(p, &c, "setsid")
+}
+
+// who lists the logged-in users: a container has no utmp, so none.
+func who(p *registry.Process) int {
+	if len(p.Args) > 1 && strings.HasPrefix(p.Args[1], "-") && strings.Trim(p.Args[1][1:], "aH") != "" {
+		return badOption(p, "who", p.Args[1])
+	}
+	return 0
+}
+
+// w is who's header and no users.
+func w(p *registry.Process) int {
+	fmt.Fprintln(stdout(p), "USER\t\tTTY\t\tIDLE\tTIME\t HOST")
+	return 0
+}
+
+// dnsdomainname prints the domain of the host name (the pod's has none).
+func dnsdomainname(p *registry.Process) int {
+	if _, domain, ok := strings.Cut(p.Hostname, "."); ok {
+		fmt.Fprintln(stdout(p), domain)
+	}
+	return 0
+}
+
+// cal prints a month's calendar (cal M Y), a year's (cal Y), or the
+// current month's, Sunday first, with the Gregorian reform of September
+// 1752 as in Britain.
+func cal(p *registry.Process) int {
+	args := p.Args[1:]
+	now := time.Now().UTC()
+	month, year := int(now.Month()), now.Year()
+	whole := false
+	switch len(args) {
+	case 0:
+	case 1:
+		y, err := strconv.Atoi(args[0])
+		if err != nil || y < 1 || y > 9999 {
+			return fail(p, "cal", "number %s is not in 1..9999 range", args[0])
+		}
+		year, whole = y, true
+	case 2:
+		m, err := strconv.Atoi(args[0])
+		if err != nil || m < 1 || m > 12 {
+			return fail(p, "cal", "number %s is not in 1..12 range", args[0])
+		}
+		y, err := strconv.Atoi(args[1])
+		if err != nil || y < 1 || y > 9999 {
+			return fail(p, "cal", "number %s is not in 1..9999 range", args[1])
+		}
+		month, year = m, y
+	default:
+		return usage(p, "cal [-jy] [[MONTH] YEAR]\n\nDisplay a calendar\n\n\t-j\tUse julian dates\n\t-y\tDisplay the entire year")
+	}
+	w := stdout(p)
+	if !whole {
+		title := fmt.Sprintf("%s %d", time.Month(month), year)
+		pad := (20 - len(title)) / 2
+		fmt.Fprintf(w, "%s%s\n", strings.Repeat(" ", pad), title)
+		fmt.Fprintln(w, "Su Mo Tu We Th Fr Sa")
+		for _, line := range calMonth(month, year) {
+			if line = strings.TrimRight(line, " "); line == "" {
+				line = strings.Repeat(" ", 21)
+			}
+			fmt.Fprintln(w, line)
+		}
+		return 0
+	}
+	fmt.Fprintf(w, "%s%d%s\n\n", strings.Repeat(" ", 30), year, strings.Repeat(" ", 30))
+	for q := 0; q < 4; q++ {
+		var heads []string
+		var months [][]string
+		for i := 0; i < 3; i++ {
+			m := q*3 + i + 1
+			name := time.Month(m).String()
+			pad := (20 - len(name)) / 2
+			heads = append(heads, fmt.Sprintf("%-20s", strings.Repeat(" ", pad)+name))
+			months = append(months, calMonth(m, year))
+		}
+		fmt.Fprintln(w, strings.Join(heads, "  "))
+		fmt.Fprintln(w, "Su Mo Tu We Th Fr Sa  Su Mo Tu We Th Fr Sa  Su Mo Tu We Th Fr Sa")
+		for row := 0; row < 6; row++ {
+			var cols []string
+			for i := 0; i < 3; i++ {
+				cols = append(cols, fmt.Sprintf("%-20s", months[i][row]))
+			}
+			fmt.Fprintln(w, strings.TrimRight(strings.Join(cols, "  "), " "))
+		}
+	}
+	return 0
+}
+
+// calMonth is a month's six lines of day numbers, each 20 wide.
+func calMonth(month, year int) []string {
+	var days []int
+	var first time.Weekday
+	if year == 1752 && month == 9 {
+		days = []int{1, 2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}
+		first = time.Tuesday
+	} else {
+		t := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+		first = t.Weekday()
+		if year < 1752 || (year == 1752 && month < 9) {
+			first = julianWeekday(year, month)
+		}
+		n := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if year < 1752 && month == 2 && year%4 == 0 {
+			n = 29
+		}
+		for d := 1; d <= n; d++ {
+			days = append(days, d)
+		}
+	}
+	lines := make([]string, 6)
+	cells := make([]string, int(first))
+	for i := range cells {
+		cells[i] = "  "
+	}
+	for _, d := range days {
+		cells = append(cells, fmt.Sprintf("%2d", d))
+	}
+	for row := 0; row < 6; row++ {
+		lo, hi := row*7, row*7+7
+		if lo >= len(cells) {
+			lines[row] = strings.Repeat(" ", 20)
+			continue
+		}
+		hi = min(hi, len(cells))
+		lines[row] = fmt.Sprintf("%-20s", strings.Join(cells[lo:hi], " "))
+	}
+	return lines
+}
+
+// julianWeekday is the weekday of the first of a month in the Julian
+// calendar (before September 1752).
+func julianWeekday(year, month int) time.Weekday {
+	// Days since 1 January 1 (Julian), which was a Saturday.
+	days := 0
+	for y := 1; y < year; y++ {
+		days += 365
+		if y%4 == 0 {
+			days++
+		}
+	}
+	lengths := []int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	if year%4 == 0 {
+		lengths[1] = 29
+	}
+	for m := 1; m < month; m++ {
+		days += lengths[m-1]
+	}
+	return time.Weekday((days + 6) % 7)
 }

@@ -202,3 +202,24 @@ func InstallPath(name string) (string, bool) {
 	}
 	return dir + "/" + name, true
 }
+
+// ReferenceApplets lists the applets of the reference busybox
+// (applets-full.txt), sorted.
+func ReferenceApplets() []string {
+	var names []string
+	for _, p := range strings.Fields(fullList) {
+		names = append(names, path.Base(p))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Absent returns the reference's applets the image does not have, each
+// with the reason.
+func Absent() map[string]string {
+	out := make(map[string]string, len(absent))
+	for k, v := range absent {
+		out[k] = v
+	}
+	return out
+}

@@ -224,6 +224,12 @@ func newShell(p *registry.Process, style Style) *shell {
 		s.vars["PATH"] = &shVar{value: "/sbin:/usr/sbin:/bin:/usr/bin", exported: true}
 	}
 	s.vars["PWD"] = &shVar{value: s.dir, exported: true}
+	// Each shell exports its nesting level, one more than its parent's.
+	level := 0
+	if v, ok := s.vars["SHLVL"]; ok {
+		level, _ = strconv.Atoi(v.value)
+	}
+	s.vars["SHLVL"] = &shVar{value: strconv.Itoa(level + 1), exported: true}
 	var stdin io.Reader = p.Stdin
 	if stdin == nil {
 		stdin = eofReader{}
@@ -603,12 +609,13 @@ func (s *shell) background(ao *andOr) {
 	go func() {
 		defer cancel()
 		defer sub.jobStarted()
-		if t := s.proc.Procs; t != nil {
-			defer t.Exit(j.pid)
-		}
 		j.status = sub.runSubshell(func() { sub.runAndOr(bg) })
 		if ctx.Err() != nil && s.kill.Err() == nil {
 			j.status, j.signaled = 128+15, true
+		}
+		// The process is gone before wait returns.
+		if t := s.proc.Procs; t != nil {
+			t.Exit(j.pid)
 		}
 		close(j.done)
 	}()
