@@ -31,6 +31,7 @@ var textApplets = map[string]registry.Program{
 	"factor":   factor,
 	"cmp":      cmp,
 	"expr":     exprApplet,
+	"sed":      sed,
 }
 
 // badOption prints busybox's complaint about an unknown option and the
