@@ -32,6 +32,9 @@ var textApplets = map[string]registry.Program{
 	"cmp":      cmp,
 	"expr":     exprApplet,
 	"sed":      sed,
+	"xargs":    xargs,
+	"getopt":   getopt,
+	"ts":       ts,
 }
 
 // badOption prints busybox's complaint about an unknown option and the

@@ -1,0 +1,567 @@
+package busybox
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
+)
+
+const xargsUsage = "xargs [OPTIONS] [PROG ARGS]"
+
+// xargs runs PROG (echo) with the items of stdin (or -a FILE) as more
+// arguments: blank separated with quotes and backslashes, or NUL
+// terminated (-0), or one line each replacing -I's string; -n at most N
+// per run, -s at most N bytes, -r not at all without items, -t traces
+// on stderr, -E stops at an item. The exit status is busybox's: 123 if a
+// run failed, 124 if one exited 255, 126/127 if PROG cannot run.
+// Parallel runs (-P) are run one after another.
+func xargs(p *registry.Process) int {
+	set, cmd, bad := flags(p.Args[1:], "aEInsP")
+	if bad != 0 {
+		return needArg(p, "xargs", bad, xargsUsage)
+	}
+	// -e[EOF] takes its value attached only.
+	eof, hasEOF := "", false
+	if v, ok := set['E']; ok {
+		eof, hasEOF = v, true
+	}
+	for _, a := range p.Args[1:] {
+		if a == "--" || !strings.HasPrefix(a, "-") || len(a) < 2 {
+			break
+		}
+		if i := strings.IndexByte(a, 'e'); i > 0 && strings.Trim(a[1:i], "0rtx") == "" {
+			eof, hasEOF = a[i+1:], a[i+1:] != ""
+			delete(set, 'e')
+		}
+	}
+	if f := checkFlags(set, "0aEInsPrtxe"); f != 0 {
+		return badOption(p, "xargs", f, xargsUsage)
+	}
+	maxArgs, maxSize := 0, 128*1024
+	for f, dst := range map[byte]*int{'n': &maxArgs, 's': &maxSize} {
+		if v, ok := set[f]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fail(p, "xargs", "invalid number '%s'", v)
+			}
+			*dst = n
+		}
+	}
+	if v, ok := set['P']; ok {
+		if _, err := strconv.Atoi(v); err != nil {
+			return fail(p, "xargs", "invalid number '%s'", v)
+		}
+	}
+	if len(cmd) == 0 {
+		cmd = []string{"echo"}
+	}
+	in := stdin(p)
+	if name, ok := set['a']; ok {
+		f, err := open(p, name)
+		if err != nil {
+			return fail(p, "xargs", "can't open '%s': %s", name, registry.Strerror(err))
+		}
+		defer f.Close()
+		in = f
+	}
+	data, err := readAllKillable(p, in)
+	if errors.Is(err, errKilled) {
+		return 137
+	}
+	var items []string
+	replace, replacing := set['I']
+	switch {
+	case has(set, '0'):
+		items = strings.Split(string(data), "\x00")
+		if items[len(items)-1] == "" {
+			items = items[:len(items)-1]
+		}
+	case replacing:
+		sc := bufio.NewScanner(strings.NewReader(string(data)))
+		sc.Buffer(nil, 1<<24)
+		for sc.Scan() {
+			if line := strings.TrimLeft(sc.Text(), " \t"); line != "" {
+				items = append(items, line)
+			}
+		}
+	default:
+		var err error
+		if items, err = xargsWords(string(data)); err != nil {
+			return fail(p, "xargs", "%s", err)
+		}
+	}
+	if hasEOF {
+		for i, it := range items {
+			if it == eof {
+				items = items[:i]
+				break
+			}
+		}
+	}
+	if len(items) == 0 && has(set, 'r') {
+		return 0
+	}
+	status := 0
+	runOne := func(args []string) bool {
+		if p.KillContext().Err() != nil {
+			status = 137
+			return false
+		}
+		if has(set, 't') {
+			fmt.Fprintln(stderr(p), strings.Join(args, " "))
+		}
+		c := *p
+		c.Args = args
+		c.Stdin = nil
+		prog, err := c.LookPath(args[0])
+		if err != nil {
+			var ee *exec.Error
+			if errors.As(err, &ee) && errors.Is(ee.Err, exec.ErrNotFound) {
+				err = registry.ENOENT
+			} else if ee != nil {
+				err = ee.Err
+			}
+			fail(p, "xargs", "%s: %s", args[0], registry.Strerror(err))
+			status = 127
+			if errors.Is(err, fs.ErrPermission) {
+				status = 126
+			}
+			return false
+		}
+		switch code := registry.Run(prog, &c); {
+		case code == 255:
+			fail(p, "xargs", "%s: exited with status 255; aborting", args[0])
+			status = 124
+			return false
+		case code > 128 && p.KillContext().Err() != nil:
+			status = 125
+			return false
+		case code != 0:
+			status = 123
+		}
+		return true
+	}
+	if replacing {
+		for _, it := range items {
+			args := make([]string, len(cmd))
+			for i, a := range cmd {
+				args[i] = strings.ReplaceAll(a, replace, it)
+			}
+			if !runOne(args) {
+				break
+			}
+		}
+		return status
+	}
+	base := 0
+	for _, a := range cmd {
+		base += len(a) + 1
+	}
+	for first := true; first || len(items) > 0; first = false {
+		n, size := 0, base
+		for n < len(items) && (maxArgs == 0 || n < maxArgs) {
+			if size+len(items[n])+1 > maxSize && n > 0 {
+				break
+			}
+			size += len(items[n]) + 1
+			n++
+		}
+		if size > maxSize && has(set, 'x') {
+			return fail(p, "xargs", "argument line too long")
+		}
+		args := append(append([]string{}, cmd...), items[:n]...)
+		items = items[n:]
+		if !runOne(args) {
+			break
+		}
+	}
+	return status
+}
+
+// xargsWords splits input at blanks and newlines, with '...', "..." and
+// backslash quoting.
+func xargsWords(s string) ([]string, error) {
+	var words []string
+	var b strings.Builder
+	in, quote := false, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				b.WriteByte(c)
+			}
+		case c == '\'' || c == '"':
+			quote, in = c, true
+		case c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+			in = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if in {
+				words = append(words, b.String())
+				b.Reset()
+				in = false
+			}
+		default:
+			b.WriteByte(c)
+			in = true
+		}
+	}
+	if quote != 0 {
+		kind := "single"
+		if quote == '"' {
+			kind = "double"
+		}
+		return nil, fmt.Errorf("unmatched %s quote", kind)
+	}
+	if in {
+		words = append(words, b.String())
+	}
+	return words, nil
+}
+
+const tsUsage = "ts [-is] [STRFTIME]"
+
+// ts prefixes each line of stdin with the time (strftime format, "%b %d
+// %H:%M:%S"); -s the time since start, -i since the previous line.
+func ts(p *registry.Process) int {
+	set, args, _ := flags(p.Args[1:], "")
+	if f := checkFlags(set, "is"); f != 0 {
+		return badOption(p, "ts", f, tsUsage)
+	}
+	format := "%b %d %H:%M:%S"
+	relative := has(set, 'i') || has(set, 's')
+	if relative {
+		format = "%H:%M:%S"
+	}
+	if len(args) > 1 {
+		return usage(p, tsUsage)
+	}
+	if len(args) == 1 {
+		format = args[0]
+	}
+	start := time.Now()
+	prev := start
+	w := bufio.NewWriter(stdout(p))
+	defer w.Flush()
+	br := bufio.NewReader(stdin(p))
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			now := time.Now()
+			t := now.UTC()
+			switch {
+			case has(set, 's'):
+				t = time.Unix(0, 0).UTC().Add(now.Sub(start))
+			case has(set, 'i'):
+				t = time.Unix(0, 0).UTC().Add(now.Sub(prev))
+			}
+			prev = now
+			w.WriteString(strftime(format, t) + " " + line)
+			if !strings.HasSuffix(line, "\n") || br.Buffered() == 0 {
+				w.Flush()
+			}
+		}
+		if err != nil {
+			return 0
+		}
+	}
+}
+
+const getoptUsage = "getopt [OPTIONS] [--] OPTSTRING PARAMS"
+
+// getopt normalizes a command line for a shell script: the options of
+// OPTSTRING (-o; x: takes an argument, x:: may) and -l's long ones,
+// each argument quoted (not with -u, nor in the old form without -o),
+// then --, then the operands. Errors are getopt_long's, prefixed with
+// -n's name; -q silences them, -Q the output.
+func getopt(p *registry.Process) int {
+	args := p.Args[1:]
+	var short string
+	var longs []string
+	name, quote, quiet, noOut, alt, haveShort := "getopt", true, false, false, false, false
+	shell := "sh"
+	i := 0
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		// The old form: getopt OPTSTRING PARAMS.
+		short, haveShort, quote = args[0], true, false
+		i = 1
+	} else {
+	opts:
+		for i < len(args) {
+			a := args[i]
+			if a == "--" {
+				i++
+				break
+			}
+			if !strings.HasPrefix(a, "-") || a == "-" {
+				break
+			}
+			if long, ok := strings.CutPrefix(a, "--"); ok {
+				key, val, hasVal := strings.Cut(long, "=")
+				need := func() (string, bool) {
+					if hasVal {
+						return val, true
+					}
+					if i+1 < len(args) {
+						i++
+						return args[i], true
+					}
+					return "", false
+				}
+				switch key {
+				case "options", "longoptions", "name", "shell":
+					v, ok := need()
+					if !ok {
+						fmt.Fprintf(stderr(p), "getopt: option '--%s' requires an argument\n", key)
+						return usage(p, getoptUsage) + 1
+					}
+					switch key {
+					case "options":
+						short, haveShort = v, true
+					case "longoptions":
+						longs = append(longs, strings.Split(v, ",")...)
+					case "name":
+						name = v
+					default:
+						shell = v
+					}
+				case "quiet":
+					quiet = true
+				case "quiet-output":
+					noOut = true
+				case "unquoted":
+					quote = false
+				case "alternative":
+					alt = true
+				case "test":
+					return 4
+				default:
+					fmt.Fprintf(stderr(p), "getopt: unrecognized option '%s'\n", a)
+					return usage(p, getoptUsage) + 1
+				}
+				i++
+				continue
+			}
+			for j := 1; j < len(a); j++ {
+				f := a[j]
+				switch f {
+				case 'o', 'l', 'n', 's':
+					v := a[j+1:]
+					if v == "" {
+						if i+1 >= len(args) {
+							fmt.Fprintf(stderr(p), "getopt: option requires an argument -- '%c'\n", f)
+							return usage(p, getoptUsage) + 1
+						}
+						i++
+						v = args[i]
+					}
+					switch f {
+					case 'o':
+						short, haveShort = v, true
+					case 'l':
+						longs = append(longs, strings.Split(v, ",")...)
+					case 'n':
+						name = v
+					case 's':
+						shell = v
+					}
+					i++
+					continue opts
+				case 'q':
+					quiet = true
+				case 'Q':
+					noOut = true
+				case 'u':
+					quote = false
+				case 'a':
+					alt = true
+				case 'T':
+					return 4
+				default:
+					fmt.Fprintf(stderr(p), "getopt: invalid option -- '%c'\n", f)
+					return usage(p, getoptUsage) + 1
+				}
+			}
+			i++
+		}
+		if !haveShort {
+			if i >= len(args) {
+				fmt.Fprintln(stderr(p), "getopt: missing optstring argument")
+				return 1
+			}
+			short, haveShort = args[i], true
+			i++
+		}
+	}
+	if shell != "sh" && shell != "bash" && shell != "csh" && shell != "tcsh" {
+		fmt.Fprintf(stderr(p), "getopt: unknown shell '%s', using sh\n", shell)
+		shell = "sh"
+	}
+	params := args[i:]
+	stopAtOperand := strings.HasPrefix(short, "+") || p.Getenv("POSIXLY_CORRECT") != ""
+	short = strings.TrimLeft(short, "+-")
+	q := func(s string) string {
+		if !quote {
+			return s
+		}
+		s = "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		if shell == "csh" || shell == "tcsh" {
+			s = strings.ReplaceAll(s, "!", `'\!'`)
+			s = strings.ReplaceAll(s, "\n", "'\\\n'")
+		}
+		return s
+	}
+	complain := func(format string, a ...any) {
+		if !quiet {
+			fmt.Fprintf(stderr(p), "%s: %s\n", name, fmt.Sprintf(format, a...))
+		}
+	}
+	// kind of an option: 0 none, 1 required, 2 optional; ok if known.
+	shortKind := func(c byte) (int, bool) {
+		k := strings.IndexByte(short, c)
+		if k < 0 || c == ':' {
+			return 0, false
+		}
+		switch {
+		case strings.HasPrefix(short[k+1:], "::"):
+			return 2, true
+		case strings.HasPrefix(short[k+1:], ":"):
+			return 1, true
+		}
+		return 0, true
+	}
+	var out, operands []string
+	status := 0
+	for k := 0; k < len(params); k++ {
+		a := params[k]
+		if a == "--" {
+			operands = append(operands, params[k+1:]...)
+			break
+		}
+		long, isLong := strings.CutPrefix(a, "--")
+		if !isLong && alt && len(a) > 2 && a[0] == '-' {
+			if key, _, _ := strings.Cut(a[1:], "="); getoptLong(longs, key) != "" {
+				long, isLong = a[1:], true
+			}
+		}
+		if isLong && long != "" {
+			dash := a[:len(a)-len(long)]
+			key, val, hasVal := strings.Cut(long, "=")
+			full := getoptLong(longs, key)
+			if full == "" {
+				complain("unrecognized option '%s'", a)
+				status = 1
+				continue
+			}
+			if full == "?" {
+				complain("option '%s%s' is ambiguous", dash, key)
+				status = 1
+				continue
+			}
+			kind := 0
+			base := full
+			switch {
+			case strings.HasSuffix(full, "::"):
+				kind, base = 2, strings.TrimSuffix(full, "::")
+			case strings.HasSuffix(full, ":"):
+				kind, base = 1, strings.TrimSuffix(full, ":")
+			}
+			switch {
+			case kind == 0 && hasVal:
+				complain("option '%s%s' doesn't allow an argument", dash, base)
+				status = 1
+			case kind == 0:
+				out = append(out, "--"+base)
+			case kind == 2:
+				out = append(out, "--"+base, q(val))
+			case hasVal:
+				out = append(out, "--"+base, q(val))
+			case k+1 < len(params):
+				k++
+				out = append(out, "--"+base, q(params[k]))
+			default:
+				complain("option '%s%s' requires an argument", dash, base)
+				status = 1
+			}
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			if stopAtOperand {
+				operands = append(operands, params[k:]...)
+				break
+			}
+			operands = append(operands, a)
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			kind, ok := shortKind(c)
+			if !ok {
+				complain("invalid option -- '%c'", c)
+				status = 1
+				continue
+			}
+			rest := a[j+1:]
+			switch {
+			case kind == 0:
+				out = append(out, "-"+string(c))
+				continue
+			case kind == 2:
+				out = append(out, "-"+string(c), q(rest))
+			case rest != "":
+				out = append(out, "-"+string(c), q(rest))
+			case k+1 < len(params):
+				k++
+				out = append(out, "-"+string(c), q(params[k]))
+			default:
+				complain("option requires an argument -- '%c'", c)
+				status = 1
+			}
+			break
+		}
+	}
+	if noOut {
+		return status
+	}
+	var b strings.Builder
+	for _, o := range out {
+		b.WriteString(" " + o)
+	}
+	b.WriteString(" --")
+	for _, o := range operands {
+		b.WriteString(" " + q(o))
+	}
+	fmt.Fprintln(stdout(p), b.String())
+	return status
+}
+
+// getoptLong finds the long option key (exact, or an unambiguous
+// prefix) among longs, with its colons; "" if none, "?" if ambiguous.
+func getoptLong(longs []string, key string) string {
+	found := ""
+	for _, l := range longs {
+		base := strings.TrimRight(l, ":")
+		if base == key {
+			return l
+		}
+		if strings.HasPrefix(base, key) && key != "" {
+			if found != "" {
+				found = "?"
+			} else {
+				found = l
+			}
+		}
+	}
+	return found
+}
