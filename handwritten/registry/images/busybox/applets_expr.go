@@ -19,7 +19,8 @@ func exprApplet(p *registry.Process) int {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return usage(p, "expr EXPRESSION")
+		fmt.Fprintln(stderr(p), "expr: too few arguments")
+		return 2
 	}
 	e := &exprParser{args: args}
 	v, err := e.or()

@@ -35,6 +35,7 @@ var textApplets = map[string]registry.Program{
 	"xargs":    xargs,
 	"getopt":   getopt,
 	"ts":       ts,
+	"diff":     diff,
 }
 
 // badOption prints busybox's complaint about an unknown option and the
@@ -289,7 +290,10 @@ func trSet(s string) []byte {
 
 // tac prints its files (or stdin) last line first.
 func tac(p *registry.Process) int {
-	_, files, _ := flags(p.Args[1:], "")
+	set, files, _ := flags(p.Args[1:], "")
+	if f := checkFlags(set, ""); f != 0 {
+		return badOption(p, "tac", f, "tac [FILE]...")
+	}
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
@@ -322,7 +326,8 @@ func tac(p *registry.Process) int {
 
 const nlUsage = "nl [OPTIONS] [FILE]..."
 
-// nl numbers lines: -b a (all), t (non-empty, the default) or n (none),
+// nl numbers lines: -b a (all), t (non-empty, the default) or n (none,
+// as any other style),
 // -i increment, -s separator, -v first number, -w width.
 func nl(p *registry.Process) int {
 	set, files, bad := flags(p.Args[1:], "bisvw")
@@ -347,9 +352,6 @@ func nl(p *registry.Process) int {
 			}
 			*dst = x
 		}
-	}
-	if style != "a" && style != "t" && style != "n" {
-		return usage(p, nlUsage)
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -969,13 +971,13 @@ const cmpUsage = "cmp [-ls] [-n NUM] FILE1 [FILE2]"
 func cmp(p *registry.Process) int {
 	set, args, bad := flags(p.Args[1:], "n")
 	if bad != 0 {
-		return needArg(p, "cmp", bad, cmpUsage) + 1
+		return needArg(p, "cmp", bad, cmpUsage)
 	}
 	if f := checkFlags(set, "lsn"); f != 0 {
-		return badOption(p, "cmp", f, cmpUsage) + 1
+		return badOption(p, "cmp", f, cmpUsage)
 	}
 	if len(args) < 1 || len(args) > 4 {
-		return usage(p, cmpUsage) + 1
+		return usage(p, cmpUsage)
 	}
 	names := []string{args[0], "-"}
 	if len(args) > 1 {

@@ -324,7 +324,7 @@ func getopt(p *registry.Process) int {
 					v, ok := need()
 					if !ok {
 						fmt.Fprintf(stderr(p), "getopt: option '--%s' requires an argument\n", key)
-						return usage(p, getoptUsage) + 1
+						return usage(p, getoptUsage)
 					}
 					switch key {
 					case "options":
@@ -348,7 +348,7 @@ func getopt(p *registry.Process) int {
 					return 4
 				default:
 					fmt.Fprintf(stderr(p), "getopt: unrecognized option '%s'\n", a)
-					return usage(p, getoptUsage) + 1
+					return usage(p, getoptUsage)
 				}
 				i++
 				continue
@@ -361,7 +361,7 @@ func getopt(p *registry.Process) int {
 					if v == "" {
 						if i+1 >= len(args) {
 							fmt.Fprintf(stderr(p), "getopt: option requires an argument -- '%c'\n", f)
-							return usage(p, getoptUsage) + 1
+							return usage(p, getoptUsage)
 						}
 						i++
 						v = args[i]
@@ -390,7 +390,7 @@ func getopt(p *registry.Process) int {
 					return 4
 				default:
 					fmt.Fprintf(stderr(p), "getopt: invalid option -- '%c'\n", f)
-					return usage(p, getoptUsage) + 1
+					return usage(p, getoptUsage)
 				}
 			}
 			i++
