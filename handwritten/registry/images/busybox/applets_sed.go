@@ -378,10 +378,41 @@ func (ps *sedParser) address(second bool) (*sedAddr, error) {
 // delimited reads up to the unescaped delim (consumed); \delim becomes
 // delim, \n a newline, other escapes stay.
 func (ps *sedParser) delimited(delim byte) (string, error) {
+	return ps.delimitedIn(delim, false)
+}
+
+// delimitedIn is delimited; with brackets, a delim inside a bracket
+// expression ([/]) does not end the text (as in busybox's s, not its
+// addresses).
+func (ps *sedParser) delimitedIn(delim byte, brackets bool) (string, error) {
 	var b strings.Builder
 	for ps.more() {
 		c := ps.s[ps.i]
 		ps.i++
+		if brackets && c == '[' {
+			// Copy the bracket expression: "]" first is literal.
+			j := ps.i
+			if j < len(ps.s) && ps.s[j] == '^' {
+				j++
+			}
+			if j < len(ps.s) && ps.s[j] == ']' {
+				j++
+			}
+			for j < len(ps.s) && ps.s[j] != ']' {
+				if ps.s[j] == '[' && j+1 < len(ps.s) && strings.IndexByte(":.=", ps.s[j+1]) >= 0 {
+					if end := strings.Index(ps.s[j+2:], string(ps.s[j+1])+"]"); end >= 0 {
+						j += 2 + end + 2
+						continue
+					}
+				}
+				j++
+			}
+			if j < len(ps.s) {
+				b.WriteString(ps.s[ps.i-1 : j+1])
+				ps.i = j + 1
+				continue
+			}
+		}
 		switch {
 		case c == delim:
 			return b.String(), nil
@@ -406,9 +437,9 @@ func (ps *sedParser) delimited(delim byte) (string, error) {
 
 // sedRegex compiles a sed regex, basic unless ere; POSIX leftmost-longest.
 func sedRegex(pat string, ere, icase bool) (*regexp.Regexp, error) {
-	expr := pat
+	expr := sedAnchors(pat)
 	if !ere {
-		expr = breToERE(pat)
+		expr = breToERE(expr)
 		if strings.HasPrefix(expr, "*") {
 			expr = `\` + expr
 		}
@@ -421,12 +452,61 @@ func sedRegex(pat string, ere, icase bool) (*regexp.Regexp, error) {
 		var re2 *syntax.Error
 		msg := err.Error()
 		if errors.As(err, &re2) {
-			msg = string(re2.Code)
+			msg = regerror(re2.Code)
 		}
 		return nil, fmt.Errorf("bad regex '%s': %s", pat, msg)
 	}
 	re.Longest()
 	return re, nil
+}
+
+// sedAnchors turns GNU's word anchors \< and \> into \b, and \` \' into
+// \A \z.
+func sedAnchors(pat string) string {
+	var b strings.Builder
+	for i := 0; i < len(pat); i++ {
+		if pat[i] == '\\' && i+1 < len(pat) {
+			switch pat[i+1] {
+			case '<', '>':
+				b.WriteString(`\b`)
+			case '`':
+				b.WriteString(`\A`)
+			case '\'':
+				b.WriteString(`\z`)
+			default:
+				b.WriteString(pat[i : i+2])
+			}
+			i++
+			continue
+		}
+		b.WriteByte(pat[i])
+	}
+	return b.String()
+}
+
+// regerror is the C library's message for a regex error.
+func regerror(code syntax.ErrorCode) string {
+	switch code {
+	case syntax.ErrMissingParen:
+		return "Unmatched ( or \\("
+	case syntax.ErrUnexpectedParen:
+		return "Unmatched ) or \\)"
+	case syntax.ErrMissingBracket:
+		return "Unmatched [, [^, [:, [., or [="
+	case syntax.ErrInvalidCharRange:
+		return "Invalid range end"
+	case syntax.ErrInvalidCharClass:
+		return "Invalid character class name"
+	case syntax.ErrTrailingBackslash:
+		return "Trailing backslash"
+	case syntax.ErrInvalidRepeatSize:
+		return "Invalid content of \\{\\}"
+	case syntax.ErrMissingRepeatArgument, syntax.ErrInvalidRepeatOp:
+		return "Invalid preceding regular expression"
+	case syntax.ErrInvalidEscape:
+		return "Invalid back reference"
+	}
+	return string(code)
 }
 
 // text reads the text of a, i and c: "a text" or "a\<newline>text",
@@ -461,7 +541,7 @@ func (ps *sedParser) substitute(c *sedCmd) error {
 	}
 	delim := ps.s[ps.i]
 	ps.i++
-	pat, err := ps.delimited(delim)
+	pat, err := ps.delimitedIn(delim, true)
 	if err != nil {
 		return err
 	}

@@ -119,8 +119,8 @@ const trUsage = "tr [-cds] STRING1 [STRING2]"
 
 // tr translates stdin's bytes from STRING1 to STRING2 (a shorter STRING2
 // repeats its last byte), or deletes (-d) or squeezes (-s) them; -c takes
-// STRING1's complement. Sets have ranges, [:class:], [=c=], [c*n] and
-// backslash escapes.
+// STRING1's complement. Sets have ranges, [:class:], [=c=] and backslash
+// escapes ([c*n] is literal, as in busybox).
 func tr(p *registry.Process) int {
 	set, args, _ := flags(p.Args[1:], "")
 	if f := checkFlags(set, "cdsC"); f != 0 {
@@ -259,21 +259,6 @@ func trSet(s string) []byte {
 				out = append(out, rest[1])
 				i += 4
 				continue
-			}
-			if len(rest) >= 3 && rest[1] == '*' {
-				if end := strings.IndexByte(rest, ']'); end >= 2 {
-					n, err := strconv.Atoi(rest[2:end])
-					if end == 2 || err == nil {
-						if end == 2 {
-							n = 0
-						}
-						for k := 0; k < n; k++ {
-							out = append(out, rest[0])
-						}
-						i += 1 + end
-						continue
-					}
-				}
 			}
 		}
 		if i+2 < len(raw) && raw[i+1] == '-' && !lit[i+1] {
@@ -659,8 +644,7 @@ func expand(p *registry.Process) int {
 
 const unexpandUsage = "unexpand [-fa][-t N] [FILE]..."
 
-// unexpand turns the leading blanks of lines (-a: all runs of two or
-// more blanks) into TABs where they reach a tab stop (-t, 8; -t implies
+// unexpand turns the leading blanks of lines (-a: all runs of blanks) into TABs where they reach a tab stop (-t, 8; -t implies
 // -a).
 func unexpand(p *registry.Process) int {
 	set, files, bad := flags(p.Args[1:], "t")
@@ -709,21 +693,16 @@ func unexpand(p *registry.Process) int {
 					}
 					k++
 				}
-				run := line[j:k]
 				if !all && j > 0 {
 					w.Write(line[j:])
 					break
 				}
-				if len(run) == 1 && run[0] == ' ' {
-					w.WriteByte(' ')
-				} else {
-					c := start
-					for (c/size+1)*size <= col {
-						w.WriteByte('\t')
-						c = (c/size + 1) * size
-					}
-					w.WriteString(strings.Repeat(" ", col-c))
+				c := start
+				for (c/size+1)*size <= col {
+					w.WriteByte('\t')
+					c = (c/size + 1) * size
 				}
+				w.WriteString(strings.Repeat(" ", col-c))
 				j = k
 			}
 			if i >= 0 {
