@@ -12,7 +12,7 @@ import (
 
 // exprApplet is expr: it prints the value of the expression its
 // arguments make (| & = != < <= > >= + - * / % : match substr index
-// length, parentheses) and exits 1 if it is null or 0, 2 on an error.
+// length quote, parentheses) and exits 1 if it is null or 0, 2 on an error.
 func exprApplet(p *registry.Process) int {
 	args := p.Args[1:]
 	if len(args) > 0 && args[0] == "--" {
@@ -265,12 +265,10 @@ func (e *exprParser) primary() (exprValue, error) {
 	}
 	a := e.args[e.pos]
 	e.pos++
+	// A keyword's operands are primaries themselves.
 	operand := func() (string, error) {
-		if e.pos >= len(e.args) {
-			return "", errExprSyntax
-		}
-		e.pos++
-		return e.args[e.pos-1], nil
+		v, err := e.primary()
+		return v.String(), err
 	}
 	switch a {
 	case "(":
@@ -282,9 +280,12 @@ func (e *exprParser) primary() (exprValue, error) {
 			return v, errExprSyntax
 		}
 		return v, nil
-	case "+":
-		s, err := operand()
-		return exprValue{s: s}, err
+	case "quote":
+		if e.pos >= len(e.args) {
+			return exprValue{}, errExprSyntax
+		}
+		e.pos++
+		return exprValue{s: e.args[e.pos-1]}, nil
 	case "length":
 		s, err := operand()
 		return exprInt(int64(len(s))), err
@@ -317,9 +318,13 @@ func (e *exprParser) primary() (exprValue, error) {
 			}
 		}
 		s := ops[0]
-		pos, err1 := strconv.ParseInt(ops[1], 10, 64)
-		n, err2 := strconv.ParseInt(ops[2], 10, 64)
-		if err1 != nil || err2 != nil || pos < 1 || pos > int64(len(s)) || n < 1 {
+		posV, ok1 := exprValue{s: ops[1]}.toInt()
+		nV, ok2 := exprValue{s: ops[2]}.toInt()
+		if !ok1 || !ok2 {
+			return exprValue{}, errors.New("non-numeric argument")
+		}
+		pos, n := posV.n, nV.n
+		if pos < 1 || pos > int64(len(s)) || n < 1 {
 			return exprValue{}, nil
 		}
 		end := min(pos-1+n, int64(len(s)))

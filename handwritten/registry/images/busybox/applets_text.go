@@ -482,7 +482,7 @@ func paste(p *registry.Process) int {
 			delims = append(delims, c)
 		}
 		if len(delims) == 0 {
-			delims = []byte{0}
+			return fail(p, "paste", "-d '' is not supported")
 		}
 	}
 	if len(files) == 0 {
@@ -712,7 +712,7 @@ func unexpand(p *registry.Process) int {
 	})
 }
 
-// dos2unix (and unix2dos) convert line endings, of each file in place or
+// dos2unix (and unix2dos) convert line endings (every CR goes), of each file in place or
 // stdin to stdout; -u makes unix line ends, -d DOS ones, whatever the
 // name.
 func dos2unix(p *registry.Process) int {
@@ -729,7 +729,7 @@ func dos2unix(p *registry.Process) int {
 		toDOS = true
 	}
 	convert := func(data []byte) []byte {
-		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), nil)
 		if toDOS {
 			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		}
@@ -784,7 +784,7 @@ func stringsApplet(p *registry.Process) int {
 	}
 	named := files
 	if len(files) == 0 {
-		named = []string{"{stdin}"}
+		named = []string{"{standard input}"}
 	}
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
@@ -824,7 +824,7 @@ const shufUsage = "shuf [-n NUM] [-o FILE] [-z] [FILE | -e [ARG...] | -i L-H]"
 // shuf prints its input lines (or -e's arguments, or -i's numbers) in a
 // random order; -n at most NUM of them.
 func shuf(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "nio")
+	set, args, bad := flags(permute(p.Args[1:], "nio"), "nio")
 	if bad != 0 {
 		return needArg(p, "shuf", bad, shufUsage)
 	}
@@ -890,6 +890,29 @@ func shuf(p *registry.Process) int {
 	return 0
 }
 
+// permute moves the options of args before its operands, as GNU
+// getopt does (up to a "--"); withArg are the options with an argument.
+func permute(args []string, withArg string) []string {
+	var opts, operands []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			operands = append(operands, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			operands = append(operands, a)
+			continue
+		}
+		opts = append(opts, a)
+		if k := strings.IndexAny(a[1:], withArg); k >= 0 && k+2 == len(a) && i+1 < len(args) {
+			i++
+			opts = append(opts, args[i])
+		}
+	}
+	return append(append(opts, "--"), operands...)
+}
+
 // grepAs is egrep and fgrep: grep with flag.
 func grepAs(flag string) registry.Program {
 	return func(p *registry.Process) int {
@@ -912,12 +935,12 @@ func factor(p *registry.Process) int {
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
 	for _, s := range nums {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
+		n, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64)
+		if err != nil || strings.HasPrefix(s, "++") {
 			w.Flush()
 			return usage(p, "factor [NUMBER]...")
 		}
-		w.WriteString(s + ":")
+		w.WriteString(strconv.FormatUint(n, 10) + ":")
 		for _, d := range []uint64{2, 3, 5} {
 			for n%d == 0 && n > 1 {
 				fmt.Fprintf(w, " %d", d)

@@ -23,23 +23,49 @@ const xargsUsage = "xargs [OPTIONS] [PROG ARGS]"
 // run failed, 124 if one exited 255, 126/127 if PROG cannot run.
 // Parallel runs (-P) are run one after another.
 func xargs(p *registry.Process) int {
-	set, cmd, bad := flags(p.Args[1:], "aEInsP")
+	// -e[EOF] takes its value attached only: split it off first.
+	args := p.Args[1:]
+	var pre []string
+	eof, hasEOF := "", false
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		kept, takesNext := "-", false
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if c == 'e' {
+				eof = a[j+1:]
+				hasEOF = eof != ""
+				break
+			}
+			kept += string(c)
+			if strings.IndexByte("aEInsP", c) >= 0 {
+				kept += a[j+1:]
+				takesNext = j+1 == len(a)
+				break
+			}
+		}
+		if kept != "-" {
+			pre = append(pre, kept)
+		}
+		if takesNext && i+1 < len(args) {
+			i++
+			pre = append(pre, args[i])
+		}
+	}
+	set, cmd, bad := flags(append(append(pre, "--"), args[i:]...), "aEInsP")
 	if bad != 0 {
 		return needArg(p, "xargs", bad, xargsUsage)
 	}
-	// -e[EOF] takes its value attached only.
-	eof, hasEOF := "", false
 	if v, ok := set['E']; ok {
 		eof, hasEOF = v, true
-	}
-	for _, a := range p.Args[1:] {
-		if a == "--" || !strings.HasPrefix(a, "-") || len(a) < 2 {
-			break
-		}
-		if i := strings.IndexByte(a, 'e'); i > 0 && strings.Trim(a[1:i], "0rtx") == "" {
-			eof, hasEOF = a[i+1:], a[i+1:] != ""
-			delete(set, 'e')
-		}
 	}
 	if f := checkFlags(set, "0aEInsPrtxe"); f != 0 {
 		return badOption(p, "xargs", f, xargsUsage)
@@ -465,7 +491,7 @@ func getopt(p *registry.Process) int {
 				continue
 			}
 			if full == "?" {
-				complain("option '%s%s' is ambiguous", dash, key)
+				complain("option '%s%s' is ambiguous; possibilities: %s", dash, key, getoptCandidates(longs, dash, key))
 				status = 1
 				continue
 			}
@@ -546,8 +572,9 @@ func getopt(p *registry.Process) int {
 	return status
 }
 
-// getoptLong finds the long option key (exact, or an unambiguous
-// prefix) among longs, with its colons; "" if none, "?" if ambiguous.
+// getoptLong finds the long option key (exact, or a prefix) among
+// longs, with its colons; "" if none, "?" if the prefix fits options
+// that differ in their argument (getopt_long's ambiguity).
 func getoptLong(longs []string, key string) string {
 	found := ""
 	for _, l := range longs {
@@ -556,12 +583,25 @@ func getoptLong(longs []string, key string) string {
 			return l
 		}
 		if strings.HasPrefix(base, key) && key != "" {
-			if found != "" {
-				found = "?"
-			} else {
+			switch {
+			case found == "":
 				found = l
+			case found != "?" && len(l)-len(base) != len(found)-len(strings.TrimRight(found, ":")):
+				found = "?"
 			}
 		}
 	}
 	return found
+}
+
+// getoptCandidates lists the long options key is a prefix of, as
+// getopt_long's ambiguity message does.
+func getoptCandidates(longs []string, dash, key string) string {
+	var c []string
+	for _, l := range longs {
+		if base := strings.TrimRight(l, ":"); strings.HasPrefix(base, key) {
+			c = append(c, "'"+dash+base+"'")
+		}
+	}
+	return strings.Join(c, " ")
 }
