@@ -29,14 +29,18 @@ type diffOpts struct {
 // other format; "-" is stdin), or of two directories' files (-r:
 // recursively). Exit 0 if they are the same, 1 if not, 2 on trouble.
 func diff(p *registry.Process) int {
-	all, args, bad := flagsAll(p.Args[1:], "LSU")
+	args := permute(p.Args[1:], "LSU")
+	all, args, bad := flagsAll(args, "LSU")
 	if bad != 0 {
 		return needArg(p, "diff", bad, diffUsage)
 	}
 	if f := checkFlags(all, "abBdiNqrTstwuLSU"); f != 0 {
 		return badOption(p, "diff", f, diffUsage)
 	}
-	set, _, _ := flags(p.Args[1:], "LSU")
+	set := map[byte]string{}
+	for f, v := range all {
+		set[f] = v[len(v)-1]
+	}
 	o := &diffOpts{set: set, labels: all['L'], context: 3}
 	if v, ok := set['U']; ok {
 		n, err := strconv.Atoi(v)

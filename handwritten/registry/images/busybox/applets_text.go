@@ -275,7 +275,7 @@ func trSet(s string) []byte {
 
 // tac prints its files (or stdin) last line first.
 func tac(p *registry.Process) int {
-	set, files, _ := flags(p.Args[1:], "")
+	set, files, _ := flags(permute(p.Args[1:], ""), "")
 	if f := checkFlags(set, ""); f != 0 {
 		return badOption(p, "tac", f, "tac [FILE]...")
 	}
@@ -315,7 +315,7 @@ const nlUsage = "nl [OPTIONS] [FILE]..."
 // as any other style),
 // -i increment, -s separator, -v first number, -w width.
 func nl(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "bisvw")
+	set, files, bad := flags(permute(p.Args[1:], "bisvw"), "bisvw")
 	if bad != 0 {
 		return needArg(p, "nl", bad, nlUsage)
 	}
@@ -369,7 +369,7 @@ const foldUsage = "fold [-bs] [-w WIDTH] [FILE]..."
 // fold breaks lines longer than -w columns (80); -s breaks after the
 // last blank, -b counts bytes instead of columns.
 func fold(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "w")
+	set, files, bad := flags(permute(p.Args[1:], "w"), "w")
 	if bad != 0 {
 		return needArg(p, "fold", bad, foldUsage)
 	}
@@ -454,7 +454,7 @@ const pasteUsage = "paste [-d LIST] [-s] [FILE]..."
 // paste joins the files' lines side by side with TABs (or -d's
 // delimiters in turn), or each file's lines into one (-s).
 func paste(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "d")
+	set, files, bad := flags(permute(p.Args[1:], "d"), "d")
 	if bad != 0 {
 		return needArg(p, "paste", bad, pasteUsage)
 	}
@@ -603,7 +603,7 @@ const expandUsage = "expand [-i] [-t N] [FILE]..."
 // expand turns TABs into spaces to the next stop (-t, 8); -i only the
 // leading ones.
 func expand(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "t")
+	set, files, bad := flags(permute(p.Args[1:], "t"), "t")
 	if bad != 0 {
 		return needArg(p, "expand", bad, expandUsage)
 	}
@@ -647,7 +647,7 @@ const unexpandUsage = "unexpand [-fa][-t N] [FILE]..."
 // unexpand turns the leading blanks of lines (-a: all runs of blanks) into TABs where they reach a tab stop (-t, 8; -t implies
 // -a).
 func unexpand(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "t")
+	set, files, bad := flags(permute(p.Args[1:], "t"), "t")
 	if bad != 0 {
 		return needArg(p, "unexpand", bad, unexpandUsage)
 	}
@@ -717,7 +717,7 @@ func unexpand(p *registry.Process) int {
 // name.
 func dos2unix(p *registry.Process) int {
 	name := p.Args[0][strings.LastIndexByte(p.Args[0], '/')+1:]
-	set, files, _ := flags(p.Args[1:], "")
+	set, files, _ := flags(permute(p.Args[1:], ""), "")
 	if f := checkFlags(set, "ud"); f != 0 {
 		return badOption(p, name, f, name+" [-ud] [FILE]")
 	}
@@ -757,7 +757,7 @@ const stringsUsage = "strings [-fo] [-t o|d|x] [-n LEN] [FILE]..."
 // stringsApplet prints the runs of at least -n (4) printable characters
 // of files; -f prefixes the file name, -o (-t o|d|x) the offset.
 func stringsApplet(p *registry.Process) int {
-	set, files, bad := flags(p.Args[1:], "nt")
+	set, files, bad := flags(permute(p.Args[1:], "nt"), "nt")
 	if bad != 0 {
 		return needArg(p, "strings", bad, stringsUsage)
 	}
@@ -905,7 +905,10 @@ func permute(args []string, withArg string) []string {
 			continue
 		}
 		opts = append(opts, a)
-		if k := strings.IndexAny(a[1:], withArg); k >= 0 && k+2 == len(a) && i+1 < len(args) {
+		if k := strings.IndexAny(a[1:], withArg); k >= 0 && k+2 == len(a) {
+			if i+1 == len(args) {
+				return opts // flags reports the missing argument
+			}
 			i++
 			opts = append(opts, args[i])
 		}
@@ -971,7 +974,7 @@ const cmpUsage = "cmp [-ls] [-n NUM] FILE1 [FILE2]"
 // equal, 1 if they differ (the first difference is printed, -l all of
 // them, -s nothing), 2 on trouble.
 func cmp(p *registry.Process) int {
-	set, args, bad := flags(p.Args[1:], "n")
+	set, args, bad := flags(permute(p.Args[1:], "n"), "n")
 	if bad != 0 {
 		return needArg(p, "cmp", bad, cmpUsage)
 	}
