@@ -112,7 +112,7 @@ func sed(p *registry.Process) int {
 		for _, name := range files {
 			data, err := p.FS.ReadFile(p.Path(name))
 			if err != nil {
-				status = fail(p, "sed", "can't open '%s': %s", name, registry.Strerror(err))
+				status = fail(p, "sed", "%s: %s", name, registry.Strerror(err))
 				continue
 			}
 			var out strings.Builder

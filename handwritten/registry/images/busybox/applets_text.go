@@ -916,13 +916,32 @@ func permute(args []string, withArg string) []string {
 	return append(append(opts, "--"), operands...)
 }
 
-// grepAs is egrep and fgrep: grep with flag.
+// grepAs is egrep and fgrep: grep with flag, its messages under the
+// applet's own name.
 func grepAs(flag string) registry.Program {
 	return func(p *registry.Process) int {
 		c := *p
 		c.Args = append([]string{p.Args[0], flag}, p.Args[1:]...)
+		name := p.Args[0][strings.LastIndexByte(p.Args[0], '/')+1:]
+		c.Stderr = renamed{w: stderr(p), name: name}
 		return grep(&c)
 	}
+}
+
+// renamed writes grep's messages ("grep: ...") as another applet's.
+type renamed struct {
+	w    io.Writer
+	name string
+}
+
+func (r renamed) Write(b []byte) (int, error) {
+	if rest, ok := bytes.CutPrefix(b, []byte("grep: ")); ok {
+		if _, err := io.WriteString(r.w, r.name+": "+string(rest)); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return r.w.Write(b)
 }
 
 // factor prints the prime factors of its numbers (or stdin's).
