@@ -36,6 +36,9 @@ func sed(p *registry.Process) int {
 				quiet = true
 			case a == "--regexp-extended":
 				ere = true
+			case a == "--version":
+				fmt.Fprintln(stdout(p), "This is not GNU sed version 4.0")
+				return 0
 			case strings.HasPrefix(a, "--in-place"):
 				inPlace, suffix = true, strings.TrimPrefix(strings.TrimPrefix(a, "--in-place"), "=")
 			case strings.HasPrefix(a, "--expression="):
@@ -165,18 +168,17 @@ type sedAddr struct {
 }
 
 type sedCmd struct {
-	a1, a2  *sedAddr
-	neg     bool
-	cmd     byte
-	text    string // a i c text, b t T label, r w file
-	file    string // s///w and w
-	jump    int    // { : the index after the matching }; b t T: the label's index
-	re      *regexp.Regexp
-	reEmpty bool
-	repl    []sedRepl
-	nth     int // s: the match to replace; 0 all
-	print   int // s///p count
-	ymap    map[rune]rune
+	a1, a2 *sedAddr
+	neg    bool
+	cmd    byte
+	text   string // a i c text, b t T label, r w file
+	file   string // s///w and w
+	jump   int    // { : the index after the matching }; b t T: the label's index
+	re     *regexp.Regexp
+	repl   []sedRepl
+	nth    int // s: the match to replace; 0 all
+	print  int // s///p count
+	ymap   map[rune]rune
 
 	inRange bool
 	dead    bool // a numeric addr1 of a range has matched once
@@ -197,6 +199,8 @@ type sedParser struct {
 	s   string
 	i   int
 	ere bool
+	// last is the script's last regex: an empty one (//) stands for it.
+	last *regexp.Regexp
 }
 
 func (ps *sedParser) more() bool { return ps.i < len(ps.s) }
@@ -364,11 +368,14 @@ func (ps *sedParser) address(second bool) (*sedAddr, error) {
 		if err != nil {
 			return nil, err
 		}
-		a := &sedAddr{isRe: true}
+		a := &sedAddr{isRe: true, re: ps.last}
 		if pat != "" {
 			if a.re, err = sedRegex(pat, ps.ere, false); err != nil {
 				return nil, err
 			}
+			ps.last = a.re
+		} else if a.re == nil {
+			return nil, errors.New("no previous regexp")
 		}
 		return a, nil
 	}
@@ -617,10 +624,14 @@ flags:
 		ps.i++
 	}
 	if pat == "" {
-		c.reEmpty = true
+		if ps.last == nil {
+			return errors.New("no previous regexp")
+		}
+		c.re = ps.last
 		return nil
 	}
 	c.re, err = sedRegex(pat, ps.ere, icase)
+	ps.last = c.re
 	return err
 }
 
@@ -758,7 +769,6 @@ type sedRun struct {
 	ps, hold  string
 	psNL      bool
 	appends   []string
-	lastRe    *regexp.Regexp
 	subst     bool
 	quit      bool
 	wfiles    map[string]*strings.Builder
@@ -794,21 +804,12 @@ func (r *sedRun) flushAppends() {
 	r.appends = r.appends[:0]
 }
 
-func (r *sedRun) regex(re *regexp.Regexp) *regexp.Regexp {
-	if re == nil {
-		return r.lastRe
-	}
-	r.lastRe = re
-	return re
-}
-
 func (r *sedRun) addrMatch(a *sedAddr) bool {
 	switch {
 	case a.last:
 		return !r.in.have
 	case a.isRe:
-		re := r.regex(a.re)
-		return re != nil && re.MatchString(r.ps)
+		return a.re.MatchString(r.ps)
 	}
 	return a.line == r.line
 }
@@ -997,15 +998,27 @@ func (r *sedRun) run() {
 
 func (r *sedRun) substitute(c *sedCmd) bool {
 	re := c.re
-	if c.reEmpty {
-		re = r.lastRe
-		if re == nil {
-			return false
-		}
-	} else {
-		r.lastRe = re
-	}
 	matches := re.FindAllStringSubmatchIndex(r.ps, -1)
+	if c.nth > 1 {
+		// Busybox counts the empty match right after a match too.
+		var all [][]int
+		for k, m := range matches {
+			all = append(all, m)
+			e := m[1]
+			if m[0] == e || k+1 < len(matches) && matches[k+1][0] == e || strings.HasPrefix(re.String(), "^") {
+				continue
+			}
+			if em := re.FindStringSubmatchIndex(r.ps[e:]); em != nil && em[0] == 0 && em[1] == 0 {
+				for j := range em {
+					if em[j] >= 0 {
+						em[j] += e
+					}
+				}
+				all = append(all, em)
+			}
+		}
+		matches = all
+	}
 	if len(matches) == 0 || c.nth > len(matches) {
 		return false
 	}
