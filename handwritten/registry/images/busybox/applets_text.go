@@ -133,6 +133,9 @@ func tr(p *registry.Process) int {
 	var s2 []byte
 	if len(args) > 1 {
 		s2 = trSet(args[1])
+		if args[1] == "" {
+			return fail(p, "tr", "STRING2 cannot be empty")
+		}
 	}
 	var in1 [256]bool
 	for _, c := range s1 {

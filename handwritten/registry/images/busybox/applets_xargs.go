@@ -259,7 +259,8 @@ func xargsWords(s string) ([]string, error) {
 const tsUsage = "ts [-is] [STRFTIME]"
 
 // ts prefixes each line of stdin with the time (strftime format, "%b %d
-// %H:%M:%S"); -s the time since start, -i since the previous line.
+// %H:%M:%S", and %.S %.s with microseconds); -s the time since start,
+// -i since the previous line.
 func ts(p *registry.Process) int {
 	set, args, _ := flags(p.Args[1:], "")
 	if f := checkFlags(set, "is"); f != 0 {
@@ -293,7 +294,10 @@ func ts(p *registry.Process) int {
 				t = time.Unix(0, 0).UTC().Add(now.Sub(prev))
 			}
 			prev = now
-			w.WriteString(strftime(format, t) + " " + line)
+			// %.S and %.s have microseconds.
+			f := strings.ReplaceAll(format, "%.S", "%S."+fmt.Sprintf("%06d", t.Nanosecond()/1000))
+			f = strings.ReplaceAll(f, "%.s", "%s."+fmt.Sprintf("%06d", t.Nanosecond()/1000))
+			w.WriteString(strftime(f, t) + " " + line)
 			if !strings.HasSuffix(line, "\n") || br.Buffered() == 0 {
 				w.Flush()
 			}
