@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os/exec"
 	"strconv"
@@ -19,9 +20,10 @@ const xargsUsage = "xargs [OPTIONS] [PROG ARGS]"
 // arguments: blank separated with quotes and backslashes, or NUL
 // terminated (-0), or one line each replacing -I's string; -n at most N
 // per run, -s at most N bytes, -r not at all without items, -t traces
-// on stderr, -E stops at an item. The exit status is busybox's: 123 if a
-// run failed, 124 if one exited 255, 126/127 if PROG cannot run.
-// Parallel runs (-P) are run one after another.
+// on stderr, -p asks on /dev/tty first, -E stops at an item. The exit
+// status is busybox's: 123 if a run failed, 124 if one exited 255,
+// 126/127 if PROG cannot run. Parallel runs (-P) are run one after
+// another.
 func xargs(p *registry.Process) int {
 	// -e[EOF] takes its value attached only: split it off first.
 	args := p.Args[1:]
@@ -67,7 +69,7 @@ func xargs(p *registry.Process) int {
 	if v, ok := set['E']; ok {
 		eof, hasEOF = v, true
 	}
-	if f := checkFlags(set, "0aEInsPrtxe"); f != 0 {
+	if f := checkFlags(set, "0aEInsPprtxe"); f != 0 {
 		return badOption(p, "xargs", f, xargsUsage)
 	}
 	maxArgs, maxSize := 0, 128*1024
@@ -140,7 +142,22 @@ func xargs(p *registry.Process) int {
 			status = 137
 			return false
 		}
-		if has(set, 't') {
+		if has(set, 'p') {
+			// Ask on the terminal, as busybox does.
+			io.WriteString(stderr(p), strings.Join(args, " "))
+			tty, err := p.FS.Open("/dev/tty")
+			if err != nil {
+				fmt.Fprintf(stderr(p), "xargs: can't open '/dev/tty': %s\n", registry.Strerror(err))
+				status = 1
+				return false
+			}
+			io.WriteString(stderr(p), " ?...")
+			answer, _ := bufio.NewReader(tty).ReadString('\n')
+			tty.Close()
+			if !strings.HasPrefix(answer, "y") && !strings.HasPrefix(answer, "Y") {
+				return true
+			}
+		} else if has(set, 't') {
 			fmt.Fprintln(stderr(p), strings.Join(args, " "))
 		}
 		c := *p
