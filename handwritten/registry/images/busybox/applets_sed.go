@@ -98,14 +98,14 @@ func sed(p *registry.Process) int {
 	}
 	r := &sedRun{p: p, prog: prog, quiet: quiet, wfiles: map[string]*strings.Builder{}}
 	for _, c := range prog.cmds {
-		if c.file != "" && (c.cmd == 'w' || c.cmd == 's') {
-			if _, err := p.FS.Stat(p.Path(c.file)); err == nil {
-				if info, _ := p.FS.Stat(p.Path(c.file)); info.IsDir() {
-					return fail(p, "sed", "can't open '%s': Is a directory", c.file)
-				}
-			}
-			r.wfiles[c.file] = &strings.Builder{}
+		if c.file == "" || c.file == "/dev/stdout" || c.file == "/dev/stderr" {
+			continue
 		}
+		// Busybox creates (truncates) them as it reads the script.
+		if err := p.FS.WriteFile(p.Path(c.file), nil, 0o644); err != nil {
+			return fail(p, "sed", "can't open '%s': %s", c.file, registry.Strerror(err))
+		}
+		r.wfiles[c.file] = &strings.Builder{}
 	}
 	status := 0
 	if inPlace {
@@ -789,6 +789,20 @@ func (r *sedRun) emit(s string, nl bool) {
 	}
 }
 
+// write is w FILE: the pattern space to the file (written at the end),
+// or at once to /dev/stdout or /dev/stderr.
+func (r *sedRun) write(file string) {
+	switch file {
+	case "/dev/stdout":
+		r.emit(r.ps, true)
+	case "/dev/stderr":
+		r.out.Flush()
+		io.WriteString(stderr(r.p), r.ps+"\n")
+	default:
+		r.wfiles[file].WriteString(r.ps + "\n")
+	}
+}
+
 func (r *sedRun) flushAppends() {
 	for _, a := range r.appends {
 		if strings.HasPrefix(a, "\x00r") {
@@ -901,8 +915,7 @@ func (r *sedRun) run() {
 			case 'r':
 				r.appends = append(r.appends, "\x00r"+c.text)
 			case 'w':
-				b := r.wfiles[c.file]
-				b.WriteString(r.ps + "\n")
+				r.write(c.file)
 			case 'c':
 				if !c.inRange || c.neg {
 					r.emit(c.text, true)
@@ -977,7 +990,7 @@ func (r *sedRun) run() {
 						r.emit(r.ps, r.psNL)
 					}
 					if c.file != "" {
-						r.wfiles[c.file].WriteString(r.ps + "\n")
+						r.write(c.file)
 					}
 				}
 			case 'y':

@@ -676,7 +676,8 @@ func unexpand(p *registry.Process) int {
 			col := 0
 			for j := 0; j < len(line); {
 				if line[j] != ' ' && line[j] != '\t' {
-					if !all && col > 0 || !all && j > 0 {
+					if !all {
+						// Only the leading blanks change.
 						w.Write(line[j:])
 						break
 					}
@@ -715,9 +716,9 @@ func unexpand(p *registry.Process) int {
 	})
 }
 
-// dos2unix (and unix2dos) convert line endings (every CR goes), of each file in place or
-// stdin to stdout; -u makes unix line ends, -d DOS ones, whatever the
-// name.
+// dos2unix (and unix2dos) convert line endings (every CR goes), of
+// each file in place or stdin to stdout; -u makes unix line ends, -d DOS
+// ones, whatever the name.
 func dos2unix(p *registry.Process) int {
 	name := p.Args[0][strings.LastIndexByte(p.Args[0], '/')+1:]
 	set, files, _ := flags(permute(p.Args[1:], ""), "")
