@@ -92,7 +92,7 @@ func sed(p *registry.Process) int {
 		}
 		scripts, files = files[:1], files[1:]
 	}
-	prog, err := parseSed(strings.Join(scripts, "\n"), ere)
+	prog, err := parseSed(toBytes(strings.Join(scripts, "\n")), ere)
 	if err != nil {
 		return fail(p, "sed", "%s", err)
 	}
@@ -155,6 +155,36 @@ func sed(p *registry.Process) int {
 		p.FS.WriteFile(p.Path(name), []byte(b.String()), 0o644)
 	}
 	return status
+}
+
+// toBytes makes each byte of s one character, so that sed's regexes and
+// y work on bytes, as busybox's do in the C locale of a container (no
+// LANG): "." is one byte of a UTF-8 character.
+func toBytes(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			var b strings.Builder
+			for j := 0; j < len(s); j++ {
+				b.WriteRune(rune(s[j]))
+			}
+			return b.String()
+		}
+	}
+	return s
+}
+
+// fromBytes undoes toBytes.
+func fromBytes(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			b := make([]byte, 0, len(s))
+			for _, r := range s {
+				b = append(b, byte(r))
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // sedAddr is an address: a line (0: none), $, a regex (nil re with
@@ -318,6 +348,12 @@ func parseSed(script string, ere bool) (*sedProg, error) {
 		prog.cmds[i].jump = len(prog.cmds)
 	}
 	for _, c := range prog.cmds {
+		c.file = fromBytes(c.file)
+		if c.cmd == 'r' || c.cmd == 'w' {
+			c.text = fromBytes(c.text)
+		}
+	}
+	for _, c := range prog.cmds {
 		if c.cmd == 'b' || c.cmd == 't' || c.cmd == 'T' {
 			if c.text == "" {
 				c.jump = len(prog.cmds)
@@ -461,7 +497,7 @@ func sedRegex(pat string, ere, icase bool) (*regexp.Regexp, error) {
 		if errors.As(err, &re2) {
 			msg = regerror(re2.Code)
 		}
-		return nil, fmt.Errorf("bad regex '%s': %s", pat, msg)
+		return nil, fmt.Errorf("bad regex '%s': %s", fromBytes(pat), msg)
 	}
 	re.Longest()
 	return re, nil
@@ -736,6 +772,7 @@ func (in *sedInput) fill() {
 		line, err := in.cur.ReadString('\n')
 		if line != "" {
 			in.next, in.nextNL = strings.CutSuffix(line, "\n")
+			in.next = toBytes(in.next)
 			in.have = true
 			if err != nil {
 				in.closer.Close()
@@ -781,7 +818,7 @@ func (r *sedRun) emit(s string, nl bool) {
 		r.out.WriteByte('\n')
 		r.pendingNL = false
 	}
-	r.out.WriteString(s)
+	r.out.WriteString(fromBytes(s))
 	if nl {
 		r.out.WriteByte('\n')
 	} else {
@@ -797,9 +834,9 @@ func (r *sedRun) write(file string) {
 		r.emit(r.ps, true)
 	case "/dev/stderr":
 		r.out.Flush()
-		io.WriteString(stderr(r.p), r.ps+"\n")
+		io.WriteString(stderr(r.p), fromBytes(r.ps)+"\n")
 	default:
-		r.wfiles[file].WriteString(r.ps + "\n")
+		r.wfiles[file].WriteString(fromBytes(r.ps) + "\n")
 	}
 }
 
@@ -809,7 +846,7 @@ func (r *sedRun) flushAppends() {
 			data, err := r.p.FS.ReadFile(r.p.Path(a[2:]))
 			if err == nil && len(data) > 0 {
 				s := string(data)
-				r.emit(strings.TrimSuffix(s, "\n"), strings.HasSuffix(s, "\n"))
+				r.emit(toBytes(strings.TrimSuffix(s, "\n")), strings.HasSuffix(s, "\n"))
 			}
 			continue
 		}
