@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -240,18 +241,25 @@ func (e *exprParser) match() (exprValue, error) {
 }
 
 // exprMatch is STRING : REGEX, a basic regular expression anchored at
-// the start: the first \(...\) group's text, or the match's length.
+// the start: the first \(...\) group's text, or the match's length, in
+// bytes (the C locale).
 func exprMatch(s, pattern string) (exprValue, error) {
-	re, err := regexp.Compile(`^(?:` + breToERE(pattern) + `)`)
+	re, err := regexp.Compile(`^(?:` + breToERE(toBytes(pattern)) + `)`)
 	if err != nil {
-		return exprValue{}, fmt.Errorf("bad regex '%s'", pattern)
+		msg := err.Error()
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			msg = regerror(se.Code)
+		}
+		return exprValue{}, fmt.Errorf("bad regex '%s': %s", pattern, msg)
 	}
+	s = toBytes(s)
 	m := re.FindStringSubmatchIndex(s)
 	if re.NumSubexp() > 0 {
 		if m == nil || m[2] < 0 {
 			return exprValue{}, nil
 		}
-		return exprValue{s: s[m[2]:m[3]]}, nil
+		return exprValue{s: fromBytes(s[m[2]:m[3]])}, nil
 	}
 	if m == nil {
 		return exprInt(0), nil
