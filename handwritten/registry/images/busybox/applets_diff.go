@@ -392,19 +392,48 @@ func expandTabs(s string) string {
 	return b.String()
 }
 
-// diffOps is a shortest edit script from a to b (Myers' algorithm):
-// kept lines carry both indexes, and a change's deletions come before
-// its insertions. Each op also carries the other side's position (for
-// a hunk that has no line of one side).
+// diffOps is a shortest edit script from a to b (Myers' algorithm, on
+// what lies between their common first and last lines): kept lines
+// carry both indexes, and a change's deletions come before its
+// insertions. Each op also carries the other side's position (for a
+// hunk that has no line of one side). Past diffMaxD differences the
+// rest is one change (a correct, longer diff).
 func diffOps(a, b []string) []diffOp {
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	var ops []diffOp
+	for i := range pre {
+		ops = append(ops, diffOp{kind: ' ', a: i, b: i})
+	}
+	for _, op := range myers(a[pre:len(a)-suf], b[pre:len(b)-suf]) {
+		op.a += pre
+		op.b += pre
+		ops = append(ops, op)
+	}
+	for i := suf; i > 0; i-- {
+		ops = append(ops, diffOp{kind: ' ', a: len(a) - i, b: len(b) - i})
+	}
+	return ops
+}
+
+const diffMaxD = 4000
+
+func myers(a, b []string) []diffOp {
 	n, m := len(a), len(b)
 	maxD := n + m
 	off := maxD + 1
 	v := make([]int, 2*maxD+3)
+	// trace[d] is v[-d-1..d+1] as round d starts.
 	var trace [][]int
-	for d := 0; d <= maxD; d++ {
-		trace = append(trace, slices.Clone(v))
-		done := false
+	found := false
+	for d := 0; d <= maxD && d <= diffMaxD; d++ {
+		trace = append(trace, slices.Clone(v[off-d-1:off+d+2]))
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || k != d && v[off+k-1] < v[off+k+1] {
@@ -418,29 +447,45 @@ func diffOps(a, b []string) []diffOp {
 			}
 			v[off+k] = x
 			if x >= n && y >= m {
-				done = true
+				found = true
 				break
 			}
 		}
-		if done {
-			trace = append(trace, slices.Clone(v))
+		if found {
 			break
 		}
+	}
+	if !found {
+		var ops []diffOp
+		for i := range n {
+			ops = append(ops, diffOp{kind: '-', a: i, b: 0})
+		}
+		for j := range m {
+			ops = append(ops, diffOp{kind: '+', a: n, b: j})
+		}
+		return ops
 	}
 	// Walk back from (n, m).
 	var rev []diffOp
 	x, y := n, m
-	for d := len(trace) - 2; d >= 0; d-- {
+	for d := len(trace) - 1; d >= 0; d-- {
 		vd := trace[d]
+		at := func(k int) int { return vd[k+d+1] }
 		k := x - y
 		var prevK int
-		if k == -d || k != d && vd[off+k-1] < vd[off+k+1] {
+		if k == -d || k != d && at(k-1) < at(k+1) {
 			prevK = k + 1
 		} else {
 			prevK = k - 1
 		}
-		prevX := vd[off+prevK]
+		prevX := 0
+		if d > 0 {
+			prevX = at(prevK)
+		}
 		prevY := prevX - prevK
+		if d == 0 {
+			prevX, prevY = 0, 0
+		}
 		for x > prevX && y > prevY {
 			x, y = x-1, y-1
 			rev = append(rev, diffOp{kind: ' ', a: x, b: y})
