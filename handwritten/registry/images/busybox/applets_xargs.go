@@ -99,41 +99,40 @@ func xargs(p *registry.Process) int {
 		defer f.Close()
 		in = f
 	}
-	data, err := readAllKillable(p, in)
-	if errors.Is(err, errKilled) {
-		return 137
-	}
-	var items []string
 	replace, replacing := set['I']
-	switch {
-	case has(set, '0'):
-		items = strings.Split(string(data), "\x00")
-		if items[len(items)-1] == "" {
-			items = items[:len(items)-1]
+	next := xargsItems(p, in, has(set, '0'), replacing)
+	// The first item, to know whether there are any (-r).
+	var carry []string
+	ended := false
+	take := func() (string, bool, int) {
+		if len(carry) > 0 {
+			it := carry[0]
+			carry = carry[1:]
+			return it, true, 0
 		}
-	case replacing:
-		sc := bufio.NewScanner(strings.NewReader(string(data)))
-		sc.Buffer(nil, 1<<24)
-		for sc.Scan() {
-			if line := strings.TrimLeft(sc.Text(), " \t"); line != "" {
-				items = append(items, line)
-			}
+		if ended {
+			return "", false, 0
 		}
-	default:
-		var err error
-		if items, err = xargsWords(string(data)); err != nil {
-			return fail(p, "xargs", "%s", err)
+		it, ok, err := next()
+		switch {
+		case errors.Is(err, errKilled):
+			return "", false, 137
+		case err != nil:
+			fail(p, "xargs", "%s", err)
+			return "", false, 1
+		case !ok || hasEOF && it == eof:
+			ended = true
+			return "", false, 0
 		}
+		return it, true, 0
 	}
-	if hasEOF {
-		for i, it := range items {
-			if it == eof {
-				items = items[:i]
-				break
-			}
-		}
+	first, ok, st := take()
+	if st != 0 {
+		return st
 	}
-	if len(items) == 0 && has(set, 'r') {
+	if ok {
+		carry = append(carry, first)
+	} else if has(set, 'r') {
 		return 0
 	}
 	status := 0
@@ -192,40 +191,118 @@ func xargs(p *registry.Process) int {
 		return true
 	}
 	if replacing {
-		for _, it := range items {
+		for {
+			it, ok, st := take()
+			if st != 0 {
+				return st
+			}
+			if !ok {
+				return status
+			}
 			args := make([]string, len(cmd))
 			for i, a := range cmd {
 				args[i] = strings.ReplaceAll(a, replace, it)
 			}
 			if !runOne(args) {
-				break
+				return status
 			}
 		}
-		return status
 	}
 	base := 0
 	for _, a := range cmd {
 		base += len(a) + 1
 	}
-	for first := true; first || len(items) > 0; first = false {
-		n, size := 0, base
-		for n < len(items) && (maxArgs == 0 || n < maxArgs) {
-			if size+len(items[n])+1 > maxSize && n > 0 {
+	for round := 0; ; round++ {
+		var batch []string
+		size := base
+		for maxArgs == 0 || len(batch) < maxArgs {
+			it, ok, st := take()
+			if st != 0 {
+				return st
+			}
+			if !ok {
 				break
 			}
-			size += len(items[n]) + 1
-			n++
+			if size+len(it)+1 > maxSize && len(batch) > 0 {
+				carry = append(carry, it)
+				break
+			}
+			size += len(it) + 1
+			batch = append(batch, it)
+		}
+		if len(batch) == 0 && round > 0 {
+			return status
 		}
 		if size > maxSize && has(set, 'x') {
 			return fail(p, "xargs", "argument line too long")
 		}
-		args := append(append([]string{}, cmd...), items[:n]...)
-		items = items[n:]
-		if !runOne(args) {
-			break
+		if !runOne(append(append([]string{}, cmd...), batch...)) {
+			return status
+		}
+		if ended && len(carry) == 0 {
+			return status
 		}
 	}
-	return status
+}
+
+// xargsItems reads the items of in as they come: NUL terminated (nul),
+// whole lines without leading blanks (lines), or words.
+func xargsItems(p *registry.Process, in io.Reader, nul, lines bool) func() (string, bool, error) {
+	sep := byte('\n')
+	if nul {
+		sep = 0
+	}
+	chunks := make(chan string)
+	done := p.KillContext().Done()
+	go func() {
+		defer close(chunks)
+		br := bufio.NewReader(in)
+		for {
+			s, err := br.ReadString(sep)
+			if s != "" {
+				select {
+				case chunks <- s:
+				case <-done:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var pending []string
+	return func() (string, bool, error) {
+		for len(pending) == 0 {
+			var chunk string
+			var ok bool
+			select {
+			case chunk, ok = <-chunks:
+			case <-done:
+				return "", false, errKilled
+			}
+			if !ok {
+				return "", false, nil
+			}
+			switch {
+			case nul:
+				pending = append(pending, strings.TrimSuffix(chunk, "\x00"))
+			case lines:
+				if line := strings.TrimLeft(strings.TrimSuffix(chunk, "\n"), " \t"); line != "" {
+					pending = append(pending, line)
+				}
+			default:
+				words, err := xargsWords(chunk)
+				if err != nil {
+					return "", false, err
+				}
+				pending = words
+			}
+		}
+		it := pending[0]
+		pending = pending[1:]
+		return it, true, nil
+	}
 }
 
 // xargsWords splits input at blanks and newlines, with '...', "..." and
