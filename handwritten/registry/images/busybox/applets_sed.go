@@ -144,7 +144,16 @@ func sed(p *registry.Process) int {
 			files = []string{"-"}
 		}
 		r.out = bufio.NewWriter(stdout(p))
-		r.in = newSedInput(p, files, func(name string) (io.ReadCloser, error) { return open(p, name) })
+		r.in = newSedInput(p, files, func(name string) (io.ReadCloser, error) {
+			f, err := open(p, name)
+			if err != nil {
+				return nil, err
+			}
+			return struct {
+				io.Reader
+				io.Closer
+			}{killable(p, f), f}, nil
+		})
 		r.run()
 		r.out.Flush()
 		if r.in.failed {

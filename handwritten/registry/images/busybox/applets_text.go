@@ -61,6 +61,55 @@ func checkFlags[V any](set map[byte]V, known string) byte {
 	return 0
 }
 
+// killable reads r in the background so that a read blocked on a pipe
+// or a device ends with errKilled when the process is killed.
+func killable(p *registry.Process, r io.Reader) io.Reader {
+	k := &killReader{chunks: make(chan []byte), done: p.KillContext().Done()}
+	go func() {
+		for {
+			buf := make([]byte, 32*1024)
+			n, err := r.Read(buf)
+			if n > 0 {
+				select {
+				case k.chunks <- buf[:n]:
+				case <-k.done:
+					return
+				}
+			}
+			if err != nil {
+				k.err = err
+				close(k.chunks)
+				return
+			}
+		}
+	}()
+	return k
+}
+
+type killReader struct {
+	chunks chan []byte
+	done   <-chan struct{}
+	rest   []byte
+	err    error // set before chunks is closed
+}
+
+func (k *killReader) Read(b []byte) (int, error) {
+	if len(k.rest) == 0 {
+		select {
+		case c, ok := <-k.chunks:
+			if !ok {
+				return 0, k.err
+			}
+			k.rest = c
+		case <-k.done:
+			return 0, errKilled
+		}
+	}
+	n := copy(b, k.rest)
+	k.rest = k.rest[n:]
+	return n, nil
+}
+
 // eachLine calls fn with each line of r (without its newline) and
 // whether it had one.
 func eachLine(r io.Reader, fn func(line string, nl bool)) {
@@ -354,7 +403,7 @@ func nl(p *registry.Process) int {
 			status = fail(p, "nl", "%s: %s", name, registry.Strerror(err))
 			continue
 		}
-		eachLine(f, func(line string, _ bool) {
+		eachLine(killable(p, f), func(line string, _ bool) {
 			if style == "a" || style == "t" && line != "" {
 				fmt.Fprintf(w, "%*d%s%s\n", width, n, sep, line)
 				n += incr
@@ -492,21 +541,20 @@ func paste(p *registry.Process) int {
 		files = []string{"-"}
 	}
 	readers := make([]*bufio.Reader, len(files))
+	var stdinReader *bufio.Reader // every "-" reads the one standard input
 	for i, name := range files {
+		if name == "-" && stdinReader != nil {
+			readers[i] = stdinReader
+			continue
+		}
 		f, err := open(p, name)
 		if err != nil {
 			return fail(p, "paste", "%s: %s", name, registry.Strerror(err))
 		}
 		defer f.Close()
-		readers[i] = bufio.NewReader(f)
+		readers[i] = bufio.NewReader(killable(p, f))
 		if name == "-" {
-			// Every "-" reads the one standard input.
-			for j := range i {
-				if files[j] == "-" {
-					readers[i] = readers[j]
-					break
-				}
-			}
+			stdinReader = readers[i]
 		}
 	}
 	getLine := func(r *bufio.Reader) (string, bool) {

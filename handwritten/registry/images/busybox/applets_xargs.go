@@ -375,7 +375,7 @@ func ts(p *registry.Process) int {
 	prev := start
 	w := bufio.NewWriter(stdout(p))
 	defer w.Flush()
-	br := bufio.NewReader(stdin(p))
+	br := bufio.NewReader(killable(p, stdin(p)))
 	for {
 		line, err := br.ReadString('\n')
 		if line != "" {

@@ -1,0 +1,39 @@
+package busybox_test
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry/images/busybox"
+	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
+)
+
+// TestTextFiltersStopOnKill: a filter reading a pipe that stays open
+// (kubectl logs | ..., tail -f | ...) ends at SIGKILL.
+func TestTextFiltersStopOnKill(t *testing.T) {
+	for _, args := range [][]string{
+		{"sed", "p"}, {"ts"}, {"nl"}, {"paste", "-"}, {"xargs", "echo"}, {"tr", "a", "b"},
+		{"tac"}, {"fold"}, {"expand"}, {"cmp", "/etc/passwd"}, {"diff", "/etc/passwd", "-"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			p := proctest.New(t, busybox.Image{}, nil, args)
+			r, w := io.Pipe()
+			defer w.Close()
+			p.Stdin = r
+			done := p.Start(t)
+			w.Write([]byte("a\n"))
+			select {
+			case <-done:
+				t.Fatal("ended before its input did")
+			case <-time.After(50 * time.Millisecond):
+			}
+			p.KillNow()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("survived SIGKILL")
+			}
+		})
+	}
+}
