@@ -120,7 +120,7 @@ func sed(p *registry.Process) int {
 			}
 			var out strings.Builder
 			r.out = bufio.NewWriter(&out)
-			r.in = newSedInput(p, []string{name}, func(string) (io.ReadCloser, error) {
+			r.in = newSedInput(p, []string{name}, nil, func(string) (io.ReadCloser, error) {
 				return io.NopCloser(strings.NewReader(string(data))), nil
 			})
 			r.pendingNL, r.line, r.quit = false, 0, false
@@ -144,7 +144,7 @@ func sed(p *registry.Process) int {
 			files = []string{"-"}
 		}
 		r.out = bufio.NewWriter(stdout(p))
-		r.in = newSedInput(p, files, func(name string) (io.ReadCloser, error) {
+		r.in = newSedInput(p, files, r.out.Flush, func(name string) (io.ReadCloser, error) {
 			f, err := open(p, name)
 			if err != nil {
 				return nil, err
@@ -745,6 +745,7 @@ func (ps *sedParser) translit(c *sedCmd) error {
 // ahead (to know the last one).
 type sedInput struct {
 	p      *registry.Process
+	idle   func() // called before a read that may wait
 	files  []string
 	opener func(string) (io.ReadCloser, error)
 	cur    *bufio.Reader
@@ -755,8 +756,11 @@ type sedInput struct {
 	failed bool
 }
 
-func newSedInput(p *registry.Process, files []string, opener func(string) (io.ReadCloser, error)) *sedInput {
+func newSedInput(p *registry.Process, files []string, idle func() error, opener func(string) (io.ReadCloser, error)) *sedInput {
 	in := &sedInput{p: p, files: files, opener: opener}
+	if idle != nil {
+		in.idle = func() { idle() }
+	}
 	in.fill()
 	return in
 }
@@ -777,6 +781,9 @@ func (in *sedInput) fill() {
 				continue
 			}
 			in.cur, in.closer = bufio.NewReader(f), f
+		}
+		if in.idle != nil && in.cur.Buffered() == 0 {
+			in.idle()
 		}
 		line, err := in.cur.ReadString('\n')
 		if line != "" {

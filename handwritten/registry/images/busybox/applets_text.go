@@ -222,22 +222,33 @@ func tr(p *registry.Process) int {
 	case squeeze:
 		sq = in1
 	}
-	data, _ := readAllKillable(p, stdin(p))
-	out := make([]byte, 0, len(data))
+	// Chunk by chunk, as the input comes.
+	in := killable(p, stdin(p))
+	buf := make([]byte, 32*1024)
 	last := -1
-	for _, c := range data {
-		if del && in1[c] {
-			continue
+	for {
+		n, err := in.Read(buf)
+		out := make([]byte, 0, n)
+		for _, c := range buf[:n] {
+			if del && in1[c] {
+				continue
+			}
+			o := byte(mapping[c])
+			if squeeze && sq[o] && int(o) == last {
+				continue
+			}
+			out = append(out, o)
+			last = int(o)
 		}
-		o := byte(mapping[c])
-		if squeeze && sq[o] && int(o) == last {
-			continue
+		if len(out) > 0 {
+			if _, werr := stdout(p).Write(out); werr != nil {
+				return 1
+			}
 		}
-		out = append(out, o)
-		last = int(o)
+		if err != nil {
+			return 0
+		}
 	}
-	stdout(p).Write(out)
-	return 0
 }
 
 // trClasses are tr's [:name:] classes.
@@ -404,6 +415,7 @@ func nl(p *registry.Process) int {
 			continue
 		}
 		eachLine(killable(p, f), func(line string, _ bool) {
+			defer w.Flush()
 			if style == "a" || style == "t" && line != "" {
 				fmt.Fprintf(w, "%*d%s%s\n", width, n, sep, line)
 				n += incr
