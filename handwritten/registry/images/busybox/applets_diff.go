@@ -157,6 +157,7 @@ type diffLine struct {
 	nl   bool
 }
 
+// read reads a file to compare (-N: a missing one is empty).
 func (o *diffOpts) read(p *registry.Process, name string) ([]byte, bool) {
 	if name == "/dev/null" {
 		return nil, true
@@ -307,6 +308,8 @@ type diffOp struct {
 	ignore bool // a change of blank lines only (-B)
 }
 
+// hunk prints one hunk: "@@ -start,count +start,count @@" and its
+// lines.
 func (o *diffOpts) hunk(ops []diffOp, la, lb []diffLine) {
 	// The first lines of each side the hunk covers, and their counts.
 	sa, sb, na, nb := -1, -1, 0, 0
@@ -424,6 +427,7 @@ func diffOps(a, b []string) []diffOp {
 
 const diffMaxD = 4000
 
+// myers is diffOps on lines that differ at both ends.
 func myers(a, b []string) []diffOp {
 	n, m := len(a), len(b)
 	maxD := n + m

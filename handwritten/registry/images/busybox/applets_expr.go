@@ -93,6 +93,8 @@ func (e *exprParser) next(ops ...string) (string, bool) {
 	return "", false
 }
 
+// The grammar, loosest first: | & comparisons + - * / % : and the
+// primaries (keywords, parentheses, strings).
 func (e *exprParser) or() (exprValue, error) {
 	l, err := e.and()
 	for err == nil {

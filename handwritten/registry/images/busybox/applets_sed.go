@@ -587,6 +587,7 @@ func (ps *sedParser) text() string {
 	return b.String()
 }
 
+// substitute parses s/REGEX/REPLACEMENT/FLAGS (g p N i I w FILE).
 func (ps *sedParser) substitute(c *sedCmd) error {
 	if !ps.more() {
 		return errors.New("unmatched 's'")
@@ -718,6 +719,8 @@ func parseRepl(s string) []sedRepl {
 	return parts
 }
 
+// translit parses y/SOURCE/DEST/ (busybox maps as many characters as
+// the shorter side has).
 func (ps *sedParser) translit(c *sedCmd) error {
 	if !ps.more() {
 		return errors.New("unmatched 'y'")
@@ -765,6 +768,7 @@ func newSedInput(p *registry.Process, files []string, idle func() error, opener 
 	return in
 }
 
+// fill reads the next line ahead, from the next file at the end of one.
 func (in *sedInput) fill() {
 	in.have = false
 	for {
@@ -856,6 +860,7 @@ func (r *sedRun) write(file string) {
 	}
 }
 
+// flushAppends prints the a text and r files queued in this cycle.
 func (r *sedRun) flushAppends() {
 	for _, a := range r.appends {
 		if strings.HasPrefix(a, "\x00r") {
@@ -1062,6 +1067,7 @@ func (r *sedRun) run() {
 	}
 }
 
+// substitute runs s on the pattern space; true if it replaced.
 func (r *sedRun) substitute(c *sedCmd) bool {
 	re := c.re
 	matches := re.FindAllStringSubmatchIndex(r.ps, -1)
