@@ -18,17 +18,19 @@ const xargsUsage = "xargs [OPTIONS] [PROG ARGS]"
 
 // xargs runs PROG (echo) with the items of stdin (or -a FILE) as more
 // arguments: blank separated with quotes and backslashes, or NUL
-// terminated (-0), or one line each replacing -I's string; -n at most N
+// terminated (-0), or one line each replacing -I's string (-i: {}); -n at most N
 // per run, -s at most N bytes, -r not at all without items, -t traces
 // on stderr, -p asks on /dev/tty first, -E stops at an item. The exit
 // status is busybox's: 123 if a run failed, 124 if one exited 255,
 // 126/127 if PROG cannot run. Parallel runs (-P) are run one after
 // another.
 func xargs(p *registry.Process) int {
-	// -e[EOF] takes its value attached only: split it off first.
+	// -e[EOF] and -i[STR] take their value attached only: split them off
+	// first.
 	args := p.Args[1:]
 	var pre []string
 	eof, hasEOF := "", false
+	replaceI, hasI := "", false // -i[STR]: -I STR, "{}" by default
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -45,6 +47,13 @@ func xargs(p *registry.Process) int {
 			if c == 'e' {
 				eof = a[j+1:]
 				hasEOF = eof != ""
+				break
+			}
+			if c == 'i' {
+				replaceI, hasI = a[j+1:], true
+				if replaceI == "" {
+					replaceI = "{}"
+				}
 				break
 			}
 			kept += string(c)
@@ -68,6 +77,9 @@ func xargs(p *registry.Process) int {
 	}
 	if v, ok := set['E']; ok {
 		eof, hasEOF = v, true
+	}
+	if _, ok := set['I']; hasI && !ok {
+		set['I'] = replaceI
 	}
 	if f := checkFlags(set, "0aEInsPprtxe"); f != 0 {
 		return badOption(p, "xargs", f, xargsUsage)
