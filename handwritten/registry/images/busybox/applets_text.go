@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -108,6 +109,16 @@ func (k *killReader) Read(b []byte) (int, error) {
 	n := copy(b, k.rest)
 	k.rest = k.rest[n:]
 	return n, nil
+}
+
+// isDirFile reports whether an opened file is a directory.
+func isDirFile(f io.Reader) bool {
+	st, ok := f.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return false
+	}
+	info, err := st.Stat()
+	return err == nil && info.IsDir()
 }
 
 // eachLine calls fn with each line of r (without its newline) and
@@ -355,6 +366,11 @@ func tac(p *registry.Process) int {
 			status = fail(p, "tac", "%s: %s", name, registry.Strerror(err))
 			continue
 		}
+		if isDirFile(f) {
+			f.Close()
+			status = fail(p, "tac", "%s: Is a directory", name)
+			continue
+		}
 		data, _ := readAllKillable(p, f)
 		f.Close()
 		for len(data) > 0 {
@@ -473,6 +489,12 @@ func fold(p *registry.Process) int {
 		if err != nil {
 			w.Flush()
 			status = fail(p, "fold", "%s: %s", name, registry.Strerror(err))
+			continue
+		}
+		if isDirFile(f) {
+			f.Close()
+			w.Flush()
+			status = fail(p, "fold", "%s: Input/output error", name)
 			continue
 		}
 		data, _ := readAllKillable(p, f)
@@ -652,6 +674,15 @@ func textFiles(p *registry.Process, applet string, files []string, fn func(name 
 		f, err := open(p, name)
 		if err != nil {
 			status = fail(p, applet, "%s: %s", name, registry.Strerror(err))
+			continue
+		}
+		if isDirFile(f) {
+			// busybox's read of a directory fails with EISDIR, which
+			// these applets report as an I/O error; strings says nothing.
+			f.Close()
+			if applet != "strings" {
+				status = fail(p, applet, "%s: Input/output error", name)
+			}
 			continue
 		}
 		data, _ := readAllKillable(p, f)
@@ -1085,6 +1116,13 @@ func cmp(p *registry.Process) int {
 		if err != nil {
 			if !has(set, 's') {
 				fail(p, "cmp", "%s: %s", name, registry.Strerror(err))
+			}
+			return 2
+		}
+		if isDirFile(f) {
+			f.Close()
+			if !has(set, 's') {
+				fail(p, "cmp", "%s: I/O error", name)
 			}
 			return 2
 		}
