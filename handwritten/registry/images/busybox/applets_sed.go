@@ -17,9 +17,9 @@ const sedUsage = "sed [-i[SFX]] [-nrE] [-f FILE]... [-e CMD]... [FILE]...\nor: s
 
 // sed is the stream editor: -n, -e, -f, -i[SUFFIX], -E/-r and the
 // commands { } ! = a i c d D p P q n N s y h H g G x b t T : r w #, with
-// line, $, /regex/ and addr1,addr2 (also addr1,+N) addresses. Commands
-// it lacks (l, and what busybox lacks) fail with busybox's "unsupported
-// command".
+// line, $, /regex/ and addr1,addr2 (also addr1,+N) addresses; l prints
+// nothing, as the reference node's busybox 1.35 does. Commands busybox
+// lacks fail with its "unsupported command".
 func sed(p *registry.Process) int {
 	var scripts, files []string
 	quiet, ere, inPlace, suffix, haveScript := false, false, false, "", false
@@ -314,7 +314,7 @@ func parseSed(script string, ere bool) (*sedProg, error) {
 				prog.cmds[open[len(open)-1]].jump = len(prog.cmds) + 1
 				open = open[:len(open)-1]
 			}
-		case '=', 'd', 'D', 'p', 'P', 'q', 'n', 'N', 'h', 'H', 'g', 'G', 'x':
+		case '=', 'd', 'D', 'p', 'P', 'q', 'n', 'N', 'h', 'H', 'g', 'G', 'x', 'l':
 		case 'a', 'i', 'c':
 			c.text = ps.text()
 		case ':', 'b', 't', 'T':
