@@ -36,6 +36,8 @@ func Debian(path string) (registry.Program, bool) {
 // network tools, editors and busybox's own shells are not in it.
 func debianHas(name string) bool {
 	switch name {
+	case "unzip", "bunzip2", "bzcat", "cpio": // packages of their own, not in the base (tar and gzip are)
+		return false
 	case "wget", "nc", "nslookup", "ash", "sh", "[[", "ping", "traceroute", "telnet", "ifconfig", "ip", "route", "netstat", "vi", "less":
 		return false
 	}
@@ -66,6 +68,13 @@ var alpineDirs = func() map[string]string {
 		dirs[name] = "/bin"
 	}
 	for _, name := range strings.Fields("[ [[ basename cut dirname env head id nc nslookup printf printenv seq sort tail tee test timeout uniq wc wget which whoami yes") {
+		dirs[name] = "/usr/bin"
+	}
+	// Archives and compression.
+	for _, name := range strings.Fields("tar gzip gunzip zcat cpio") {
+		dirs[name] = "/bin"
+	}
+	for _, name := range strings.Fields("unzip bunzip2 bzcat rev") {
 		dirs[name] = "/usr/bin"
 	}
 	return dirs
