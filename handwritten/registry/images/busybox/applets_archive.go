@@ -28,6 +28,7 @@ var archiveApplets = map[string]registry.Program{
 	"bunzip2": bunzip2Applet,
 	"bzcat":   bzcatApplet,
 	"unzip":   unzipApplet,
+	"cpio":    cpioApplet,
 }
 
 // What a file system may do besides registry.FileSystem (containerfs

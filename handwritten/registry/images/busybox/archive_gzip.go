@@ -41,7 +41,7 @@ type unpacker struct {
 	convert func(out io.Writer, in *bufio.Reader) error
 	// newName is the output file's name for an input file's name ("" when
 	// the suffix is not the unpacker's).
-	newName func(name string) string
+	newName  func(name string) string
 	toStdout bool // zcat, bzcat
 	opts     string
 }
