@@ -804,10 +804,8 @@ func tarExtractOne(p *registry.Process, o *tarOptions, tr io.Reader, hdr *tar.He
 			return 0
 		}
 		if existing.IsDir() {
-			if err := fsys.Remove(full); err != nil {
-				fail(p, "tar", "can't remove old file %s: %s", name, registry.Strerror(err))
-				return 0
-			}
+			// unlink(2) of a directory.
+			return fail(p, "tar", "can't remove old file %s: %s", name, registry.Strerror(registry.EISDIR))
 		} else if err := fsys.Remove(full); err != nil {
 			fail(p, "tar", "can't remove old file %s: %s", name, registry.Strerror(err))
 			return 0
