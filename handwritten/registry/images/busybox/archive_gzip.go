@@ -89,6 +89,11 @@ func unpackOne(p *registry.Process, u unpacker, name string, toStdout, test, for
 		if err != nil {
 			return fail(p, u.applet, "%s: %s", name, registry.Strerror(err))
 		}
+		if info.IsDir() && u.applet == "gzip" && !toStdout {
+			// busybox compresses what a read of it gives (nothing), then
+			// fails to unlink(2) it.
+			return fail(p, u.applet, "can't remove file '%s': %s", name, registry.Strerror(registry.EISDIR))
+		}
 		if !toStdout && !test {
 			if newName = u.newName(name); newName == "" {
 				return fail(p, u.applet, "%s: unknown suffix - ignored", name)
@@ -148,9 +153,6 @@ func unpackOne(p *registry.Process, u unpacker, name string, toStdout, test, for
 		info, _ := p.FS.Stat(p.Path(name))
 		if info != nil {
 			fsChmod(p.FS, p.Path(newName), info.Mode().Perm())
-			if !strings.HasPrefix(u.applet, "g") || u.applet == "gunzip" {
-				fsChtimes(p.FS, p.Path(newName), info.ModTime())
-			}
 		}
 		if !keep {
 			p.FS.Remove(p.Path(name))
