@@ -87,6 +87,21 @@ func unzipApplet(p *registry.Process) int {
 			return fail(p, "unzip", "can't open %s[.zip]", archive)
 		}
 	}
+	base := p.Dir
+	if dir != "" {
+		// One level only, as busybox's (and UnZip 6.00's) mkdir.
+		base = p.Path(dir)
+		if parent, err := p.FS.Stat(path.Dir(base)); err == nil && parent.IsDir() {
+			p.FS.MkdirAll(base, 0o777&^umask)
+		}
+		info, err := p.FS.Stat(base)
+		if err == nil && !info.IsDir() {
+			err = registry.ENOTDIR
+		}
+		if err != nil {
+			return fail(p, "unzip", "can't change directory to '%s': %s", dir, registry.Strerror(err))
+		}
+	}
 	out := bufio.NewWriter(stdout(p))
 	defer out.Flush()
 	if !pipe && !(quiet && !list) {
@@ -116,18 +131,12 @@ func unzipApplet(p *registry.Process) int {
 		}
 		return false
 	}
-	base := p.Dir
-	if dir != "" {
-		base = p.Path(dir)
-		if err := p.FS.MkdirAll(base, 0o777&^umask); err != nil {
-			out.Flush()
-			return fail(p, "unzip", "can't create directory '%s': %s", dir, registry.Strerror(err))
-		}
-	}
 	var total uint64
 	count := 0
 	all := false // [A]ll was answered
+	answers := bufio.NewReader(stdin(p))
 	for _, f := range zr.File {
+		count++ // busybox counts every entry, and sums the sizes listed
 		if !wanted(f.Name) {
 			continue
 		}
@@ -139,7 +148,6 @@ func unzipApplet(p *registry.Process) int {
 			fmt.Fprintf(out, "%9d  %02d-%02d-%04d %02d:%02d   %s\n", f.UncompressedSize64,
 				int(t.Month()), t.Day(), t.Year(), t.Hour(), t.Minute(), f.Name)
 			total += f.UncompressedSize64
-			count++
 			continue
 		}
 		isDir := strings.HasSuffix(f.Name, "/")
@@ -187,20 +195,31 @@ func unzipApplet(p *registry.Process) int {
 			if never {
 				continue
 			}
-			fmt.Fprintf(out, "replace %s? [y]es, [n]o, [A]ll, [N]one, [r]ename: ", name)
-			out.Flush()
-			answer, err := bufio.NewReader(stdin(p)).ReadString('\n')
-			if err != nil && answer == "" {
-				return fail(p, "unzip", "can't read standard input")
+			skip := false
+		ask:
+			for {
+				fmt.Fprintf(out, "replace %s? [y]es, [n]o, [A]ll, [N]one, [r]ename: ", name)
+				out.Flush()
+				answer, err := fgets(answers, 80)
+				if err != nil && answer == "" {
+					return fail(p, "unzip", "can't read standard input")
+				}
+				switch answer[0] {
+				case 'y':
+				case 'A':
+					all = true
+				case 'N':
+					never = true
+					skip = true
+				case 'n', 'r': // no renaming here: the file stays
+					skip = true
+				default:
+					fmt.Fprintf(out, "error: invalid response [%c]\n", answer[0])
+					continue
+				}
+				break ask
 			}
-			switch strings.TrimSpace(answer) {
-			case "y":
-			case "A":
-				all = true
-			case "N":
-				never = true
-				continue
-			default:
+			if skip {
 				continue
 			}
 		}
@@ -241,4 +260,21 @@ func unzipCopy(p *registry.Process, f *zip.File, w io.Writer) int {
 		return fail(p, "unzip", "%s", gzipMessage(err))
 	}
 	return 0
+}
+
+// fgets reads as C's fgets into a buffer of size bytes: through a newline,
+// or size-1 bytes.
+func fgets(r *bufio.Reader, size int) (string, error) {
+	var b strings.Builder
+	for b.Len() < size-1 {
+		c, err := r.ReadByte()
+		if err != nil {
+			return b.String(), err
+		}
+		b.WriteByte(c)
+		if c == '\n' {
+			break
+		}
+	}
+	return b.String(), nil
 }
