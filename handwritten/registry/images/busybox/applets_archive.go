@@ -379,6 +379,9 @@ func tarCreate(p *registry.Process, o *tarOptions) int {
 	}
 	tw := tar.NewWriter(w)
 	c := &tarCreator{p: p, o: o, tw: tw, verbose: verbose}
+	if o.file != "-" {
+		c.archive = p.Path(o.file)
+	}
 	for _, name := range o.operands {
 		full := name
 		if !path.IsAbs(full) {
@@ -419,6 +422,7 @@ type tarCreator struct {
 	o        *tarOptions
 	tw       *tar.Writer
 	verbose  io.Writer
+	archive  string // the archive's own path, not archived
 	warned   bool
 	failed   bool
 	killed   bool
@@ -445,10 +449,11 @@ func (c *tarCreator) add(name, full string, top bool) {
 		c.failed = true
 		return
 	}
-	headerName := stripUnsafePrefix(p, "tar", name, &c.warned)
-	if headerName == "" {
-		headerName = ""
+	if full == c.archive {
+		fail(p, "tar", "%s: file is the archive; skipping", name)
+		return
 	}
+	headerName := stripUnsafePrefix(p, "tar", name, &c.warned)
 	hdr := &tar.Header{
 		Name:    headerName,
 		Mode:    unixPerm(info.Mode()),
