@@ -648,7 +648,8 @@ func tarExtract(p *registry.Process, o *tarOptions) int {
 	case err != nil:
 		return fail(p, "tar", "%s", err.Error())
 	}
-	tr := tar.NewReader(br)
+	counted := &countingReader{r: br}
+	tr := tar.NewReader(counted)
 	found := make([]bool, len(o.operands))
 	warned := false
 	out := bufio.NewWriter(stdout(p))
@@ -662,6 +663,10 @@ func tarExtract(p *registry.Process, o *tarOptions) int {
 	var dirs []dirMode
 	for {
 		hdr, err := tr.Next()
+		if err == io.EOF && counted.n%512 != 0 {
+			// The archive ended within a block (a file's padding).
+			err = io.ErrUnexpectedEOF
+		}
 		if err == io.EOF {
 			break
 		}
@@ -866,4 +871,16 @@ func tarExtractOne(p *registry.Process, o *tarOptions, tr io.Reader, hdr *tar.He
 		fsChtimes(fsys, full, hdr.ModTime)
 	}
 	return 0
+}
+
+// countingReader counts what is read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
 }
