@@ -125,7 +125,7 @@ func ps(p *registry.Process) int {
 			}
 			args = args[1:]
 		case strings.HasPrefix(a, "-") && strings.Trim(a[1:], "T") != "":
-			return badOption(p, "ps", a)
+			return badOption(p, "ps", strings.TrimLeft(a, "-")[0], psUsage)
 		}
 	}
 	// Nothing follows the unbounded command line.
@@ -206,11 +206,7 @@ func rowLeft(cols, values []string, widths map[int]int) string {
 	return b.String()
 }
 
-// badOption prints busybox's "invalid option" and the applet's usage.
-func badOption(p *registry.Process, applet, arg string) int {
-	fmt.Fprintf(stderr(p), "%s: invalid option -- '%s'\n", applet, strings.TrimLeft(arg, "-")[:1])
-	return usage(p, applet+" [-o COL1,COL2=HEADER] [-T]\n\nShow list of processes\n\n\t-o COL1,COL2=HEADER\tSelect columns for display\n\t-T\t\t\tShow threads")
-}
+const psUsage = "ps [-o COL1,COL2=HEADER] [-T]\n\nShow list of processes\n\n\t-o COL1,COL2=HEADER\tSelect columns for display\n\t-T\t\t\tShow threads"
 
 // pidof prints the PIDs of the processes running the named programs,
 // newest first; 1 when there is none.
@@ -427,12 +423,12 @@ func timeApplet(p *registry.Process) int {
 		case "-v":
 			verbose = true
 		default:
-			return badOption(p, "time", args[0])
+			return badOption(p, "time", strings.TrimLeft(args[0], "-")[0], timeUsage)
 		}
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return usage(p, "time [-vpa] [-o FILE] PROG ARGS\n\nRun PROG, display resource usage when it exits\n\n\t-v\tVerbose\n\t-p\tPOSIX output format\n\t-f FMT\tCustom format\n\t-o FILE\tWrite result to FILE\n\t-a\tAppend (else overwrite)")
+		return usage(p, timeUsage)
 	}
 	c := *p
 	c.Args = args
@@ -453,6 +449,8 @@ func timeApplet(p *registry.Process) int {
 	}
 	return status
 }
+
+const timeUsage = "time [-vpa] [-o FILE] PROG ARGS\n\nRun PROG, display resource usage when it exits\n\n\t-v\tVerbose\n\t-p\tPOSIX output format\n\t-f FMT\tCustom format\n\t-o FILE\tWrite result to FILE\n\t-a\tAppend (else overwrite)"
 
 // pager is more or less without a terminal: it copies its files (or
 // stdin) to stdout, as both do when stdout is not a tty.
@@ -499,7 +497,7 @@ func setsid(p *registry.Process) int {
 // who lists the logged-in users: a container has no utmp, so none.
 func who(p *registry.Process) int {
 	if len(p.Args) > 1 && strings.HasPrefix(p.Args[1], "-") && strings.Trim(p.Args[1][1:], "aH") != "" {
-		return badOption(p, "who", p.Args[1])
+		return badOption(p, "who", strings.TrimLeft(strings.Trim(p.Args[1], "-aH"), "-")[0], "who [-aH]\n\nShow who is logged on\n\n\t-a\tShow all\n\t-H\tPrint column headers")
 	}
 	return 0
 }

@@ -121,9 +121,9 @@ func isDirFile(f io.Reader) bool {
 	return err == nil && info.IsDir()
 }
 
-// eachLine calls fn with each line of r (without its newline) and
+// eachTextLine calls fn with each line of r (without its newline) and
 // whether it had one.
-func eachLine(r io.Reader, fn func(line string, nl bool)) {
+func eachTextLine(r io.Reader, fn func(line string, nl bool)) {
 	br := bufio.NewReader(r)
 	for {
 		line, err := br.ReadString('\n')
@@ -430,7 +430,7 @@ func nl(p *registry.Process) int {
 			status = fail(p, "nl", "%s: %s", name, registry.Strerror(err))
 			continue
 		}
-		eachLine(killable(p, f), func(line string, _ bool) {
+		eachTextLine(killable(p, f), func(line string, _ bool) {
 			defer w.Flush()
 			if style == "a" || style == "t" && line != "" {
 				fmt.Fprintf(w, "%*d%s%s\n", width, n, sep, line)

@@ -138,7 +138,7 @@ func init() {
 		"kill":     killApplet,
 	}
 	// The applets of the other files, by kind.
-	for _, more := range []map[string]registry.Program{textApplets, fileApplets, archiveApplets, systemApplets} {
+	for _, more := range []map[string]registry.Program{textApplets, fileApplets, archiveApplets, systemApplets, permApplets} {
 		for name, prog := range more {
 			if _, dup := applets[name]; dup {
 				panic("busybox: applet " + name + " registered twice")
