@@ -13,9 +13,19 @@
 // real field names, with the memory an estimate of the dataset's size
 // (see usage.go); the same estimate is the container's memory use.
 //
+// It replicates as Redis 7 does, at the protocol level (replication.go):
+// a replica (replicaof, --replicaof, REPLICAOF host port) connects to its
+// master over the pod network, PSYNCs, loads the master's RDB snapshot
+// and applies its command stream, reconnecting when the link drops, and
+// refuses clients' writes (READONLY); a master serves PSYNC/SYNC and
+// REPLCONF and propagates its clients' successful writes. ROLE and INFO
+// replication report both sides. Every sync is a full one (no partial
+// resynchronization or backlog), and a replica feeds no replicas of its
+// own.
+//
 // What it must not do: it must not pretend to do what it does not.
-// Replication (replicaof), Sentinel, cluster mode and modules fail at
-// start with the reason in the log; the append only file is not written
+// Sentinel, cluster mode and modules fail at start with the reason in
+// the log; the append only file is not written
 // (appendonly yes is warned about, and RDB snapshots go on); maxmemory is
 // reported but not enforced; the image has no wget, nc or nslookup, as
 // the real one has none.

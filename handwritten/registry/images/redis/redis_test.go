@@ -457,10 +457,6 @@ func TestConfigErrors(t *testing.T) {
 	if code := p.Run(t, 5*time.Second); code != 1 || !logLine("C", "#", "Fatal error, can't open config file '/etc/nosuch.conf': No such file or directory").MatchString(p.Out.String()) {
 		t.Errorf("missing file: %d %q", code, p.Out.String())
 	}
-	p = proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "6379"})
-	if code := p.Run(t, 5*time.Second); code != 1 || !strings.Contains(p.Err.String(), "replication is not supported") {
-		t.Errorf("replicaof: %d %q", code, p.Err.String())
-	}
 }
 
 func TestEntrypoint(t *testing.T) {
@@ -504,5 +500,171 @@ func TestKill(t *testing.T) {
 	}
 	if strings.Contains(p.Out.String(), "User requested shutdown") {
 		t.Errorf("SIGKILL shut down gracefully:\n%s", p.Out.String())
+	}
+}
+
+// waitFor runs redis-cli args in p until its output is want.
+func waitFor(t *testing.T, p *proctest.Proc, want string, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, out, _ := execIn(t, p, false, "", append([]string{"redis-cli"}, args...)...)
+		if out == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-cli %v: %q; want %q\nlog:\n%s", args, out, want, p.Out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplication(t *testing.T) {
+	const leaderIP, followerIP = "10.244.0.5", "10.244.0.6"
+	n := proctest.NewNet()
+	n.AddHost("redis-leader", leaderIP)
+	leader, leaderDone := start(t, n, []string{"redis-server", "--save", ""}, leaderIP+":6379")
+	lcli := func(args ...string) string {
+		_, out, _ := execIn(t, leader, false, "", append([]string{"redis-cli", "-h", leaderIP}, args...)...)
+		return out
+	}
+	// Written before the follower starts: it arrives in the snapshot.
+	lcli("SET", "before", "rdb")
+	lcli("-n", "3", "RPUSH", "l", "a", "b")
+
+	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--replicaof", "redis-leader", "6379"})
+	follower.Net = n.Pod(followerIP)
+	follower.Dir = "/data"
+	followerDone := follower.Start(t)
+	n.Listening(t, followerIP+":6379")
+	f := []string{"-h", followerIP}
+	fargs := func(args ...string) []string { return append(append([]string{}, f...), args...) }
+	waitFor(t, follower, "rdb\n", fargs("GET", "before")...)
+	waitFor(t, follower, "a\nb\n", fargs("-n", "3", "LRANGE", "l", "0", "-1")...)
+	inOrder(t, follower.Out.String(),
+		logLine("S", "*", "Ready to accept connections tcp"),
+		logLine("S", "*", "Connecting to MASTER redis-leader:6379"),
+		logLine("S", "*", "MASTER <-> REPLICA sync started"),
+		logLine("S", "*", "Master replied to PING, replication can continue..."),
+		regexp.MustCompile(`(?m)^1:S .* \* Full resync from master: [0-9a-f]{40}:0$`),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Flushing old data"),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Finished with success"),
+	)
+	inOrder(t, leader.Out.String(),
+		logLine("M", "*", "Replica "+followerIP+":6379 asks for synchronization"),
+		logLine("M", "*", "Full resync requested by replica "+followerIP+":6379"),
+	)
+
+	// Writes on the leader reach the follower, in their databases.
+	lcli("SET", "k", "v")
+	lcli("INCR", "n")
+	lcli("INCR", "n")
+	lcli("-n", "2", "HSET", "h", "f", "v")
+	lcli("SET", "bad") // an error: not propagated
+	waitFor(t, follower, "v\n", fargs("-n", "2", "HGET", "h", "f")...)
+	waitFor(t, follower, "v\n", fargs("GET", "k")...)
+	waitFor(t, follower, "2\n", fargs("GET", "n")...)
+	// A transaction.
+	execIn(t, leader, false, "MULTI\nSET t1 x\nSET t2 y\nEXEC\n", "redis-cli", "-h", leaderIP)
+	waitFor(t, follower, "y\n", fargs("GET", "t2")...)
+	// A blocking pop is propagated as the pop it did.
+	lcli("RPUSH", "q", "1", "2")
+	lcli("BLPOP", "q", "0")
+	waitFor(t, follower, "2\n", fargs("LRANGE", "q", "0", "-1")...)
+
+	// The follower refuses writes.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("SET", "x", "1")...)...); out != "READONLY You can't write against a read only replica.\n\n" {
+		t.Errorf("write to the follower: %q", out)
+	}
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("ROLE")...)...); !strings.HasPrefix(out, "slave\nredis-leader\n6379\nconnected\n") {
+		t.Errorf("ROLE on the follower: %q", out)
+	}
+	_, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("INFO", "replication")...)...)
+	for _, want := range []string{"role:slave\r\n", "master_host:redis-leader\r\n", "master_port:6379\r\n", "master_link_status:up\r\n", "slave_read_only:1\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("follower's INFO replication has no %q:\n%s", want, out)
+		}
+	}
+	out = lcli("INFO", "replication")
+	for _, want := range []string{"role:master\r\n", "connected_slaves:1\r\n", "slave0:ip=" + followerIP + ",port=6379,state=online,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("leader's INFO replication has no %q:\n%s", want, out)
+		}
+	}
+	if out := lcli("ROLE"); !regexp.MustCompile(`^master\n\d+\n` + regexp.QuoteMeta(followerIP) + `\n6379\n\d+\n$`).MatchString(out) {
+		t.Errorf("ROLE on the leader: %q", out)
+	}
+
+	// The leader restarts (without its data): the follower reconnects
+	// and resynchronizes.
+	if code := stop(t, leader, leaderDone); code != 0 {
+		t.Fatalf("leader exit status %d", code)
+	}
+	waitContains(t, follower, "master_link_status:down\r\n", fargs("INFO", "replication")...)
+	leader, leaderDone = start(t, n, []string{"redis-server", "--save", ""}, leaderIP+":6379")
+	lcli("SET", "after", "restart")
+	waitFor(t, follower, "restart\n", fargs("GET", "after")...)
+	// The new leader's dataset replaced the old one.
+	waitFor(t, follower, "\n", fargs("GET", "k")...)
+	waitContains(t, follower, "master_link_status:up\r\n", fargs("INFO", "replication")...)
+	inOrder(t, follower.Out.String(),
+		logLine("S", "*", "Connection with master lost."),
+		logLine("S", "*", "Connecting to MASTER redis-leader:6379"),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Finished with success"),
+	)
+
+	// REPLICAOF NO ONE: a master again, writable.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", "NO", "ONE")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF NO ONE: %q", out)
+	}
+	waitFor(t, follower, "OK\n", fargs("SET", "x", "1")...)
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("INFO", "replication")...)...); !strings.Contains(out, "role:master\r\n") {
+		t.Errorf("INFO replication after REPLICAOF NO ONE:\n%s", out)
+	}
+	lcli("SET", "after", "detached")
+	time.Sleep(100 * time.Millisecond)
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("GET", "after")...)...); out != "restart\n" {
+		t.Errorf("a detached replica got %q", out)
+	}
+	if !logLine("M", "*", "MASTER MODE enabled (user request from 'addr=10.244.0.6").MatchString(follower.Out.String()) && !strings.Contains(follower.Out.String(), "MASTER MODE enabled") {
+		t.Errorf("no MASTER MODE line:\n%s", follower.Out.String())
+	}
+	// REPLICAOF host port at run time, of a master that is not there:
+	// it tries again.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", "10.244.0.9", "6379")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF: %q", out)
+	}
+	waitContains(t, follower, "master_host:10.244.0.9\r\n", fargs("INFO", "replication")...)
+	deadline := time.Now().Add(20 * time.Second)
+	for !logLine("S", "#", "Error condition on socket for SYNC: Connection refused").MatchString(follower.Out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection refused:\n%s", follower.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitContains(t, follower, "master_link_status:down\r\n", fargs("INFO", "replication")...)
+	// And of the leader: a replica again.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", leaderIP, "6379")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF: %q", out)
+	}
+	waitFor(t, follower, "detached\n", fargs("GET", "after")...)
+	waitFor(t, follower, "\n", fargs("GET", "x")...)
+	stop(t, follower, followerDone)
+	stop(t, leader, leaderDone)
+}
+
+// waitContains runs redis-cli args in p until its output has want.
+func waitContains(t *testing.T, p *proctest.Proc, want string, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, out, _ := execIn(t, p, false, "", append([]string{"redis-cli"}, args...)...)
+		if strings.Contains(out, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-cli %v: %q; want %q in it\nlog:\n%s", args, out, want, p.Out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
