@@ -3,10 +3,12 @@ package redis_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -666,5 +668,73 @@ func waitContains(t *testing.T, p *proctest.Proc, want string, args ...string) {
 			t.Fatalf("redis-cli %v: %q; want %q in it\nlog:\n%s", args, out, want, p.Out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReplicationProtocol is a master's side of the replication
+// protocol, as a replica sees it on the wire.
+func TestReplicationProtocol(t *testing.T) {
+	n := proctest.NewNet()
+	p, done := start(t, n, []string{"redis-server", "--save", "", "--repl-ping-replica-period", "1"}, podAddr)
+	defer stop(t, p, done)
+	execIn(t, p, false, "", "redis-cli", "SET", "before", "1")
+	conn, err := n.Dial(context.Background(), "tcp", podAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	conn.Write([]byte("PING\r\nREPLCONF listening-port 6380\r\nREPLCONF capa eof capa psync2\r\nPSYNC ? -1\r\n"))
+	for _, want := range []string{"+PONG\r\n", "+OK\r\n", "+OK\r\n"} {
+		if line, err := r.ReadString('\n'); err != nil || line != want {
+			t.Fatalf("read %q, %v; want %q", line, err, want)
+		}
+	}
+	line, _ := r.ReadString('\n')
+	if !regexp.MustCompile(`^\+FULLRESYNC [0-9a-f]{40} 0\r\n$`).MatchString(line) {
+		t.Fatalf("PSYNC: %q", line)
+	}
+	line, _ = r.ReadString('\n')
+	size, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, "$"), "\r\n"))
+	if err != nil {
+		t.Fatalf("payload: %q", line)
+	}
+	rdb := make([]byte, size)
+	if _, err := io.ReadFull(r, rdb); err != nil || !strings.HasPrefix(string(rdb), "REDIS0012") || !strings.Contains(string(rdb), "before") {
+		t.Fatalf("RDB: %v %q", err, rdb)
+	}
+	// No CRLF after the payload: the stream follows, with SELECT first.
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "SET", "k", "v")
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "INCR", "k") // an error: not propagated
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "DEL", "k")
+	// The master PINGs its replicas every repl-ping-replica-period,
+	// between the commands.
+	var cmds []string
+	for len(cmds) < 3 {
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "*") {
+			t.Fatalf("stream: %q %v after %q", line, err, cmds)
+		}
+		k, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+		var args []string
+		for range k {
+			line, _ := r.ReadString('\n')
+			l, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+			buf := make([]byte, l+2)
+			io.ReadFull(r, buf)
+			args = append(args, string(buf[:l]))
+		}
+		if cmd := strings.Join(args, " "); cmd != "PING" {
+			cmds = append(cmds, cmd)
+		}
+	}
+	if strings.Join(cmds, "|") != "SELECT 1|SET k v|DEL k" {
+		t.Errorf("stream %q", cmds)
+	}
+	// REPLCONF ACK has no reply.
+	conn.Write([]byte("REPLCONF ACK 0\r\nPING\r\n"))
+	_, out, _ := execIn(t, p, false, "", "redis-cli", "INFO", "replication")
+	if !strings.Contains(out, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,") {
+		t.Errorf("INFO replication:\n%s", out)
 	}
 }

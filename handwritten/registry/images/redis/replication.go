@@ -77,6 +77,25 @@ type replState struct {
 	nextBind   int
 	conns      map[*server.Peer]*requestConn
 	masterRepl string // the master's replication ID, on a replica
+	lastPing   time.Time
+}
+
+// replicationCron is a master's PING to its replicas every
+// repl-ping-replica-period seconds, which lets them tell a live link
+// from a dead one (repl-timeout).
+func (s *srv) replicationCron(now time.Time) {
+	period := time.Duration(s.cfg.getInt("repl-ping-replica-period")) * time.Second
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	if s.repl.host != "" || len(s.repl.replicas) == 0 || now.Sub(s.repl.lastPing) < period {
+		return
+	}
+	s.repl.lastPing = now
+	b := encodeRequest([]string{"PING"})
+	s.repl.offset += int64(len(b))
+	for _, r := range s.repl.replicas {
+		s.send(r, b)
+	}
 }
 
 // replica is a replica connected to this master.
@@ -729,8 +748,15 @@ func (s *srv) syncWithMaster(ctx context.Context, host string, port int, stop ch
 		}
 		s.repl.mu.Unlock()
 	}()
+	timeout := time.Duration(s.cfg.getInt("repl-timeout")) * time.Second
 	for {
+		conn.SetReadDeadline(time.Now().Add(timeout))
 		rep, err := readReply(r)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			s.log.warning("MASTER timeout: no data nor PING received...")
+			return
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.notice("Connection with master lost.")
@@ -884,6 +910,7 @@ func (s *srv) replicationInfo() [][2]string {
 }
 
 var errNotReplicaof = errors.New("not replicaof")
+
 
 // parseReplicaof reads the replicaof value "host port".
 func parseReplicaof(v string) (host string, port int, err error) {

@@ -431,6 +431,7 @@ func (s *srv) writePidFile() {
 
 // cron starts the background save a save point asks for.
 func (s *srv) cron(now time.Time) {
+	s.replicationCron(now)
 	s.mu.Lock()
 	dirty, last, bgsaving, lastOK, lastBg := s.dirty, s.lastSave, s.bgsaving, s.lastSaveOK, s.lastBgsave
 	s.mu.Unlock()
