@@ -424,6 +424,10 @@ func rewriteLine(name, value string) string {
 		return `save ""`
 	case name == "save" || name == "bind":
 		return name + " " + value
+	case name == "replicaof" && value == "":
+		return "replicaof no one"
+	case name == "replicaof":
+		return name + " " + value
 	case value == "" || strings.ContainsAny(value, " \"'"):
 		return name + " " + repr(value)
 	}

@@ -574,6 +574,8 @@ func TestReplication(t *testing.T) {
 	lcli("BLPOP", "q", "0")
 	waitFor(t, follower, "2\n", fargs("LRANGE", "q", "0", "-1")...)
 
+	waitFor(t, follower, "replicaof\nredis-leader 6379\n", fargs("CONFIG", "GET", "replicaof")...)
+	waitFor(t, follower, "ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config\n\n", fargs("CONFIG", "SET", "replicaof", "x 1")...)
 	// The follower refuses writes.
 	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("SET", "x", "1")...)...); out != "READONLY You can't write against a read only replica.\n\n" {
 		t.Errorf("write to the follower: %q", out)
@@ -737,4 +739,37 @@ func TestReplicationProtocol(t *testing.T) {
 	if !strings.Contains(out, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,") {
 		t.Errorf("INFO replication:\n%s", out)
 	}
+}
+
+func TestReplicationAuth(t *testing.T) {
+	const leaderIP, followerIP = "10.244.0.5", "10.244.0.6"
+	n := proctest.NewNet()
+	leader, leaderDone := start(t, n, []string{"redis-server", "--save", "", "--requirepass", "secret"}, leaderIP+":6379")
+	defer stop(t, leader, leaderDone)
+	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "v")
+
+	// Without masterauth the master refuses the replica.
+	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", "", "--replicaof", leaderIP, "6379", "--requirepass", "other"})
+	follower.Net = n.Pod(followerIP)
+	follower.Dir = "/data"
+	followerDone := follower.Start(t)
+	defer stop(t, follower, followerDone)
+	n.Listening(t, followerIP+":6379")
+	f := []string{"-h", followerIP, "--no-auth-warning", "-a", "other"}
+	waitContains(t, follower, "master_link_status:down\r\n", append(f, "INFO", "replication")...)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(follower.Out.String(), "NOAUTH") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no NOAUTH in the log:\n%s", follower.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// With it, the follower syncs; its own password still guards it.
+	waitFor(t, follower, "OK\n", append(f, "CONFIG", "SET", "masterauth", "secret")...)
+	waitFor(t, follower, "v\n", append(f, "GET", "k")...)
+	if _, out, _ := execIn(t, follower, false, "", "redis-cli", "-h", followerIP, "GET", "k"); out != "NOAUTH Authentication required.\n\n" {
+		t.Errorf("GET without the password: %q", out)
+	}
+	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "w")
+	waitFor(t, follower, "w\n", append(f, "GET", "k")...)
 }

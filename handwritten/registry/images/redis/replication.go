@@ -281,9 +281,6 @@ func forReplicas(args []string, b []byte) []string {
 			return nil
 		}
 		count := len(rep.elems[1].elems)
-		if args[0] == "BZMPOP" {
-			count = len(rep.elems[1].elems)
-		}
 		return []string{strings.TrimPrefix(args[0], "B"), "1", rep.elems[0].str, args[3+n], "COUNT", strconv.Itoa(max(count, 1))}
 	case "XADD":
 		if !parse() || rep.kind != '$' {
@@ -395,7 +392,7 @@ func (s *srv) cmdPsync(c *server.Peer, cmd string, args []string) {
 	}
 	if s.isReplica() {
 		// A replica does not feed replicas of its own here.
-		c.WriteError("NOMASTERLINK Can't SYNC while not connected with my master")
+		c.WriteError("ERR this image's redis-server does not serve replicas of a replica (a work-alike of Redis without chained replication)")
 		return
 	}
 	ip, _, _ := net.SplitHostPort(rc.RemoteAddr().String())
@@ -910,7 +907,6 @@ func (s *srv) replicationInfo() [][2]string {
 }
 
 var errNotReplicaof = errors.New("not replicaof")
-
 
 // parseReplicaof reads the replicaof value "host port".
 func parseReplicaof(v string) (host string, port int, err error) {
