@@ -595,6 +595,18 @@ func TestReplication(t *testing.T) {
 			t.Errorf("leader's INFO replication has no %q:\n%s", want, out)
 		}
 	}
+	// The follower's REPLCONF ACKs catch up with the leader's offset.
+	ackRe := regexp.MustCompile(`offset=(\d+),lag=\d+\r\n(?s:.*)master_repl_offset:(\d+)\r\n`)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		m := ackRe.FindStringSubmatch(lcli("INFO", "replication"))
+		if m != nil && m[1] == m[2] && m[1] != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the follower's offset does not catch up: %q", m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if out := lcli("ROLE"); !regexp.MustCompile(`^master\n\d+\n` + regexp.QuoteMeta(followerIP) + `\n6379\n\d+\n$`).MatchString(out) {
 		t.Errorf("ROLE on the leader: %q", out)
 	}
@@ -733,11 +745,12 @@ func TestReplicationProtocol(t *testing.T) {
 	if strings.Join(cmds, "|") != "SELECT 1|SET k v|DEL k" {
 		t.Errorf("stream %q", cmds)
 	}
-	// REPLCONF ACK has no reply.
-	conn.Write([]byte("REPLCONF ACK 0\r\nPING\r\n"))
-	_, out, _ := execIn(t, p, false, "", "redis-cli", "INFO", "replication")
-	if !strings.Contains(out, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,") {
-		t.Errorf("INFO replication:\n%s", out)
+	// REPLCONF ACK has no reply; its offset is the replica's in INFO
+	// and ROLE.
+	conn.Write([]byte("REPLCONF ACK 42\r\nPING\r\n"))
+	waitContains(t, p, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,offset=42,lag=0\r\n", "INFO", "replication")
+	if _, out, _ := execIn(t, p, false, "", "redis-cli", "ROLE"); !regexp.MustCompile(`^master\n\d+\n10\.244\.0\.1\n6380\n42\n$`).MatchString(out) {
+		t.Errorf("ROLE: %q", out)
 	}
 }
 

@@ -105,6 +105,8 @@ type replica struct {
 	port   int
 	out    chan []byte
 	online bool
+	ack    int64     // the offset of its last REPLCONF ACK
+	ackAt  time.Time // when it came
 }
 
 // replItem is a write command to propagate and its database.
@@ -362,6 +364,18 @@ func (s *srv) cmdReplconf(c *server.Peer, _ string, args []string) {
 	}
 	switch strings.ToUpper(args[0]) {
 	case "ACK", "FACK":
+		off, err := strconv.ParseInt(args[1], 10, 64)
+		rc := s.connOf(c)
+		if err != nil || rc == nil {
+			return
+		}
+		s.repl.mu.Lock()
+		for _, r := range s.repl.replicas {
+			if r.rc == rc {
+				r.ack, r.ackAt = off, time.Now()
+			}
+		}
+		s.repl.mu.Unlock()
 		return
 	case "LISTENING-PORT":
 		if n, err := strconv.Atoi(args[1]); err == nil {
@@ -745,6 +759,31 @@ func (s *srv) syncWithMaster(ctx context.Context, host string, port int, stop ch
 		}
 		s.repl.mu.Unlock()
 	}()
+	// REPLCONF ACK <offset> every second, as replicaCron sends it.
+	var wmu sync.Mutex
+	ack := func() {
+		s.repl.mu.Lock()
+		off := s.repl.offset
+		s.repl.mu.Unlock()
+		wmu.Lock()
+		conn.Write(encodeRequest([]string{"REPLCONF", "ACK", strconv.FormatInt(off, 10)}))
+		wmu.Unlock()
+	}
+	acking := make(chan struct{})
+	defer close(acking)
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-acking:
+				return
+			case <-tick.C:
+				ack()
+			}
+		}
+	}()
+	ack()
 	timeout := time.Duration(s.cfg.getInt("repl-timeout")) * time.Second
 	for {
 		conn.SetReadDeadline(time.Now().Add(timeout))
@@ -771,21 +810,22 @@ func (s *srv) syncWithMaster(ctx context.Context, host string, port int, stop ch
 		n := int64(len(encodeRequest(args)))
 		s.repl.mu.Lock()
 		s.repl.lastIO = time.Now()
-		s.repl.offset += n
-		off := s.repl.offset
 		s.repl.mu.Unlock()
 		switch strings.ToUpper(args[0]) {
 		case "PING":
-			continue
 		case "REPLCONF":
 			if len(args) > 1 && strings.EqualFold(args[1], "GETACK") {
-				conn.Write(encodeRequest([]string{"REPLCONF", "ACK", strconv.FormatInt(off, 10)}))
+				ack() // the offset before this command, as redis's
 			}
-			continue
+		default:
+			if _, err := local.Write(encodeRequest(args)); err != nil {
+				return
+			}
 		}
-		if _, err := local.Write(encodeRequest(args)); err != nil {
-			return
-		}
+		// The offset counts what was applied.
+		s.repl.mu.Lock()
+		s.repl.offset += n
+		s.repl.mu.Unlock()
 	}
 }
 
@@ -812,10 +852,10 @@ func (s *srv) cmdRole(c *server.Peer, _ string, args []string) {
 	}
 	s.repl.mu.Lock()
 	host, port, up, offset := s.repl.host, s.repl.port, s.repl.linkUp, s.repl.offset
-	var reps [][2]string
+	var reps [][3]string
 	for _, r := range s.repl.replicas {
 		if r.online {
-			reps = append(reps, [2]string{r.ip, strconv.Itoa(r.port)})
+			reps = append(reps, [3]string{r.ip, strconv.Itoa(r.port), strconv.FormatInt(r.ack, 10)})
 		}
 	}
 	s.repl.mu.Unlock()
@@ -841,7 +881,7 @@ func (s *srv) cmdRole(c *server.Peer, _ string, args []string) {
 			w.WriteLen(3)
 			w.WriteBulk(r[0])
 			w.WriteBulk(r[1])
-			w.WriteBulk(strconv.FormatInt(offset, 10))
+			w.WriteBulk(r[2])
 		}
 	})
 }
@@ -882,7 +922,11 @@ func (s *srv) replicationInfo() [][2]string {
 		}
 		f = append(f, [2]string{"connected_slaves", strconv.Itoa(len(online))})
 		for i, r := range online {
-			f = append(f, [2]string{fmt.Sprintf("slave%d", i), fmt.Sprintf("ip=%s,port=%d,state=online,offset=%s,lag=0", r.ip, r.port, off)})
+			lag := int64(0)
+			if !r.ackAt.IsZero() {
+				lag = int64(time.Since(r.ackAt).Seconds())
+			}
+			f = append(f, [2]string{fmt.Sprintf("slave%d", i), fmt.Sprintf("ip=%s,port=%d,state=online,offset=%d,lag=%d", r.ip, r.port, r.ack, lag)})
 		}
 	}
 	replID := s.currentReplID()
