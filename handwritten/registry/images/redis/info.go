@@ -91,7 +91,7 @@ func (s *srv) cmdInfo(c *server.Peer, args []string) {
 		{"listener0", "name=tcp" + binds + ",port=" + i(int64(port))},
 	})
 	section("Clients", [][2]string{
-		{"connected_clients", i(int64(s.rs.ClientsLen()))},
+		{"connected_clients", i(int64(s.rs.ClientsLen() - s.replicaCount()))},
 		{"cluster_connections", "0"},
 		{"maxclients", s.cfg.get("maxclients")},
 		{"client_recent_max_input_buffer", "0"},

@@ -607,6 +607,12 @@ func TestReplication(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if out := lcli("WAIT", "1", "0"); out != "1\n" {
+		t.Errorf("WAIT 1 0: %q", out)
+	}
+	if out := lcli("WAIT", "2", "100"); out != "1\n" {
+		t.Errorf("WAIT 2 100: %q", out)
+	}
 	if out := lcli("ROLE"); !regexp.MustCompile(`^master\n\d+\n` + regexp.QuoteMeta(followerIP) + `\n6379\n\d+\n$`).MatchString(out) {
 		t.Errorf("ROLE on the leader: %q", out)
 	}

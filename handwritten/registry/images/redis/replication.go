@@ -43,8 +43,9 @@ import (
 // What is left out: partial resynchronization (every sync is a full
 // one: PSYNC with a replication ID and offset gets FULLRESYNC too) and
 // the backlog; diskless (EOF-marked) payloads; chained replicas (a
-// replica does not feed replicas of its own); min-replicas-to-write and
-// WAIT (miniredis's WAIT answers 0). miniredis runs commands of
+// replica does not feed replicas of its own); min-replicas-to-write.
+// WAIT counts the replicas that acknowledged the offset of the stream
+// when it was called (not of the client's last write). miniredis runs commands of
 // different connections under its lock but the reply is written after
 // it, so two clients writing the same key at the same instant may reach
 // the replicas in the other order than they ran; and a write running
@@ -168,6 +169,14 @@ func (s *srv) connOf(c *server.Peer) *requestConn {
 	return s.repl.conns[c]
 }
 
+// replicaCount is the number of replicas connected (INFO's clients do
+// not count them).
+func (s *srv) replicaCount() int {
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	return len(s.repl.replicas)
+}
+
 // isReplica is whether the server replicates a master.
 func (s *srv) isReplica() bool {
 	s.repl.mu.Lock()
@@ -182,6 +191,9 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 	rc := s.connOf(c)
 	if rc == nil {
 		return false
+	}
+	if cmd == "WAIT" && !rc.multi && s.wait(c, args) {
+		return true
 	}
 	writes := s.writes(cmd)
 	if writes && s.isReplica() && s.cfg.getBool("replica-read-only") && s.allowed(c) {
@@ -216,6 +228,68 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 		}
 	}
 	return false
+}
+
+// wait is WAIT numreplicas timeout on a master with replicas: the
+// replicas are asked for their offsets (REPLCONF GETACK *), and the
+// reply is how many acknowledged the stream up to the offset when WAIT
+// was called, once numreplicas did or the timeout (ms; 0: none) passed.
+// done is false when miniredis is to answer (no replicas, bad
+// arguments).
+func (s *srv) wait(c *server.Peer, args []string) (done bool) {
+	if len(args) != 2 || !s.allowed(c) {
+		return false
+	}
+	want, err1 := strconv.Atoi(args[0])
+	ms, err2 := strconv.Atoi(args[1])
+	if err1 != nil || err2 != nil || want < 0 || ms < 0 {
+		return false
+	}
+	s.repl.mu.Lock()
+	if s.repl.host != "" || len(s.repl.replicas) == 0 {
+		s.repl.mu.Unlock()
+		return false
+	}
+	target := s.repl.offset
+	b := encodeRequest([]string{"REPLCONF", "GETACK", "*"})
+	s.repl.offset += int64(len(b))
+	for _, r := range s.repl.replicas {
+		s.send(r, b)
+	}
+	s.repl.mu.Unlock()
+	acked := func() int {
+		s.repl.mu.Lock()
+		defer s.repl.mu.Unlock()
+		n := 0
+		for _, r := range s.repl.replicas {
+			if r.online && r.ack >= target {
+				n++
+			}
+		}
+		return n
+	}
+	var deadline <-chan time.Time
+	if ms > 0 {
+		deadline = time.After(time.Duration(ms) * time.Millisecond)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n := acked()
+		if n >= want {
+			c.WriteInt(n)
+			return true
+		}
+		select {
+		case <-deadline:
+			c.WriteInt(n)
+			return true
+		case <-s.p.KillContext().Done():
+			c.WriteInt(n)
+			return true
+		case <-tick.C:
+		}
+	}
 }
 
 // replied is called with the first bytes of the reply to the command
