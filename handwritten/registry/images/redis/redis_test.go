@@ -576,6 +576,10 @@ func TestReplication(t *testing.T) {
 
 	waitFor(t, follower, "replicaof\nredis-leader 6379\n", fargs("CONFIG", "GET", "replicaof")...)
 	waitFor(t, follower, "ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config\n\n", fargs("CONFIG", "SET", "replicaof", "x 1")...)
+	// A script loaded on the leader runs on the follower.
+	sha := strings.TrimSpace(lcli("SCRIPT", "LOAD", "return redis.call('SET', KEYS[1], ARGV[1])"))
+	lcli("EVALSHA", sha, "1", "scripted", "yes")
+	waitFor(t, follower, "yes\n", fargs("GET", "scripted")...)
 	// The follower refuses writes.
 	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("SET", "x", "1")...)...); out != "READONLY You can't write against a read only replica.\n\n" {
 		t.Errorf("write to the follower: %q", out)

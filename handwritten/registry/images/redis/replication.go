@@ -219,7 +219,11 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 		}
 		rc.multi, rc.queue = false, nil
 	}
-	if writes {
+	// Besides the writes, what replicas need to run the same: the
+	// scripts EVALSHA calls, and messages for their subscribers.
+	propagated := writes || cmd == "PUBLISH" ||
+		(cmd == "SCRIPT" && len(args) > 0 && (strings.EqualFold(args[0], "LOAD") || strings.EqualFold(args[0], "FLUSH")))
+	if propagated {
 		item := replItem{db: rc.db, args: append([]string{cmd}, args...)}
 		if rc.multi {
 			rc.queue = append(rc.queue, item)
