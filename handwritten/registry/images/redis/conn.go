@@ -44,6 +44,7 @@ type requestConn struct {
 	wmu           sync.Mutex
 	db            int        // the selected database
 	multi         bool       // in MULTI
+	abort         bool       // a write in MULTI was refused (READONLY)
 	queue         []replItem // the write commands MULTI queued
 	pending       []replItem // to propagate when the reply is not an error
 	pendingExec   bool       // pending is a transaction's

@@ -584,6 +584,10 @@ func TestReplication(t *testing.T) {
 	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("SET", "x", "1")...)...); out != "READONLY You can't write against a read only replica.\n\n" {
 		t.Errorf("write to the follower: %q", out)
 	}
+	// In a transaction too, which then fails.
+	if _, out, _ := execIn(t, follower, false, "MULTI\nSET x 1\nGET k\nEXEC\nGET x\n", append([]string{"redis-cli"}, f...)...); out != "OK\nREADONLY You can't write against a read only replica.\n\nQUEUED\nEXECABORT Transaction discarded because of previous errors.\n\n\n" {
+		t.Errorf("MULTI on the follower: %q", out)
+	}
 	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("ROLE")...)...); !strings.HasPrefix(out, "slave\nredis-leader\n6379\nconnected\n") {
 		t.Errorf("ROLE on the follower: %q", out)
 	}

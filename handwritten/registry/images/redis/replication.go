@@ -197,10 +197,26 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 	}
 	writes := s.writes(cmd)
 	if writes && s.isReplica() && s.cfg.getBool("replica-read-only") && s.allowed(c) {
+		rc.wmu.Lock()
+		if rc.multi {
+			rc.abort = true // EXEC fails, as after any refused command
+		}
+		rc.wmu.Unlock()
 		c.WriteError(errReadOnly)
 		return true
 	}
 	rc.wmu.Lock()
+	if cmd == "EXEC" && rc.multi && rc.abort {
+		rc.multi, rc.queue, rc.abort = false, nil, false
+		rc.wmu.Unlock()
+		// miniredis's transaction ends as DISCARD ends it (its reply
+		// goes nowhere); the client gets redis's EXECABORT.
+		discard := server.NewPeer(bufio.NewWriter(io.Discard))
+		discard.Ctx = c.Ctx
+		s.rs.Dispatch(discard, []string{"DISCARD"})
+		c.WriteError("EXECABORT Transaction discarded because of previous errors.")
+		return true
+	}
 	defer rc.wmu.Unlock()
 	switch cmd {
 	case "SELECT":
@@ -209,10 +225,10 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 		}
 	case "MULTI":
 		if !rc.multi {
-			rc.multi, rc.queue = true, nil
+			rc.multi, rc.queue, rc.abort = true, nil, false
 		}
 	case "DISCARD":
-		rc.multi, rc.queue = false, nil
+		rc.multi, rc.queue, rc.abort = false, nil, false
 	case "EXEC":
 		if rc.multi && len(rc.queue) > 0 {
 			rc.pending, rc.pendingExec = rc.queue, true
