@@ -800,3 +800,43 @@ func TestReplicationAuth(t *testing.T) {
 	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "w")
 	waitFor(t, follower, "w\n", append(f, "GET", "k")...)
 }
+
+// TestReplicaofConfig: replicaof (and its old name slaveof) in a config
+// file, of a master that is not there yet, then is.
+func TestReplicaofConfig(t *testing.T) {
+	conf := t.TempDir()
+	os.WriteFile(filepath.Join(conf, "redis.conf"), []byte("slaveof redis-leader 6379\nrepl-timeout 30\n"), 0o644)
+	n := proctest.NewNet()
+	n.AddHost("redis-leader", "10.244.0.7")
+	p, done := start(t, n, []string{"redis-server", "/etc/redis/redis.conf", "--save", ""}, podAddr,
+		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/redis", HostPath: conf, ReadOnly: true}))
+	defer stop(t, p, done)
+	waitContains(t, p, "role:slave\r\nmaster_host:redis-leader\r\nmaster_port:6379\r\nmaster_link_status:down\r\n", "INFO", "replication")
+	deadline := time.Now().Add(20 * time.Second)
+	for !logLine("S", "#", "Error condition on socket for SYNC: Connection refused").MatchString(p.Out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection refused:\n%s", p.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitFor(t, p, "replicaof\nredis-leader 6379\n", "CONFIG", "GET", "slaveof")
+	if _, out, _ := execIn(t, p, false, "", "redis-cli", "ROLE"); out != "slave\nredis-leader\n6379\nconnect\n0\n" {
+		t.Errorf("ROLE: %q", out)
+	}
+
+	leader := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", ""})
+	leader.Net = n.Pod("10.244.0.7")
+	leaderDone := leader.Start(t)
+	defer stop(t, leader, leaderDone)
+	n.Listening(t, "10.244.0.7:6379")
+	execIn(t, leader, false, "", "redis-cli", "-h", "10.244.0.7", "SET", "k", "v")
+	// (Both pods' loopback aliases are on one test network: by address.)
+	waitFor(t, p, "v\n", "-h", "10.244.0.5", "GET", "k")
+	waitContains(t, p, "master_link_status:up\r\n", "-h", "10.244.0.5", "INFO", "replication")
+
+	// A bad port is a config error.
+	bad := proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "x"})
+	if code := bad.Run(t, 5*time.Second); code != 1 || !strings.Contains(bad.Err.String(), "Invalid master port") {
+		t.Errorf("bad port: %d %q", code, bad.Err.String())
+	}
+}
