@@ -40,7 +40,9 @@ type requestConn struct {
 	eof bool // a protocol error was handed on: nothing more is read
 
 	// Replication (replication.go): the state the hook keeps of the
-	// connection's write commands, and the writes to it, under wmu.
+	// connection's write commands, under mu; wmu orders the writes to
+	// the connection (replies, and a replica's stream).
+	mu            sync.Mutex
 	wmu           sync.Mutex
 	db            int        // the selected database
 	multi         bool       // in MULTI
@@ -61,11 +63,13 @@ func newRequestConn(c net.Conn, s *srv) *requestConn {
 // Write writes a reply; the first bytes of the reply to a write command
 // decide whether it is propagated to the replicas.
 func (c *requestConn) Write(b []byte) (int, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	c.mu.Lock()
 	if c.pending != nil {
 		c.replied(b)
 	}
+	c.mu.Unlock()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	return c.Conn.Write(b)
 }
 

@@ -192,23 +192,28 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 	if rc == nil {
 		return false
 	}
-	if cmd == "WAIT" && !rc.multi && s.wait(c, args) {
-		return true
+	if cmd == "WAIT" {
+		rc.mu.Lock()
+		multi := rc.multi
+		rc.mu.Unlock()
+		if !multi && s.wait(c, args) {
+			return true
+		}
 	}
 	writes := s.writes(cmd)
 	if writes && s.isReplica() && s.cfg.getBool("replica-read-only") && s.allowed(c) {
-		rc.wmu.Lock()
+		rc.mu.Lock()
 		if rc.multi {
 			rc.abort = true // EXEC fails, as after any refused command
 		}
-		rc.wmu.Unlock()
+		rc.mu.Unlock()
 		c.WriteError(errReadOnly)
 		return true
 	}
-	rc.wmu.Lock()
+	rc.mu.Lock()
 	if cmd == "EXEC" && rc.multi && rc.abort {
 		rc.multi, rc.queue, rc.abort = false, nil, false
-		rc.wmu.Unlock()
+		rc.mu.Unlock()
 		// miniredis's transaction ends as DISCARD ends it (its reply
 		// goes nowhere); the client gets redis's EXECABORT.
 		discard := server.NewPeer(bufio.NewWriter(io.Discard))
@@ -217,7 +222,7 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 		c.WriteError("EXECABORT Transaction discarded because of previous errors.")
 		return true
 	}
-	defer rc.wmu.Unlock()
+	defer rc.mu.Unlock()
 	switch cmd {
 	case "SELECT":
 		if n, err := strconv.Atoi(args[0]); err == nil && n >= 0 && n < int(s.cfg.getInt("databases")) {
@@ -313,7 +318,7 @@ func (s *srv) wait(c *server.Peer, args []string) (done bool) {
 }
 
 // replied is called with the first bytes of the reply to the command
-// the hook noted (rc.wmu held): a reply that is not an error propagates
+// the hook noted (rc.mu held): a reply that is not an error propagates
 // the command.
 func (c *requestConn) replied(b []byte) {
 	items, exec := c.pending, c.pendingExec
@@ -474,9 +479,9 @@ func (s *srv) cmdReplconf(c *server.Peer, _ string, args []string) {
 	case "LISTENING-PORT":
 		if n, err := strconv.Atoi(args[1]); err == nil {
 			if rc := s.connOf(c); rc != nil {
-				rc.wmu.Lock()
+				rc.mu.Lock()
 				rc.listeningPort = n
-				rc.wmu.Unlock()
+				rc.mu.Unlock()
 			}
 		}
 	}
@@ -504,9 +509,9 @@ func (s *srv) cmdPsync(c *server.Peer, cmd string, args []string) {
 		return
 	}
 	ip, _, _ := net.SplitHostPort(rc.RemoteAddr().String())
-	rc.wmu.Lock()
+	rc.mu.Lock()
 	port := rc.listeningPort
-	rc.wmu.Unlock()
+	rc.mu.Unlock()
 	name := net.JoinHostPort(ip, strconv.Itoa(port))
 	s.log.notice("Replica %s asks for synchronization", name)
 	if cmd == "PSYNC" && args[0] != "?" {
@@ -909,7 +914,7 @@ func (s *srv) syncWithMaster(ctx context.Context, host string, port int, stop ch
 		case "PING":
 		case "REPLCONF":
 			if len(args) > 1 && strings.EqualFold(args[1], "GETACK") {
-				ack() // the offset before this command, as redis's
+				go ack() // the offset before this command, as redis's
 			}
 		default:
 			if _, err := local.Write(encodeRequest(args)); err != nil {
