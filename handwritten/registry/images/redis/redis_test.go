@@ -824,6 +824,13 @@ func TestReplicaofConfig(t *testing.T) {
 		t.Errorf("ROLE: %q", out)
 	}
 
+	// With replica-serve-stale-data no, a replica without its master
+	// does not answer from its data.
+	waitFor(t, p, "OK\n", "CONFIG", "SET", "replica-serve-stale-data", "no")
+	waitFor(t, p, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\n\n", "GET", "k")
+	waitFor(t, p, "OK\n", "CONFIG", "SET", "replica-serve-stale-data", "yes")
+	waitFor(t, p, "\n", "GET", "k")
+
 	leader := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", ""})
 	leader.Net = n.Pod("10.244.0.7")
 	leaderDone := leader.Start(t)

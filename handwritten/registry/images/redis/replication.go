@@ -177,6 +177,23 @@ func (s *srv) replicaCount() int {
 	return len(s.repl.replicas)
 }
 
+// staleRefused is whether a replica whose link is down refuses cmd:
+// with replica-serve-stale-data no, all but the commands redis flags
+// "stale".
+func (s *srv) staleRefused(cmd string) bool {
+	switch cmd {
+	case "AUTH", "HELLO", "PING", "INFO", "ROLE", "CONFIG", "REPLICAOF", "SLAVEOF", "SHUTDOWN", "REPLCONF",
+		"SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "PUBLISH", "PUBSUB", "COMMAND", "CLIENT",
+		"SELECT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "ECHO", "TIME", "QUIT", "LASTSAVE", "WAIT",
+		cmdUnknown, cmdProtocolError, cmdBind:
+		return false
+	}
+	s.repl.mu.Lock()
+	down := s.repl.host != "" && !s.repl.linkUp
+	s.repl.mu.Unlock()
+	return down && !s.cfg.getBool("replica-serve-stale-data")
+}
+
 // isReplica is whether the server replicates a master.
 func (s *srv) isReplica() bool {
 	s.repl.mu.Lock()
@@ -199,6 +216,10 @@ func (s *srv) replHook(c *server.Peer, cmd string, args []string) (done bool) {
 		if !multi && s.wait(c, args) {
 			return true
 		}
+	}
+	if s.staleRefused(cmd) && s.allowed(c) {
+		c.WriteError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+		return true
 	}
 	writes := s.writes(cmd)
 	if writes && s.isReplica() && s.cfg.getBool("replica-read-only") && s.allowed(c) {
