@@ -18,17 +18,17 @@
 // master over the pod network, PSYNCs, loads the master's RDB snapshot
 // and applies its command stream, reconnecting when the link drops, and
 // refuses clients' writes (READONLY); a master serves PSYNC/SYNC and
-// REPLCONF and propagates its clients' successful writes. ROLE and INFO
-// replication report both sides. Every sync is a full one (no partial
-// resynchronization or backlog), and a replica feeds no replicas of its
-// own.
+// REPLCONF, propagates its clients' successful writes and answers WAIT.
+// ROLE and INFO replication report both sides.
 //
 // What it must not do: it must not pretend to do what it does not.
+// Replication has no partial resynchronization (every sync is a full
+// one) and no chained replicas (a replica refuses PSYNC, saying so).
 // Sentinel, cluster mode and modules fail at start with the reason in
-// the log; the append only file is not written
-// (appendonly yes is warned about, and RDB snapshots go on); maxmemory is
-// reported but not enforced; the image has no wget, nc or nslookup, as
-// the real one has none.
+// the log; the append only file is not written (appendonly yes is
+// warned about, and RDB snapshots go on); maxmemory is reported but not
+// enforced; the image has no wget, nc or nslookup, as the real one has
+// none.
 package redis
 
 import (

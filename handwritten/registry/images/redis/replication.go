@@ -18,40 +18,50 @@ import (
 
 // Master-replica replication, at the protocol level of Redis 7:
 //
-// A replica (replicaof in the config file, --replicaof, or REPLICAOF
-// host port) connects to its master over the pod network and sends PING,
-// REPLCONF listening-port, REPLCONF capa eof capa psync2 and PSYNC ? -1;
-// it reads +FULLRESYNC <replid> <offset> and the RDB payload
-// ($<len>\r\n<bytes>), which replaces its dataset, then applies the
-// master's command stream by feeding each command to its own miniredis
-// over an in-process connection (so the real command implementations
-// run; the replies are discarded). When the master cannot be reached or
-// the link drops it tries again every second. With replica-read-only
-// (the default) clients' write commands get READONLY.
+// A replica (replicaof or slaveof in the config file, --replicaof, or
+// REPLICAOF host port) connects to its master over the pod network and
+// sends PING, AUTH (masterauth, when set), REPLCONF listening-port,
+// REPLCONF capa eof capa psync2 and PSYNC ? -1; it reads +FULLRESYNC
+// <replid> <offset> and the RDB payload ($<len>\r\n<bytes>), which
+// replaces its dataset, then applies the master's command stream by
+// feeding each command to its own miniredis over an in-process
+// connection (so the real command implementations run; the replies are
+// discarded). It sends REPLCONF ACK <offset> every second and on
+// REPLCONF GETACK. When the master cannot be reached, the link drops or
+// nothing came for repl-timeout seconds, it tries again every second.
+// With replica-read-only (the default) clients' write commands get
+// READONLY (in MULTI, EXEC then fails with EXECABORT); with
+// replica-serve-stale-data no, a replica without its link answers
+// MASTERDOWN.
 //
 // A master answers PSYNC (and the older SYNC) with +FULLRESYNC and a
 // snapshot of its dataset, then keeps the connection as a replica's:
 // every write command a client runs successfully afterwards is sent to
 // every replica as a RESP array, preceded by SELECT when its database is
-// not the last one sent. A command's success is its reply: the request
-// reader (requestConn) notes each write command the hook sees and,
-// when the command's reply is written, propagates it unless the reply is
-// an error (EXEC: unless the transaction was aborted). Blocking pops are
+// not the last one sent, and so are SCRIPT LOAD and FLUSH (EVALSHA runs
+// on the replicas) and PUBLISH; every repl-ping-replica-period it sends
+// PING. A command's success is its reply: the request reader
+// (requestConn) notes each write command the hook sees and, when the
+// command's reply is written, propagates it unless the reply is an error
+// (EXEC: unless the transaction was aborted). Blocking pops are
 // propagated as the pops they did (BLPOP as LPOP, ...), XADD * with the
-// ID it added, SPOP as the SREM of what it popped.
+// ID it added, SPOP as the SREM of what it popped. WAIT counts the
+// replicas that acknowledged the stream up to where it was when WAIT was
+// called (not only to the client's last write).
 //
 // What is left out: partial resynchronization (every sync is a full
 // one: PSYNC with a replication ID and offset gets FULLRESYNC too) and
 // the backlog; diskless (EOF-marked) payloads; chained replicas (a
-// replica does not feed replicas of its own); min-replicas-to-write.
-// WAIT counts the replicas that acknowledged the offset of the stream
-// when it was called (not of the client's last write). miniredis runs commands of
-// different connections under its lock but the reply is written after
-// it, so two clients writing the same key at the same instant may reach
-// the replicas in the other order than they ran; and a write running
-// while a replica's snapshot is taken may reach that replica twice.
-// Relative expirations (EXPIRE, SET EX) are sent as they were given, so
-// a replica's TTL starts when it applies the command.
+// replica does not feed replicas of its own: PSYNC to a replica is
+// refused with the reason); min-replicas-to-write. miniredis runs
+// commands of different connections under its lock but the reply is
+// written after it, so two clients writing the same key at the same
+// instant may reach the replicas in the other order than they ran; and a
+// write running while a replica's snapshot is taken may reach that
+// replica twice. Relative expirations (EXPIRE, SET EX) are sent as they
+// were given, so a replica's TTL starts when it applies the command, and
+// a replica expires keys by its own clock rather than waiting for the
+// master's DEL.
 
 // cmdBind is the internal command the request reader sends first on
 // each connection, which ties the connection's miniredis peer to its
