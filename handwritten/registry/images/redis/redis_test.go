@@ -3,7 +3,9 @@ package redis_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -765,6 +767,28 @@ func TestReplicationProtocol(t *testing.T) {
 	waitContains(t, p, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,offset=42,lag=0\r\n", "INFO", "replication")
 	if _, out, _ := execIn(t, p, false, "", "redis-cli", "ROLE"); !regexp.MustCompile(`^master\n\d+\n10\.244\.0\.1\n6380\n42\n$`).MatchString(out) {
 		t.Errorf("ROLE: %q", out)
+	}
+	// A master that becomes a replica lets its replicas go; a replica
+	// does not serve PSYNC.
+	execIn(t, p, false, "", "redis-cli", "REPLICAOF", "10.244.0.9", "6379")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, err := r.ReadByte(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the replica's connection stays open")
+			}
+			break
+		}
+	}
+	conn2, err := n.Dial(context.Background(), "tcp", podAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	conn2.Write([]byte("PSYNC ? -1\r\n"))
+	if line, _ := bufio.NewReader(conn2).ReadString('\n'); line != "-ERR this image's redis-server does not serve replicas of a replica (a work-alike of Redis without chained replication)\r\n" {
+		t.Errorf("PSYNC to a replica: %q", line)
 	}
 }
 

@@ -656,6 +656,10 @@ func (s *srv) startReplication(host string, port int) {
 	stop := make(chan struct{})
 	s.repl.mu.Lock()
 	s.repl.host, s.repl.port, s.repl.stop, s.repl.linkUp = host, port, stop, false
+	// Its own replicas are let go: a replica feeds none.
+	for _, r := range s.repl.replicas {
+		r.rc.Conn.Close()
+	}
 	s.repl.mu.Unlock()
 	s.cfg.mu.Lock()
 	s.cfg.values["replicaof"] = host + " " + strconv.Itoa(port)
