@@ -33,6 +33,9 @@ func (s *srv) register() {
 		"REPLICAOF":      s.cmdReplicaof,
 		"SLAVEOF":        s.cmdReplicaof,
 		"BGREWRITEAOF":   s.cmdBgrewriteaof,
+		"PSYNC":          s.cmdPsync,
+		"SYNC":           s.cmdPsync,
+		"REPLCONF":       s.cmdReplconf,
 		cmdUnknown:       s.cmdUnknown,
 		cmdProtocolError: s.cmdProtocolError,
 	} {
@@ -40,9 +43,16 @@ func (s *srv) register() {
 	}
 }
 
-// hook runs before every command (cmd upper-cased).
+// hook runs before every command (cmd upper-cased). It also answers
+// READONLY on a replica and notes the write commands to propagate to
+// replicas (replication.go).
 func (s *srv) hook(c *server.Peer, cmd string, args ...string) bool {
 	switch cmd {
+	case cmdBind:
+		if len(args) == 1 {
+			s.bind(c, args[0])
+		}
+		return true
 	case "AUTH":
 		user, pw := "default", ""
 		switch len(args) {
@@ -81,6 +91,9 @@ func (s *srv) hook(c *server.Peer, cmd string, args ...string) bool {
 		s.cmdInfo(c, args)
 		return true
 	}
+	if s.replHook(c, cmd, args) {
+		return true
+	}
 	if s.writes(cmd) && s.allowed(c) {
 		s.mu.Lock()
 		s.dirty++
@@ -101,7 +114,7 @@ func (s *srv) writes(cmd string) bool {
 		"SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "PUBLISH", "PUBSUB", "SCRIPT",
 		"COMMAND", "INFO", "TIME", "MEMORY", "XINFO", "DISCARD", "EXEC", "MULTI", "UNWATCH", "WATCH",
 		"CONFIG", "SAVE", "BGSAVE", "LASTSAVE", "SHUTDOWN", "ROLE", "REPLICAOF", "SLAVEOF", "BGREWRITEAOF",
-		cmdUnknown, cmdProtocolError:
+		"PSYNC", "SYNC", "REPLCONF", cmdUnknown, cmdProtocolError:
 		return false
 	}
 	return true
@@ -319,7 +332,7 @@ func (s *srv) configSet(c *server.Peer, args []string) {
 			}
 			v = dir
 		case "replicaof":
-			fail(args[i], errNoReplication)
+			fail(args[i], "can't set immutable config")
 			return
 		}
 		set[p.name] = v
@@ -411,6 +424,10 @@ func rewriteLine(name, value string) string {
 		return `save ""`
 	case name == "save" || name == "bind":
 		return name + " " + value
+	case name == "replicaof" && value == "":
+		return "replicaof no one"
+	case name == "replicaof":
+		return name + " " + value
 	case value == "" || strings.ContainsAny(value, " \"'"):
 		return name + " " + repr(value)
 	}
@@ -498,39 +515,6 @@ func (s *srv) cmdShutdown(c *server.Peer, _ string, args []string) {
 		return
 	}
 	c.WriteError("ERR Errors trying to SHUTDOWN. Check logs.")
-}
-
-// cmdRole: this server is always a master without replicas.
-func (s *srv) cmdRole(c *server.Peer, _ string, args []string) {
-	if len(args) != 0 {
-		wrongArgs(c, "role")
-		return
-	}
-	if !s.check(c) {
-		return
-	}
-	c.Block(func(w *server.Writer) {
-		w.WriteLen(3)
-		w.WriteBulk("master")
-		w.WriteInt(0)
-		w.WriteLen(0)
-	})
-}
-
-// cmdReplicaof: only REPLICAOF NO ONE, which a master answers OK.
-func (s *srv) cmdReplicaof(c *server.Peer, cmd string, args []string) {
-	if len(args) != 2 {
-		wrongArgs(c, strings.ToLower(cmd))
-		return
-	}
-	if !s.check(c) {
-		return
-	}
-	if strings.EqualFold(args[0], "no") && strings.EqualFold(args[1], "one") {
-		c.WriteOK()
-		return
-	}
-	c.WriteError("ERR " + errNoReplication)
 }
 
 func (s *srv) cmdBgrewriteaof(c *server.Peer, _ string, args []string) {

@@ -385,9 +385,14 @@ func (c *config) parse(p *registry.Process, lines []string) *configError {
 			if len(argv) != 3 {
 				return fail("wrong number of arguments")
 			}
-			if !strings.EqualFold(argv[1], "no") || !strings.EqualFold(argv[2], "one") {
-				return fail(errNoReplication)
+			if strings.EqualFold(argv[1], "no") && strings.EqualFold(argv[2], "one") {
+				c.values["replicaof"] = ""
+				continue
 			}
+			if n, err := strconv.Atoi(argv[2]); err != nil || n < 0 || n > 65535 {
+				return fail("Invalid master port")
+			}
+			c.values["replicaof"] = argv[1] + " " + argv[2]
 			continue
 		case "save":
 			if !saveSeen {
@@ -435,8 +440,6 @@ func (c *config) parse(p *registry.Process, lines []string) *configError {
 	}
 	return nil
 }
-
-const errNoReplication = "replication is not supported by this image's redis-server (a work-alike of Redis without replication)"
 
 // repr quotes s as sdscatrepr does: in double quotes, with C escapes
 // and \xHH for what is not printable.

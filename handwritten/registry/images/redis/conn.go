@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Internal commands the request reader rewrites requests into; clients
@@ -37,10 +38,39 @@ type requestConn struct {
 	r   *bufio.Reader
 	out []byte
 	eof bool // a protocol error was handed on: nothing more is read
+
+	// Replication (replication.go): the state the hook keeps of the
+	// connection's write commands, under mu; wmu orders the writes to
+	// the connection (replies, and a replica's stream).
+	mu            sync.Mutex
+	wmu           sync.Mutex
+	db            int        // the selected database
+	multi         bool       // in MULTI
+	abort         bool       // a write in MULTI was refused (READONLY)
+	queue         []replItem // the write commands MULTI queued
+	pending       []replItem // to propagate when the reply is not an error
+	pendingExec   bool       // pending is a transaction's
+	listeningPort int        // REPLCONF listening-port
 }
 
 func newRequestConn(c net.Conn, s *srv) *requestConn {
-	return &requestConn{Conn: c, s: s, r: bufio.NewReader(c)}
+	rc := &requestConn{Conn: c, s: s, r: bufio.NewReader(c)}
+	// The first request ties the connection's peer to it.
+	rc.out = encodeRequest([]string{cmdBind, s.bindID(rc)})
+	return rc
+}
+
+// Write writes a reply; the first bytes of the reply to a write command
+// decide whether it is propagated to the replicas.
+func (c *requestConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	if c.pending != nil {
+		c.replied(b)
+	}
+	c.mu.Unlock()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.Conn.Write(b)
 }
 
 func (c *requestConn) Read(b []byte) (int, error) {

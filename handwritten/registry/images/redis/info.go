@@ -91,7 +91,7 @@ func (s *srv) cmdInfo(c *server.Peer, args []string) {
 		{"listener0", "name=tcp" + binds + ",port=" + i(int64(port))},
 	})
 	section("Clients", [][2]string{
-		{"connected_clients", i(int64(s.rs.ClientsLen()))},
+		{"connected_clients", i(int64(s.rs.ClientsLen() - s.replicaCount()))},
 		{"cluster_connections", "0"},
 		{"maxclients", s.cfg.get("maxclients")},
 		{"client_recent_max_input_buffer", "0"},
@@ -141,19 +141,7 @@ func (s *srv) cmdInfo(c *server.Peer, args []string) {
 		{"keyspace_misses", "0"},
 		{"pubsub_channels", i(int64(len(s.m.PubSubChannels(""))))},
 	})
-	section("Replication", [][2]string{
-		{"role", "master"},
-		{"connected_slaves", "0"},
-		{"master_failover_state", "no-failover"},
-		{"master_replid", s.replID},
-		{"master_replid2", strings.Repeat("0", 40)},
-		{"master_repl_offset", "0"},
-		{"second_repl_offset", "-1"},
-		{"repl_backlog_active", "0"},
-		{"repl_backlog_size", s.cfg.get("repl-backlog-size")},
-		{"repl_backlog_first_byte_offset", "0"},
-		{"repl_backlog_histlen", "0"},
-	})
+	section("Replication", s.replicationInfo())
 	cpu := float64(s.rs.TotalCommands())/opsPerMillicore/1000 + now.Sub(s.start).Seconds()*idleMillicores/1000
 	section("CPU", [][2]string{
 		{"used_cpu_sys", fmt.Sprintf("%.6f", cpu/2)},

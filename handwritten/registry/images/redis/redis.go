@@ -13,12 +13,22 @@
 // real field names, with the memory an estimate of the dataset's size
 // (see usage.go); the same estimate is the container's memory use.
 //
+// It replicates as Redis 7 does, at the protocol level (replication.go):
+// a replica (replicaof, --replicaof, REPLICAOF host port) connects to its
+// master over the pod network, PSYNCs, loads the master's RDB snapshot
+// and applies its command stream, reconnecting when the link drops, and
+// refuses clients' writes (READONLY); a master serves PSYNC/SYNC and
+// REPLCONF, propagates its clients' successful writes and answers WAIT.
+// ROLE and INFO replication report both sides.
+//
 // What it must not do: it must not pretend to do what it does not.
-// Replication (replicaof), Sentinel, cluster mode and modules fail at
-// start with the reason in the log; the append only file is not written
-// (appendonly yes is warned about, and RDB snapshots go on); maxmemory is
-// reported but not enforced; the image has no wget, nc or nslookup, as
-// the real one has none.
+// Replication has no partial resynchronization (every sync is a full
+// one) and no chained replicas (a replica refuses PSYNC, saying so).
+// Sentinel, cluster mode and modules fail at start with the reason in
+// the log; the append only file is not written (appendonly yes is
+// warned about, and RDB snapshots go on); maxmemory is reported but not
+// enforced; the image has no wget, nc or nslookup, as the real one has
+// none.
 package redis
 
 import (

@@ -3,10 +3,14 @@ package redis_test
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -457,10 +461,6 @@ func TestConfigErrors(t *testing.T) {
 	if code := p.Run(t, 5*time.Second); code != 1 || !logLine("C", "#", "Fatal error, can't open config file '/etc/nosuch.conf': No such file or directory").MatchString(p.Out.String()) {
 		t.Errorf("missing file: %d %q", code, p.Out.String())
 	}
-	p = proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "6379"})
-	if code := p.Run(t, 5*time.Second); code != 1 || !strings.Contains(p.Err.String(), "replication is not supported") {
-		t.Errorf("replicaof: %d %q", code, p.Err.String())
-	}
 }
 
 func TestEntrypoint(t *testing.T) {
@@ -504,5 +504,370 @@ func TestKill(t *testing.T) {
 	}
 	if strings.Contains(p.Out.String(), "User requested shutdown") {
 		t.Errorf("SIGKILL shut down gracefully:\n%s", p.Out.String())
+	}
+}
+
+// waitFor runs redis-cli args in p until its output is want.
+func waitFor(t *testing.T, p *proctest.Proc, want string, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, out, _ := execIn(t, p, false, "", append([]string{"redis-cli"}, args...)...)
+		if out == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-cli %v: %q; want %q\nlog:\n%s", args, out, want, p.Out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplication(t *testing.T) {
+	const leaderIP, followerIP = "10.244.0.5", "10.244.0.6"
+	n := proctest.NewNet()
+	n.AddHost("redis-leader", leaderIP)
+	leader, leaderDone := start(t, n, []string{"redis-server", "--save", ""}, leaderIP+":6379")
+	lcli := func(args ...string) string {
+		_, out, _ := execIn(t, leader, false, "", append([]string{"redis-cli", "-h", leaderIP}, args...)...)
+		return out
+	}
+	// Written before the follower starts: it arrives in the snapshot.
+	lcli("SET", "before", "rdb")
+	lcli("-n", "3", "RPUSH", "l", "a", "b")
+
+	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--replicaof", "redis-leader", "6379"})
+	follower.Net = n.Pod(followerIP)
+	follower.Dir = "/data"
+	followerDone := follower.Start(t)
+	n.Listening(t, followerIP+":6379")
+	f := []string{"-h", followerIP}
+	fargs := func(args ...string) []string { return append(append([]string{}, f...), args...) }
+	waitFor(t, follower, "rdb\n", fargs("GET", "before")...)
+	waitFor(t, follower, "a\nb\n", fargs("-n", "3", "LRANGE", "l", "0", "-1")...)
+	inOrder(t, follower.Out.String(),
+		logLine("S", "*", "Ready to accept connections tcp"),
+		logLine("S", "*", "Connecting to MASTER redis-leader:6379"),
+		logLine("S", "*", "MASTER <-> REPLICA sync started"),
+		logLine("S", "*", "Master replied to PING, replication can continue..."),
+		regexp.MustCompile(`(?m)^1:S .* \* Full resync from master: [0-9a-f]{40}:0$`),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Flushing old data"),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Finished with success"),
+	)
+	inOrder(t, leader.Out.String(),
+		logLine("M", "*", "Replica "+followerIP+":6379 asks for synchronization"),
+		logLine("M", "*", "Full resync requested by replica "+followerIP+":6379"),
+	)
+
+	// Writes on the leader reach the follower, in their databases.
+	lcli("SET", "k", "v")
+	lcli("INCR", "n")
+	lcli("INCR", "n")
+	lcli("-n", "2", "HSET", "h", "f", "v")
+	lcli("SET", "bad") // an error: not propagated
+	waitFor(t, follower, "v\n", fargs("-n", "2", "HGET", "h", "f")...)
+	waitFor(t, follower, "v\n", fargs("GET", "k")...)
+	waitFor(t, follower, "2\n", fargs("GET", "n")...)
+	// A transaction.
+	execIn(t, leader, false, "MULTI\nSET t1 x\nSET t2 y\nEXEC\n", "redis-cli", "-h", leaderIP)
+	waitFor(t, follower, "y\n", fargs("GET", "t2")...)
+	// A blocking pop is propagated as the pop it did.
+	lcli("RPUSH", "q", "1", "2")
+	lcli("BLPOP", "q", "0")
+	waitFor(t, follower, "2\n", fargs("LRANGE", "q", "0", "-1")...)
+
+	waitFor(t, follower, "replicaof\nredis-leader 6379\n", fargs("CONFIG", "GET", "replicaof")...)
+	waitFor(t, follower, "ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config\n\n", fargs("CONFIG", "SET", "replicaof", "x 1")...)
+	// A script loaded on the leader runs on the follower.
+	sha := strings.TrimSpace(lcli("SCRIPT", "LOAD", "return redis.call('SET', KEYS[1], ARGV[1])"))
+	lcli("EVALSHA", sha, "1", "scripted", "yes")
+	waitFor(t, follower, "yes\n", fargs("GET", "scripted")...)
+	// The follower refuses writes.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("SET", "x", "1")...)...); out != "READONLY You can't write against a read only replica.\n\n" {
+		t.Errorf("write to the follower: %q", out)
+	}
+	// In a transaction too, which then fails.
+	if _, out, _ := execIn(t, follower, false, "MULTI\nSET x 1\nGET k\nEXEC\nGET x\n", append([]string{"redis-cli"}, f...)...); out != "OK\nREADONLY You can't write against a read only replica.\n\nQUEUED\nEXECABORT Transaction discarded because of previous errors.\n\n\n" {
+		t.Errorf("MULTI on the follower: %q", out)
+	}
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("ROLE")...)...); !strings.HasPrefix(out, "slave\nredis-leader\n6379\nconnected\n") {
+		t.Errorf("ROLE on the follower: %q", out)
+	}
+	_, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("INFO", "replication")...)...)
+	for _, want := range []string{"role:slave\r\n", "master_host:redis-leader\r\n", "master_port:6379\r\n", "master_link_status:up\r\n", "slave_read_only:1\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("follower's INFO replication has no %q:\n%s", want, out)
+		}
+	}
+	out = lcli("INFO", "replication")
+	for _, want := range []string{"role:master\r\n", "connected_slaves:1\r\n", "slave0:ip=" + followerIP + ",port=6379,state=online,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("leader's INFO replication has no %q:\n%s", want, out)
+		}
+	}
+	// The follower's REPLCONF ACKs catch up with the leader's offset.
+	ackRe := regexp.MustCompile(`offset=(\d+),lag=\d+\r\n(?s:.*)master_repl_offset:(\d+)\r\n`)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		m := ackRe.FindStringSubmatch(lcli("INFO", "replication"))
+		if m != nil && m[1] == m[2] && m[1] != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the follower's offset does not catch up: %q", m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := lcli("WAIT", "1", "0"); out != "1\n" {
+		t.Errorf("WAIT 1 0: %q", out)
+	}
+	if out := lcli("WAIT", "2", "100"); out != "1\n" {
+		t.Errorf("WAIT 2 100: %q", out)
+	}
+	if out := lcli("ROLE"); !regexp.MustCompile(`^master\n\d+\n` + regexp.QuoteMeta(followerIP) + `\n6379\n\d+\n$`).MatchString(out) {
+		t.Errorf("ROLE on the leader: %q", out)
+	}
+
+	// The leader restarts (without its data): the follower reconnects
+	// and resynchronizes.
+	if code := stop(t, leader, leaderDone); code != 0 {
+		t.Fatalf("leader exit status %d", code)
+	}
+	waitContains(t, follower, "master_link_status:down\r\n", fargs("INFO", "replication")...)
+	leader, leaderDone = start(t, n, []string{"redis-server", "--save", ""}, leaderIP+":6379")
+	lcli("SET", "after", "restart")
+	waitFor(t, follower, "restart\n", fargs("GET", "after")...)
+	// The new leader's dataset replaced the old one.
+	waitFor(t, follower, "\n", fargs("GET", "k")...)
+	waitContains(t, follower, "master_link_status:up\r\n", fargs("INFO", "replication")...)
+	inOrder(t, follower.Out.String(),
+		logLine("S", "*", "Connection with master lost."),
+		logLine("S", "*", "Connecting to MASTER redis-leader:6379"),
+		logLine("S", "*", "MASTER <-> REPLICA sync: Finished with success"),
+	)
+
+	// REPLICAOF NO ONE: a master again, writable.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", "NO", "ONE")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF NO ONE: %q", out)
+	}
+	waitFor(t, follower, "OK\n", fargs("SET", "x", "1")...)
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("INFO", "replication")...)...); !strings.Contains(out, "role:master\r\n") {
+		t.Errorf("INFO replication after REPLICAOF NO ONE:\n%s", out)
+	}
+	lcli("SET", "after", "detached")
+	time.Sleep(100 * time.Millisecond)
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("GET", "after")...)...); out != "restart\n" {
+		t.Errorf("a detached replica got %q", out)
+	}
+	if !logLine("M", "*", "MASTER MODE enabled (user request from 'addr=10.244.0.6").MatchString(follower.Out.String()) && !strings.Contains(follower.Out.String(), "MASTER MODE enabled") {
+		t.Errorf("no MASTER MODE line:\n%s", follower.Out.String())
+	}
+	// REPLICAOF host port at run time, of a master that is not there:
+	// it tries again.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", "10.244.0.9", "6379")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF: %q", out)
+	}
+	waitContains(t, follower, "master_host:10.244.0.9\r\n", fargs("INFO", "replication")...)
+	deadline := time.Now().Add(20 * time.Second)
+	for !logLine("S", "#", "Error condition on socket for SYNC: Connection refused").MatchString(follower.Out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection refused:\n%s", follower.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitContains(t, follower, "master_link_status:down\r\n", fargs("INFO", "replication")...)
+	// And of the leader: a replica again.
+	if _, out, _ := execIn(t, follower, false, "", append([]string{"redis-cli"}, fargs("REPLICAOF", leaderIP, "6379")...)...); out != "OK\n" {
+		t.Errorf("REPLICAOF: %q", out)
+	}
+	waitFor(t, follower, "detached\n", fargs("GET", "after")...)
+	waitFor(t, follower, "\n", fargs("GET", "x")...)
+	stop(t, follower, followerDone)
+	stop(t, leader, leaderDone)
+}
+
+// waitContains runs redis-cli args in p until its output has want.
+func waitContains(t *testing.T, p *proctest.Proc, want string, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, out, _ := execIn(t, p, false, "", append([]string{"redis-cli"}, args...)...)
+		if strings.Contains(out, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-cli %v: %q; want %q in it\nlog:\n%s", args, out, want, p.Out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReplicationProtocol is a master's side of the replication
+// protocol, as a replica sees it on the wire.
+func TestReplicationProtocol(t *testing.T) {
+	n := proctest.NewNet()
+	p, done := start(t, n, []string{"redis-server", "--save", "", "--repl-ping-replica-period", "1"}, podAddr)
+	defer stop(t, p, done)
+	execIn(t, p, false, "", "redis-cli", "SET", "before", "1")
+	conn, err := n.Dial(context.Background(), "tcp", podAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	conn.Write([]byte("PING\r\nREPLCONF listening-port 6380\r\nREPLCONF capa eof capa psync2\r\nPSYNC ? -1\r\n"))
+	for _, want := range []string{"+PONG\r\n", "+OK\r\n", "+OK\r\n"} {
+		if line, err := r.ReadString('\n'); err != nil || line != want {
+			t.Fatalf("read %q, %v; want %q", line, err, want)
+		}
+	}
+	line, _ := r.ReadString('\n')
+	if !regexp.MustCompile(`^\+FULLRESYNC [0-9a-f]{40} 0\r\n$`).MatchString(line) {
+		t.Fatalf("PSYNC: %q", line)
+	}
+	line, _ = r.ReadString('\n')
+	size, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, "$"), "\r\n"))
+	if err != nil {
+		t.Fatalf("payload: %q", line)
+	}
+	rdb := make([]byte, size)
+	if _, err := io.ReadFull(r, rdb); err != nil || !strings.HasPrefix(string(rdb), "REDIS0012") || !strings.Contains(string(rdb), "before") {
+		t.Fatalf("RDB: %v %q", err, rdb)
+	}
+	// No CRLF after the payload: the stream follows, with SELECT first.
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "SET", "k", "v")
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "INCR", "k") // an error: not propagated
+	execIn(t, p, false, "", "redis-cli", "-n", "1", "DEL", "k")
+	// The master PINGs its replicas every repl-ping-replica-period,
+	// between the commands.
+	var cmds []string
+	for len(cmds) < 3 {
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "*") {
+			t.Fatalf("stream: %q %v after %q", line, err, cmds)
+		}
+		k, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+		var args []string
+		for range k {
+			line, _ := r.ReadString('\n')
+			l, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+			buf := make([]byte, l+2)
+			io.ReadFull(r, buf)
+			args = append(args, string(buf[:l]))
+		}
+		if cmd := strings.Join(args, " "); cmd != "PING" {
+			cmds = append(cmds, cmd)
+		}
+	}
+	if strings.Join(cmds, "|") != "SELECT 1|SET k v|DEL k" {
+		t.Errorf("stream %q", cmds)
+	}
+	// REPLCONF ACK has no reply; its offset is the replica's in INFO
+	// and ROLE.
+	conn.Write([]byte("REPLCONF ACK 42\r\nPING\r\n"))
+	waitContains(t, p, "connected_slaves:1\r\nslave0:ip=10.244.0.1,port=6380,state=online,offset=42,lag=0\r\n", "INFO", "replication")
+	if _, out, _ := execIn(t, p, false, "", "redis-cli", "ROLE"); !regexp.MustCompile(`^master\n\d+\n10\.244\.0\.1\n6380\n42\n$`).MatchString(out) {
+		t.Errorf("ROLE: %q", out)
+	}
+	// A master that becomes a replica lets its replicas go; a replica
+	// does not serve PSYNC.
+	execIn(t, p, false, "", "redis-cli", "REPLICAOF", "10.244.0.9", "6379")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, err := r.ReadByte(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the replica's connection stays open")
+			}
+			break
+		}
+	}
+	conn2, err := n.Dial(context.Background(), "tcp", podAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	conn2.Write([]byte("PSYNC ? -1\r\n"))
+	if line, _ := bufio.NewReader(conn2).ReadString('\n'); line != "-ERR this image's redis-server does not serve replicas of a replica (a work-alike of Redis without chained replication)\r\n" {
+		t.Errorf("PSYNC to a replica: %q", line)
+	}
+}
+
+func TestReplicationAuth(t *testing.T) {
+	const leaderIP, followerIP = "10.244.0.5", "10.244.0.6"
+	n := proctest.NewNet()
+	leader, leaderDone := start(t, n, []string{"redis-server", "--save", "", "--requirepass", "secret"}, leaderIP+":6379")
+	defer stop(t, leader, leaderDone)
+	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "v")
+
+	// Without masterauth the master refuses the replica.
+	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", "", "--replicaof", leaderIP, "6379", "--requirepass", "other"})
+	follower.Net = n.Pod(followerIP)
+	follower.Dir = "/data"
+	followerDone := follower.Start(t)
+	defer stop(t, follower, followerDone)
+	n.Listening(t, followerIP+":6379")
+	f := []string{"-h", followerIP, "--no-auth-warning", "-a", "other"}
+	waitContains(t, follower, "master_link_status:down\r\n", append(f, "INFO", "replication")...)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(follower.Out.String(), "NOAUTH") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no NOAUTH in the log:\n%s", follower.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// With it, the follower syncs; its own password still guards it.
+	waitFor(t, follower, "OK\n", append(f, "CONFIG", "SET", "masterauth", "secret")...)
+	waitFor(t, follower, "v\n", append(f, "GET", "k")...)
+	if _, out, _ := execIn(t, follower, false, "", "redis-cli", "-h", followerIP, "GET", "k"); out != "NOAUTH Authentication required.\n\n" {
+		t.Errorf("GET without the password: %q", out)
+	}
+	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "w")
+	waitFor(t, follower, "w\n", append(f, "GET", "k")...)
+}
+
+// TestReplicaofConfig: replicaof (and its old name slaveof) in a config
+// file, of a master that is not there yet, then is.
+func TestReplicaofConfig(t *testing.T) {
+	conf := t.TempDir()
+	os.WriteFile(filepath.Join(conf, "redis.conf"), []byte("slaveof redis-leader 6379\nrepl-timeout 30\n"), 0o644)
+	n := proctest.NewNet()
+	n.AddHost("redis-leader", "10.244.0.7")
+	p, done := start(t, n, []string{"redis-server", "/etc/redis/redis.conf", "--save", ""}, podAddr,
+		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/redis", HostPath: conf, ReadOnly: true}))
+	defer stop(t, p, done)
+	waitContains(t, p, "role:slave\r\nmaster_host:redis-leader\r\nmaster_port:6379\r\nmaster_link_status:down\r\n", "INFO", "replication")
+	deadline := time.Now().Add(20 * time.Second)
+	for !logLine("S", "#", "Error condition on socket for SYNC: Connection refused").MatchString(p.Out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection refused:\n%s", p.Out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitFor(t, p, "replicaof\nredis-leader 6379\n", "CONFIG", "GET", "slaveof")
+	if _, out, _ := execIn(t, p, false, "", "redis-cli", "ROLE"); out != "slave\nredis-leader\n6379\nconnect\n0\n" {
+		t.Errorf("ROLE: %q", out)
+	}
+
+	// With replica-serve-stale-data no, a replica without its master
+	// does not answer from its data.
+	waitFor(t, p, "OK\n", "CONFIG", "SET", "replica-serve-stale-data", "no")
+	waitFor(t, p, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\n\n", "GET", "k")
+	waitFor(t, p, "OK\n", "CONFIG", "SET", "replica-serve-stale-data", "yes")
+	waitFor(t, p, "\n", "GET", "k")
+
+	leader := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", ""})
+	leader.Net = n.Pod("10.244.0.7")
+	leaderDone := leader.Start(t)
+	defer stop(t, leader, leaderDone)
+	n.Listening(t, "10.244.0.7:6379")
+	execIn(t, leader, false, "", "redis-cli", "-h", "10.244.0.7", "SET", "k", "v")
+	// (Both pods' loopback aliases are on one test network: by address.)
+	waitFor(t, p, "v\n", "-h", "10.244.0.5", "GET", "k")
+	waitContains(t, p, "master_link_status:up\r\n", "-h", "10.244.0.5", "INFO", "replication")
+
+	// A bad port is a config error.
+	bad := proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "x"})
+	if code := bad.Run(t, 5*time.Second); code != 1 || !strings.Contains(bad.Err.String(), "Invalid master port") {
+		t.Errorf("bad port: %d %q", code, bad.Err.String())
 	}
 }

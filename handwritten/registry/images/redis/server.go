@@ -101,6 +101,7 @@ type srv struct {
 
 	shutdownReq chan shutdownRequest
 	usage       usageMeter
+	repl        replState
 }
 
 // shutdownRequest is the SHUTDOWN command's: the main loop answers on
@@ -184,7 +185,12 @@ func (s *srv) run() int {
 	} else {
 		s.log.notice("Configuration loaded")
 	}
-	s.log.setRole('M')
+	masterHost, masterPort, replErr := parseReplicaof(s.cfg.get("replicaof"))
+	if replErr == nil {
+		s.log.setRole('S')
+	} else {
+		s.log.setRole('M')
+	}
 	s.log.notice("monotonic clock: POSIX clock_gettime")
 	port := int(s.cfg.getInt("port"))
 	s.log.notice("Running mode=standalone, port=%d.", port)
@@ -239,6 +245,9 @@ func (s *srv) run() int {
 	}
 	s.log.notice("Ready to accept connections tcp")
 	s.warnNoAuth()
+	if replErr == nil {
+		s.startReplication(masterHost, masterPort)
+	}
 	s.usage.report(s)
 	return s.loop()
 }
@@ -355,6 +364,7 @@ func (s *srv) loop() int {
 	for {
 		select {
 		case <-kill:
+			s.endReplication()
 			s.closeListeners()
 			go s.m.Close()
 			s.usage.stop(s)
@@ -403,6 +413,7 @@ func (s *srv) shutdown(save, nosave bool) bool {
 		s.p.FS.Remove(s.p.Path(f))
 	}
 	s.log.warning("Redis is now ready to exit, bye bye...")
+	s.endReplication()
 	s.closeListeners()
 	s.mu.Lock()
 	s.closed = true
@@ -420,6 +431,7 @@ func (s *srv) writePidFile() {
 
 // cron starts the background save a save point asks for.
 func (s *srv) cron(now time.Time) {
+	s.replicationCron(now)
 	s.mu.Lock()
 	dirty, last, bgsaving, lastOK, lastBg := s.dirty, s.lastSave, s.bgsaving, s.lastSaveOK, s.lastBgsave
 	s.mu.Unlock()
