@@ -13,7 +13,6 @@ import (
 	"k8s.io/cri-streaming/pkg/streaming"
 	remotecommandserver "k8s.io/cri-streaming/pkg/streaming/remotecommand"
 	utilexec "k8s.io/utils/exec"
-
 )
 
 // streamServer is the runtime's stream server for exec, attach and
