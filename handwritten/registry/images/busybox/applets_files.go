@@ -867,15 +867,18 @@ func wc(p *registry.Process) int {
 		for i := range total {
 			total[i] += counts[i]
 		}
-		printCounts(p, want, counts, name, named)
+		printCounts(p, want, counts, name, named, len(files) > 1)
 	}
 	if len(files) > 1 {
-		printCounts(p, want, total, "total", true)
+		printCounts(p, want, total, "total", true, true)
 	}
 	return status
 }
 
-func printCounts(p *registry.Process, want string, counts [3]int, name string, named bool) {
+// printCounts prints a file's counts: one count alone unpadded, as
+// busybox does, unless several files are counted (then every count is
+// nine wide).
+func printCounts(p *registry.Process, want string, counts [3]int, name string, named, several bool) {
 	var cols []string
 	for _, f := range want {
 		var n int
@@ -887,7 +890,7 @@ func printCounts(p *registry.Process, want string, counts [3]int, name string, n
 		case 'c', 'm':
 			n = counts[2]
 		}
-		if len(want) == 1 {
+		if len(want) == 1 && !several {
 			cols = append(cols, strconv.Itoa(n))
 		} else {
 			cols = append(cols, fmt.Sprintf("%9d", n))
@@ -923,36 +926,286 @@ func readLines(p *registry.Process, files []string, applet string) ([]string, in
 }
 
 func sortApplet(p *registry.Process) int {
-	set, files, _ := flags(p.Args[1:], "tk")
-	lines, status := readLines(p, files, "sort")
-	if has(set, 'n') {
-		num := func(s string) float64 {
-			f, _ := strconv.ParseFloat(strings.Fields(s + " x")[0], 64)
-			return f
+	all, files, bad := flagsAll(p.Args[1:], "tko")
+	if bad != 0 {
+		return fail(p, "sort", "option requires an argument -- '%c'", bad)
+	}
+	set := map[byte]string{}
+	for f, v := range all {
+		set[f] = v[len(v)-1]
+	}
+	global := sortOpts{}
+	for _, f := range "bdfinrgMh" {
+		if has(set, byte(f)) {
+			global.set(byte(f))
 		}
-		slices.SortStableFunc(lines, func(a, b string) int {
-			x, y := num(a), num(b)
-			switch {
-			case x < y:
-				return -1
-			case x > y:
+	}
+	sep := ""
+	if t, ok := set['t']; ok {
+		if len(t) != 1 {
+			return fail(p, "sort", "bad -t parameter")
+		}
+		sep = t
+	}
+	var keys []sortKey
+	for _, spec := range all['k'] {
+		k, ok := parseSortKey(spec, global)
+		if !ok {
+			return fail(p, "sort", "bad field specification '%s'", spec)
+		}
+		keys = append(keys, k)
+	}
+	lines, status := readLines(p, files, "sort")
+	stable := has(set, 's')
+	cmp := func(a, b string) int {
+		if len(keys) == 0 {
+			if c := compareSortField(a, b, global); c != 0 || stable || has(set, 'u') {
+				return c
+			}
+		} else {
+			for _, k := range keys {
+				if c := compareSortField(k.extract(a, sep), k.extract(b, sep), k.opts); c != 0 {
+					return c
+				}
+			}
+			if stable || has(set, 'u') {
+				return 0
+			}
+		}
+		// The last resort: whole lines, bytewise (reversed with -r).
+		c := strings.Compare(a, b)
+		if global.reverse {
+			c = -c
+		}
+		return c
+	}
+	if has(set, 'c') {
+		// Check only: the first line out of order (counted from 0), as
+		// busybox reports it.
+		for i := 1; i < len(lines); i++ {
+			if c := cmp(lines[i-1], lines[i]); c > 0 || c == 0 && has(set, 'u') {
+				fmt.Fprintf(stderr(p), "Check line %d\n", i)
 				return 1
 			}
-			return strings.Compare(a, b)
-		})
-	} else {
-		slices.Sort(lines)
+		}
+		return status
 	}
-	if has(set, 'r') {
-		slices.Reverse(lines)
-	}
+	slices.SortStableFunc(lines, cmp)
 	if has(set, 'u') {
-		lines = slices.Compact(lines)
+		lines = slices.CompactFunc(lines, func(a, b string) bool { return cmp(a, b) == 0 })
 	}
+	out := stdout(p)
+	if o, ok := set['o']; ok {
+		f, err := p.FS.OpenFile(p.Path(o), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return fail(p, "sort", "can't open '%s': %s", o, registry.Strerror(err))
+		}
+		defer f.Close()
+		out = f
+	}
+	w := bufio.NewWriter(out)
 	for _, l := range lines {
-		fmt.Fprintln(stdout(p), l)
+		w.WriteString(l)
+		w.WriteByte('\n')
 	}
+	w.Flush()
 	return status
+}
+
+// sortOpts are sort's ordering options, global or of one key.
+type sortOpts struct {
+	blanks, dictionary, fold, nonPrinting, numeric, general, reverse bool
+}
+
+func (o *sortOpts) set(f byte) {
+	switch f {
+	case 'b':
+		o.blanks = true
+	case 'd':
+		o.dictionary = true
+	case 'f':
+		o.fold = true
+	case 'i':
+		o.nonPrinting = true
+	case 'n', 'h', 'M':
+		o.numeric = true
+	case 'g':
+		o.general = true
+	case 'r':
+		o.reverse = true
+	}
+}
+
+// sortKey is a -k F1[.C1][OPTS][,F2[.C2][OPTS]]: fields and characters
+// counted from 1; an end of 0 is the end of the line.
+type sortKey struct {
+	f1, c1, f2, c2 int
+	opts           sortOpts
+}
+
+func parseSortKey(spec string, global sortOpts) (sortKey, bool) {
+	k := sortKey{opts: global}
+	start, end, hasEnd := strings.Cut(spec, ",")
+	own := sortOpts{}
+	parse := func(s string) (field, char int, ok bool) {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		field, err := strconv.Atoi(s[:i])
+		if err != nil {
+			return 0, 0, false
+		}
+		if i < len(s) && s[i] == '.' {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if char, err = strconv.Atoi(s[i+1 : j]); err != nil {
+				return 0, 0, false
+			}
+			i = j
+		}
+		for ; i < len(s); i++ {
+			if strings.IndexByte("bdfinrgMh", s[i]) < 0 {
+				return 0, 0, false
+			}
+			own.set(s[i])
+		}
+		return field, char, true
+	}
+	var ok bool
+	if k.f1, k.c1, ok = parse(start); !ok || k.f1 < 1 {
+		return k, false
+	}
+	if hasEnd {
+		if k.f2, k.c2, ok = parse(end); !ok || k.f2 < 1 {
+			return k, false
+		}
+	}
+	if own != (sortOpts{}) {
+		// A key with options of its own takes none of the global ones.
+		k.opts = own
+	}
+	return k, true
+}
+
+// extract returns the key's text of line: fields split by sep, or else
+// at each transition from blank to non-blank (a field keeps its leading
+// blanks).
+func (k sortKey) extract(line, sep string) string {
+	var starts, ends []int
+	if sep != "" {
+		pos := 0
+		for {
+			starts = append(starts, pos)
+			i := strings.Index(line[pos:], sep)
+			if i < 0 {
+				ends = append(ends, len(line))
+				break
+			}
+			ends = append(ends, pos+i)
+			pos += i + len(sep)
+		}
+	} else {
+		i := 0
+		for i < len(line) {
+			start := i
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+				i++
+			}
+			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+				i++
+			}
+			starts, ends = append(starts, start), append(ends, i)
+		}
+	}
+	field := func(n int) (int, int, bool) {
+		if n-1 < len(starts) {
+			return starts[n-1], ends[n-1], true
+		}
+		return len(line), len(line), false
+	}
+	from, fend, _ := field(k.f1)
+	if k.opts.blanks {
+		for from < fend && (line[from] == ' ' || line[from] == '\t') {
+			from++
+		}
+	}
+	if k.c1 > 1 {
+		from = min(from+k.c1-1, len(line))
+	}
+	to := len(line)
+	if k.f2 > 0 {
+		s, e, ok := field(k.f2)
+		to = e
+		if ok && k.c2 > 0 {
+			if k.opts.blanks {
+				for s < e && (line[s] == ' ' || line[s] == '\t') {
+					s++
+				}
+			}
+			to = min(s+k.c2, e)
+		}
+	}
+	if to < from {
+		return ""
+	}
+	return line[from:to]
+}
+
+// compareSortField compares two keys (or lines) under opts.
+func compareSortField(a, b string, o sortOpts) int {
+	var c int
+	switch {
+	case o.numeric || o.general:
+		x, y := leadingNumber(a), leadingNumber(b)
+		switch {
+		case x < y:
+			c = -1
+		case x > y:
+			c = 1
+		}
+	default:
+		if o.blanks {
+			a, b = strings.TrimLeft(a, " \t"), strings.TrimLeft(b, " \t")
+		}
+		if o.dictionary {
+			a, b = dictionaryOnly(a), dictionaryOnly(b)
+		}
+		if o.fold {
+			a, b = strings.ToUpper(a), strings.ToUpper(b)
+		}
+		c = strings.Compare(a, b)
+	}
+	if o.reverse {
+		c = -c
+	}
+	return c
+}
+
+// leadingNumber is the number at the start of s (after blanks), 0 when
+// there is none.
+func leadingNumber(s string) float64 {
+	s = strings.TrimLeft(s, " \t")
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		i++
+	}
+	f, _ := strconv.ParseFloat(s[:i], 64)
+	return f
+}
+
+func dictionaryOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 func uniq(p *registry.Process) int {
