@@ -71,9 +71,16 @@ func TestKubectlCp(t *testing.T) {
 			if got, err := os.ReadFile(filepath.Join(back, "sub", "b.txt")); err != nil || string(got) != strings.Repeat("beta\n", 10000) {
 				t.Errorf("sub/b.txt back: %v %d bytes", err, len(got))
 			}
-			// A single file out. (Not a missing one: kubectl's tar pipe
-			// fails with cmdutil.CheckErr in a goroutine of its own, which
-			// in-process kubectl cannot catch: it would end the test.)
+			// A missing path: kubectl's tar pipe fails with
+			// cmdutil.CheckErr in a goroutine of its own, which ends only
+			// that goroutine here (a kubectl process would exit): the call
+			// copies nothing, and the process stays up.
+			missing := filepath.Join(dir, name+"-missing")
+			kubectl("cp", "default/"+name+":/tmp/nosuch", missing)
+			if _, err := os.Stat(missing); err == nil {
+				t.Errorf("kubectl cp of a missing path made %s", missing)
+			}
+			// A single file out.
 			file := filepath.Join(dir, name+"-a.txt")
 			if code, _, errOut := kubectl("cp", "default/"+name+":/tmp/dest/a.txt", file); code != 0 {
 				t.Errorf("kubectl cp of a file: %d %q", code, errOut)

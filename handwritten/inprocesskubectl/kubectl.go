@@ -25,7 +25,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,9 +45,59 @@ import (
 // CatchFatal makes kubectl's fatal errors end only the call that met them,
 // with kubectl's exit code and message, until the returned function restores
 // kubectl's exit on fatal errors.
+//
+// A fatal error in a goroutine that kubectl started itself (kubectl cp's
+// tar stream checks its exec's error there) would exit a kubectl process;
+// in this process it ends only that goroutine, whose deferred calls run
+// (kubectl cp's stream then ends), and the call goes on as kubectl's main
+// goroutine does until the process would have exited.
 func CatchFatal() (restore func()) {
-	cmdutil.BehaviorOnFatal(func(msg string, code int) { panic(fatalExit{msg, code}) })
+	cmdutil.BehaviorOnFatal(func(msg string, code int) {
+		if onCall() {
+			panic(fatalExit{msg, code})
+		}
+		runtime.Goexit()
+	})
 	return cmdutil.DefaultBehaviorOnFatal
+}
+
+// callGoroutines are the goroutines running a call (Run), by ID.
+var callGoroutines struct {
+	sync.Mutex
+	ids map[uint64]bool
+}
+
+// enterCall notes that this goroutine runs a call, until leave.
+func enterCall() (leave func()) {
+	id := goroutineID()
+	callGoroutines.Lock()
+	if callGoroutines.ids == nil {
+		callGoroutines.ids = map[uint64]bool{}
+	}
+	callGoroutines.ids[id] = true
+	callGoroutines.Unlock()
+	return func() {
+		callGoroutines.Lock()
+		delete(callGoroutines.ids, id)
+		callGoroutines.Unlock()
+	}
+}
+
+// onCall reports whether this goroutine runs a call.
+func onCall() bool {
+	id := goroutineID()
+	callGoroutines.Lock()
+	defer callGoroutines.Unlock()
+	return callGoroutines.ids[id]
+}
+
+// goroutineID is the ID the runtime gives this goroutine in its stack
+// traces ("goroutine 7 [running]:").
+func goroutineID() uint64 {
+	var buf [64]byte
+	line := strings.TrimPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine ")
+	id, _ := strconv.ParseUint(line[:strings.IndexByte(line+" ", ' ')], 10, 64)
+	return id
 }
 
 // fatalExit is what BehaviorOnFatal's handler panics with, recovered by the
@@ -91,6 +143,7 @@ type Call struct {
 // kubectl ends the call as the Go runtime ends a program that panics: the
 // panic and stack on stderr, exit code 2.
 func Run(ctx context.Context, c Call) (code int) {
+	defer enterCall()()
 	defer func() {
 		switch r := recover().(type) {
 		case nil:
