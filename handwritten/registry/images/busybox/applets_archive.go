@@ -71,8 +71,8 @@ func fsChtimes(fsys registry.FileSystem, name string, mtime time.Time) error {
 // default).
 const umask = 0o022
 
-// unixMode converts a Go file mode to the permission bits of a Unix mode
-// (with setuid, setgid and sticky).
+// unixPerm converts a Go file mode to the permission bits of a Unix mode
+// (with setuid, setgid and sticky); unixMode adds the file type.
 func unixPerm(m fs.FileMode) int64 {
 	perm := int64(m.Perm())
 	if m&fs.ModeSetuid != 0 {

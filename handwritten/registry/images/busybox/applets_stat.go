@@ -168,7 +168,7 @@ func newStatFile(arg, name string, info fs.FileInfo) *statFile {
 
 // unixMode is st_mode for an fs.FileMode.
 func unixMode(m fs.FileMode) uint32 {
-	mode := uint32(m.Perm())
+	mode := uint32(unixPerm(m))
 	switch {
 	case m.IsDir():
 		mode |= sIFDIR
@@ -184,15 +184,6 @@ func unixMode(m fs.FileMode) uint32 {
 		mode |= sIFBLK
 	default:
 		mode |= sIFREG
-	}
-	if m&fs.ModeSetuid != 0 {
-		mode |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		mode |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		mode |= 0o1000
 	}
 	return mode
 }
