@@ -456,13 +456,9 @@ func fold(p *registry.Process) int {
 	if f := checkFlags(set, "bsw"); f != 0 {
 		return badOption(p, "fold", f, foldUsage)
 	}
-	width := 80
-	if v, ok := set['w']; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fail(p, "fold", "invalid number '%s'", v)
-		}
-		width = n
+	width, ok := positiveOption(p, "fold", set, 'w', 80)
+	if !ok {
+		return 1
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -651,9 +647,15 @@ func paste(p *registry.Process) int {
 
 // tabSize parses -t for expand and unexpand.
 func tabSize(p *registry.Process, applet string, set map[byte]string) (int, bool) {
-	v, ok := set['t']
+	return positiveOption(p, applet, set, 't', 8)
+}
+
+// positiveOption is the value of option f, a number of at least 1, or
+// def when it is not given; a bad one fails as busybox's xatoi_positive.
+func positiveOption(p *registry.Process, applet string, set map[byte]string, f byte, def int) (int, bool) {
+	v, ok := set[f]
 	if !ok {
-		return 8, true
+		return def, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
@@ -859,13 +861,9 @@ func stringsApplet(p *registry.Process) int {
 	if f := checkFlags(set, "afnot"); f != 0 {
 		return badOption(p, "strings", f, stringsUsage)
 	}
-	minLen := 4
-	if v, ok := set['n']; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fail(p, "strings", "invalid number '%s'", v)
-		}
-		minLen = n
+	minLen, ok := positiveOption(p, "strings", set, 'n', 4)
+	if !ok {
+		return 1
 	}
 	radix := ""
 	if has(set, 'o') {
