@@ -423,7 +423,42 @@ export function createNodeFS(options: NodeFSOptions = {}): NodeFS {
     mkdir: (path, mode, cb) => call('mkdir', [abs(path), { mode: mode & ~umask }], cb),
     readdir: (path, cb) => call('readdir', [abs(path)], (err, names?: unknown[]) =>
       cb(err, names?.map(String))),
-    rename: (from, to, cb) => call('rename', [abs(from), abs(to)], cb),
+    // memfs quirks: rename follows a final symlink (it moves the link's target and leaves the
+    // link behind), and it replaces whatever the destination is. rename(2) renames the link
+    // itself, which the kubelet's atomic writer relies on when it swaps ..data_tmp over ..data
+    // in configMap, secret, downwardAPI and projected volumes; and it refuses a directory over
+    // a non-directory (ENOTDIR), a non-directory over a directory (EISDIR) and a directory
+    // over a non-empty one (ENOTEMPTY).
+    rename: (from, to, cb) => {
+      const f = abs(from);
+      const t = abs(to);
+      const refuse = (code: string, what: string) => codedError(code, `${what}, rename '${from}' -> '${to}'`);
+      try {
+        const src = vol.lstatSync(f);
+        let dst: typeof src | undefined;
+        try {
+          dst = vol.lstatSync(t);
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ENOENT') throw e;
+        }
+        if (f === t) return later(cb, null);
+        if (dst?.isDirectory()) {
+          if (!src.isDirectory()) throw refuse('EISDIR', 'illegal operation on a directory');
+          if (vol.readdirSync(t).length > 0) throw refuse('ENOTEMPTY', 'directory not empty');
+        } else if (dst && src.isDirectory()) {
+          throw refuse('ENOTDIR', 'not a directory');
+        }
+        if (!src.isSymbolicLink()) return call('rename', [f, t], cb);
+        const target = String(vol.readlinkSync(f));
+        if (dst) vol.unlinkSync(t);
+        vol.symlinkSync(target, t);
+        vol.lchownSync(t, Number(src.uid), Number(src.gid));
+        vol.unlinkSync(f);
+        later(cb, null);
+      } catch (e) {
+        later(cb, e);
+      }
+    },
     // memfs quirk: unlink of a directory fails with EPERM; Linux says EISDIR.
     unlink: (path, cb) => call('unlink', [abs(path)], (err) => {
       if ((err as { code?: string } | null)?.code === 'EPERM' && isDir(abs(path))) {

@@ -124,6 +124,34 @@ async function scenario(fs, root) {
   await rec('chown', 'chown', `${d}/g`, 0, 0);
   await rec('lchown', 'lchown', `${d}/l`, 0, 0);
 
+  // rename(2) of a symlink renames the link, never its target: the kubelet's atomic writer
+  // (configMap, secret, downwardAPI and projected volumes) swaps ..data_tmp over ..data so.
+  const v = `${d}/vol`;
+  await rec('mkdir vol', 'mkdir', v, 0o777);
+  await rec('mkdir ts1', 'mkdir', `${v}/..ts1`, 0o777);
+  await rec('mkdir ts1/a', 'mkdir', `${v}/..ts1/a`, 0o777);
+  await rec('symlink data_tmp', 'symlink', '..ts1', `${v}/..data_tmp`);
+  await rec('rename data_tmp to data', 'rename', `${v}/..data_tmp`, `${v}/..data`);
+  log.push(['readlink data', (await rec('readlink data', 'readlink', `${v}/..data`)).value]);
+  log.push(['after first swap', [...(await rec('readdir vol', 'readdir', v)).value].sort()]);
+  await rec('mkdir ts2', 'mkdir', `${v}/..ts2`, 0o777);
+  await rec('symlink data_tmp 2', 'symlink', '..ts2', `${v}/..data_tmp`);
+  await rec('rename data_tmp over data', 'rename', `${v}/..data_tmp`, `${v}/..data`);
+  log.push(['readlink data 2', (await rec('readlink data 2', 'readlink', `${v}/..data`)).value]);
+  log.push(['after second swap', [...(await rec('readdir vol 2', 'readdir', v)).value].sort()]);
+  await rec('symlink onto a dir', 'symlink', '..ts2', `${v}/l2`);
+  await rec('rename a symlink over a dir', 'rename', `${v}/l2`, `${v}/..ts1`);
+  await rec('rename a symlink to itself', 'rename', `${v}/l2`, `${v}/l2`);
+  log.push(['readlink l2', (await rec('readlink l2', 'readlink', `${v}/l2`)).value]);
+  await rec('rename a dir over a non-empty dir', 'rename', `${v}/..ts2`, `${v}/..ts1`);
+  await rec('rename a dir over a symlink', 'rename', `${v}/..ts2`, `${v}/l2`);
+  await rec('rename a missing symlink', 'rename', `${v}/nope`, `${v}/l3`);
+  log.push(['after the refusals', [...(await rec('readdir vol 3', 'readdir', v)).value].sort()]);
+  for (const n of ['..data', 'l2']) await rec(`unlink vol/${n}`, 'unlink', `${v}/${n}`);
+  await rec('rmdir ts1/a', 'rmdir', `${v}/..ts1/a`);
+  for (const n of ['..ts1', '..ts2']) await rec(`rmdir vol/${n}`, 'rmdir', `${v}/${n}`);
+  await rec('rmdir vol', 'rmdir', v);
+
   // Permissions as a Linux node's root (the worker's process is uid 0): a file is created
   // writable whatever its mode (the kubelet writes 0400 Secret files so), and root reads and
   // writes files and creates entries whatever their mode bits say (CAP_DAC_OVERRIDE).
