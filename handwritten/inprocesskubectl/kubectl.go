@@ -40,6 +40,7 @@ import (
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	"k8s.io/kubectl/pkg/cmd/plugin"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/polymorphichelpers"
 )
 
 // CatchFatal makes kubectl's fatal errors end only the call that met them,
@@ -61,35 +62,59 @@ func CatchFatal() (restore func()) {
 	return cmdutil.DefaultBehaviorOnFatal
 }
 
-// callGoroutines are the goroutines running a call (Run), by ID.
+// callGoroutines are the goroutines running a call (Run), by ID, with the
+// call's standard error.
 var callGoroutines struct {
 	sync.Mutex
-	ids map[uint64]bool
+	stderr map[uint64]io.Writer
 }
 
-// enterCall notes that this goroutine runs a call, until leave.
-func enterCall() (leave func()) {
+// enterCall notes that this goroutine runs a call whose standard error is
+// stderr, until leave.
+func enterCall(stderr io.Writer) (leave func()) {
 	id := goroutineID()
 	callGoroutines.Lock()
-	if callGoroutines.ids == nil {
-		callGoroutines.ids = map[uint64]bool{}
+	if callGoroutines.stderr == nil {
+		callGoroutines.stderr = map[uint64]io.Writer{}
 	}
-	callGoroutines.ids[id] = true
+	callGoroutines.stderr[id] = stderr
 	callGoroutines.Unlock()
 	return func() {
 		callGoroutines.Lock()
-		delete(callGoroutines.ids, id)
+		delete(callGoroutines.stderr, id)
 		callGoroutines.Unlock()
 	}
 }
 
 // onCall reports whether this goroutine runs a call.
 func onCall() bool {
+	_, ok := callStderr()
+	return ok
+}
+
+// callStderr is the standard error of the call this goroutine runs.
+func callStderr() (io.Writer, bool) {
 	id := goroutineID()
 	callGoroutines.Lock()
 	defer callGoroutines.Unlock()
-	return callGoroutines.ids[id]
+	w, ok := callGoroutines.stderr[id]
+	return w, ok
 }
+
+// processStderr stands for the process's standard error where kubectl
+// writes to it directly (polymorphichelpers.Stderr: kubectl logs'
+// "Defaulted container ..." notice): the call's standard error when a call
+// writes, else os.Stderr.
+type processStderr struct{}
+
+func (processStderr) Write(p []byte) (int, error) {
+	if w, ok := callStderr(); ok {
+		return w.Write(p)
+	}
+	return os.Stderr.Write(p)
+}
+
+func init() { polymorphichelpers.Stderr = processStderr{} }
 
 // goroutineID is the ID the runtime gives this goroutine in its stack
 // traces ("goroutine 7 [running]:").
@@ -143,7 +168,7 @@ type Call struct {
 // kubectl ends the call as the Go runtime ends a program that panics: the
 // panic and stack on stderr, exit code 2.
 func Run(ctx context.Context, c Call) (code int) {
-	defer enterCall()()
+	defer enterCall(c.Stderr)()
 	defer func() {
 		switch r := recover().(type) {
 		case nil:

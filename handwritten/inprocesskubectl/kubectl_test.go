@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -40,5 +43,45 @@ func TestFatalInKubectlsGoroutineEndsOnlyIt(t *testing.T) {
 	}
 	if reached {
 		t.Error("CheckErr returned in kubectl's goroutine")
+	}
+}
+
+// kubectl logs prints "Defaulted container ..." to the process's standard
+// error itself (not its IOStreams): a call gets it on its own stderr.
+func TestLogsNoticeGoesToTheCallsStderr(t *testing.T) {
+	pod := `{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p","namespace":"default"},
+		"spec":{"containers":[{"name":"one","image":"busybox"},{"name":"two","image":"busybox"}]}}`
+	answers := map[string]string{
+		"/api":                                  `{"kind":"APIVersions","versions":["v1"]}`,
+		"/apis":                                 `{"kind":"APIGroupList","apiVersion":"v1","groups":[]}`,
+		"/api/v1":                               `{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list"]},{"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]}]}`,
+		"/api/v1/namespaces/default/pods/p":     pod,
+		"/api/v1/namespaces/default/pods/p/log": "hello\n",
+	}
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := answers[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if r.URL.Path == "/api/v1/namespaces/default/pods/p/log" && r.URL.Query().Get("container") != "one" {
+			http.Error(w, "container "+r.URL.Query().Get("container"), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	defer server.Close()
+	defer CatchFatal()()
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), Call{
+		Args:   []string{"--server", server.URL, "--cache-dir", t.TempDir(), "logs", "p"},
+		Stdout: &out, Stderr: &errOut,
+	})
+	if code != 0 || out.String() != "hello\n" {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+	if want := "Defaulted container \"one\" out of: one, two\n"; errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }
