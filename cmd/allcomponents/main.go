@@ -10,6 +10,8 @@
 // It exists to prove the generated port builds for js/wasm and natively, to
 // measure the size of a bundle holding all of it (`make wasm`), and to show the
 // result starts under Node. It does not run a cluster.
+//
+// It must not import: handwritten/..., k8s.io/kubectl/pkg/cmd/...
 package main
 
 import (

@@ -8,6 +8,8 @@
 // defined it, and runs until the worker ends.
 //
 // It holds only wiring.
+//
+// It must not import: testing, github.com/onsi/..., k8s.io/kubernetes/test/...
 package main
 
 import (

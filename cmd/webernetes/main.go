@@ -7,6 +7,9 @@
 //
 // It holds only wiring: the cluster is handwritten/cluster, kubectl is
 // k8s.io/kubectl/pkg/cmd.
+//
+// It must not import: handwritten/jsapi/..., testing, github.com/onsi/...,
+// k8s.io/kubernetes/test/...
 package main
 
 import (

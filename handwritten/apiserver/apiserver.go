@@ -20,6 +20,10 @@
 // handler chain (no direct store access), and must not leave goroutines,
 // listeners or temporary files behind once its context is cancelled and
 // Done is closed.
+//
+// It must not import: handwritten/cluster/..., handwritten/node/...,
+// handwritten/cri/..., handwritten/registry/..., handwritten/netsim/...,
+// handwritten/kubeproxy/..., handwritten/jsapi/...
 package apiserver
 
 import (

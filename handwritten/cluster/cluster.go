@@ -18,6 +18,8 @@
 // authentication or the handler chain, must not re-implement any component,
 // and must not leave goroutines, listeners or temporary files behind after
 // Stop.
+//
+// It must not import: handwritten/jsapi/..., cmd/...
 package cluster
 
 import (

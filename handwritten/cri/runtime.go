@@ -14,6 +14,10 @@
 // policy, back-off, probes, volume setup: the kubelet does those), must not
 // touch files outside the directory it is given, and must not let a
 // container's program panic or block the runtime.
+//
+// It must not import: handwritten/node/..., handwritten/cluster/...,
+// handwritten/kubeproxy/..., handwritten/netsim/..., handwritten/jsapi/...,
+// handwritten/registry/images/..., k8s.io/kubernetes/...
 package cri
 
 import (

@@ -16,6 +16,8 @@
 // returning it, and must not leave a goroutine running after the handler
 // returns. It does not support protocol upgrades (exec, attach,
 // port-forward) yet: the ResponseWriter is not an http.Hijacker.
+//
+// It must not import: handwritten/..., k8s.io/...
 package inprocesshttp
 
 import (

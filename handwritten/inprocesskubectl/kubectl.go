@@ -16,6 +16,9 @@
 // What it must not do: it must not change what kubectl prints or how it
 // parses its arguments (the command is upstream's NewDefaultKubectlCommand
 // with the ConfigFlags it builds by default).
+//
+// It must not import: handwritten/..., k8s.io/kubernetes/...,
+// k8s.io/apiserver/...
 package inprocesskubectl
 
 import (

@@ -14,6 +14,8 @@
 // defaulting, validation or status logic: the apiserver and controllers own
 // those), must not reach into the cluster's storage, and must not block the
 // JavaScript event loop (bridge_js.go runs every call in a goroutine).
+//
+// It must not import: cmd/...
 package jsapi
 
 import (

@@ -26,4 +26,7 @@
 // (upstream's trackers and CategorizeEndpoints do), must not shorten
 // upstream's sync periods, and must not reach the host's network. TCP and
 // UDP are proxied; SCTP Service ports get no rules (netsim has no SCTP).
+//
+// It must not import: handwritten/cluster/..., handwritten/node/...,
+// handwritten/cri/..., handwritten/registry/..., handwritten/jsapi/...
 package kubeproxy

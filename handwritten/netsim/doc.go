@@ -35,4 +35,6 @@
 // the DNAT and Resolver), and must not succeed where a real network fails:
 // a dial to an IP nobody has waits and times out rather than fail fast or
 // connect.
+//
+// It must not import: handwritten/..., k8s.io/...
 package netsim

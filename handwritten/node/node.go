@@ -13,6 +13,10 @@
 // touch files outside its directory (the kubelet's root dir, pod logs and
 // container roots all live under Options.Dir), and must not use the host's
 // mounts, cgroups or network.
+//
+// It must not import: handwritten/cluster/..., handwritten/kubeproxy/...,
+// handwritten/netsim/..., handwritten/registry/images/...,
+// handwritten/jsapi/...
 package node
 
 import (

@@ -13,6 +13,8 @@
 // What it must not do: map any path outside the node's directory (each
 // node sees only its own files; two nodes' /data are two directories), or
 // know anything of the kubelet or the runtime.
+//
+// It must not import: handwritten/..., k8s.io/...
 package nodefs
 
 import (

@@ -10,6 +10,8 @@
 //
 // What it must not do: it must not write files (callers choose where the
 // PEM goes) or talk to a network.
+//
+// It must not import: handwritten/...
 package pki
 
 import (

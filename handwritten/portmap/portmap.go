@@ -18,6 +18,10 @@
 // port anyway each get a rule, and the older one's matches first, as with
 // appended iptables rules), and must not know about pods beyond what the
 // runtime passes it (the sandbox's IP and port mappings).
+//
+// It must not import: handwritten/cluster/..., handwritten/node/...,
+// handwritten/cri/..., handwritten/registry/..., handwritten/jsapi/...,
+// k8s.io/kubernetes/..., k8s.io/client-go/...
 package portmap
 
 import (

@@ -9,6 +9,10 @@
 // outside the paths a Process is given, and its work-alike images must fail
 // the way the real images fail rather than succeed at something they do not
 // implement.
+//
+// It must not import: handwritten/cri/..., handwritten/node/...,
+// handwritten/cluster/..., handwritten/netsim/...,
+// handwritten/kubeproxy/..., handwritten/jsapi/..., k8s.io/...
 package registry
 
 import (

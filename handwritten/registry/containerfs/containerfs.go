@@ -10,6 +10,10 @@
 // under a read-only mount (EROFS, "read-only file system"), and must not
 // show host paths: errors are *fs.PathError values naming the container
 // path, with Linux's messages on every GOOS.
+//
+// It must not import: handwritten/cri/..., handwritten/node/...,
+// handwritten/cluster/..., handwritten/netsim/...,
+// handwritten/kubeproxy/..., handwritten/jsapi/..., k8s.io/...
 package containerfs
 
 import (

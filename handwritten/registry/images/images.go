@@ -5,6 +5,11 @@
 // What it must not do: hold images that are not faithful work-alikes of a
 // real image; a reference to any other image stays unknown, so pulling it
 // fails as on a real node.
+//
+// It must not import: handwritten/cri/..., handwritten/node/...,
+// handwritten/cluster/..., handwritten/netsim/...,
+// handwritten/kubeproxy/..., handwritten/jsapi/..., k8s.io/kubernetes/...,
+// k8s.io/apiserver/...
 package images
 
 import (

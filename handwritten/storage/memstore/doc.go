@@ -35,4 +35,6 @@
 // and must not leave goroutines behind: every watcher ends when its context
 // is cancelled, when the store is destroyed and when the Backend is closed.
 // It is not durable and not replicated; it is not a general-purpose database.
+//
+// It must not import: handwritten/..., k8s.io/kubernetes/...
 package memstore
