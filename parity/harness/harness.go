@@ -69,6 +69,13 @@ type Backend struct {
 	// node-up.sh's, labelled RealNodeLabel; sim: its kubelets). The [node]
 	// condition.
 	Nodes bool
+	// ExpectedNodes is how many nodes the backend started itself (sim:
+	// serve's, browser: the page's, in process: the cluster's); 0 when it
+	// started none (real: node-up.sh's node, found by its label).
+	// ReadyNodes waits for all of them, and their absence is an error, so
+	// [node] scenarios are never skipped for kubelets that were merely slow
+	// to register on a loaded machine.
+	ExpectedNodes int
 	// DNS is true when the cluster has cluster DNS: Service
 	// kube-system/kube-dns (real: node-up.sh with REALCLUSTER_NODE_DNS=1;
 	// sim: serve --dns). The [dns] condition.
@@ -255,20 +262,35 @@ const RealNodeLabel = "realcluster.webernetes.dev/node=real"
 // ReadyNodes says whether the cluster has a Ready node to run pods on,
 // waiting a little for nodes that are registered but not Ready yet. On real,
 // only the real node counts, and its absence is an error: [node] scenarios
-// are validated against a real kubelet or not at all.
+// are validated against a real kubelet or not at all. A backend that started
+// nodes itself (ExpectedNodes) gets up to readyNodesTimeout for all of them
+// to be Ready, and fewer is an error.
 func ReadyNodes(b *Backend) (bool, error) {
 	env := kubectlEnv(os.TempDir(), b.Kubeconfig)
 	args := []string{"get", "nodes", "-o", `jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`}
 	if b.Name == "real" {
 		args = append(args, "-l", RealNodeLabel)
 	}
-	deadline := time.Now().Add(time.Minute)
+	start := time.Now()
+	deadline := start.Add(time.Minute)
+	if b.ExpectedNodes > 0 {
+		deadline = start.Add(readyNodesTimeout)
+	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		out, errOut, code, err := b.Kubectl.Run(ctx, "", env, args...)
 		cancel()
 		if err != nil || code != 0 {
 			return false, fmt.Errorf("kubectl get nodes: exit %d %v\n%s", code, err, errOut)
+		}
+		if b.ExpectedNodes > 0 {
+			if ready := strings.Count(out, " True\n"); ready >= b.ExpectedNodes {
+				return true, nil
+			} else if time.Now().After(deadline) {
+				return false, fmt.Errorf("%d of the %d nodes the %s backend started are Ready after %v:\n%s", ready, b.ExpectedNodes, b.Name, readyNodesTimeout, out)
+			}
+			time.Sleep(time.Second)
+			continue
 		}
 		if strings.Contains(out, " True") {
 			return true, nil
@@ -286,6 +308,10 @@ func ReadyNodes(b *Backend) (bool, error) {
 		time.Sleep(time.Second)
 	}
 }
+
+// readyNodesTimeout is how long ReadyNodes waits for the nodes a backend
+// started: generous, as a loaded machine registers kubelets slowly.
+var readyNodesTimeout = 5 * time.Minute
 
 // LastLines is the last n lines of s.
 func LastLines(s string, n int) string {

@@ -73,7 +73,7 @@ func runCluster(m *testing.M) (int, error) {
 	fmt.Printf("parity: in-process cluster ready in %v (%s/%s, %d nodes)\n", time.Since(start).Round(time.Second), runtime.GOOS, runtime.GOARCH, *nodes)
 	k := NewKubectl()
 	defer k.Close()
-	b := &harness.Backend{Name: "sim", Kubeconfig: filepath.Join(dir, "kubeconfig"), Kubectl: k}
+	b := &harness.Backend{Name: "sim", Kubeconfig: filepath.Join(dir, "kubeconfig"), Kubectl: k, ExpectedNodes: *nodes}
 	err = writeKubeconfig(c, b.Kubeconfig)
 	if err == nil {
 		var v string

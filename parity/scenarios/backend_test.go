@@ -41,6 +41,10 @@ func needBinary(path, how string) error {
 	return nil
 }
 
+// simNodes is how many nodes the sim and browser backends start (serve's
+// default).
+const simNodes = 3
+
 // startSim runs `bin/webernetes serve` on a free loopback port until stop,
 // with cluster DNS or without.
 func startSim(dns bool) (*backend, error) {
@@ -57,11 +61,11 @@ func startSim(dns bool) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{Backend: harness.Backend{Name: "sim", Kubectl: execKubectl(kubectl), Kubeconfig: filepath.Join(dir, "kubeconfig")}}
+	b := &backend{Backend: harness.Backend{Name: "sim", Kubectl: execKubectl(kubectl), Kubeconfig: filepath.Join(dir, "kubeconfig"), ExpectedNodes: simNodes}}
 	logFile := filepath.Join(dir, "cluster.log")
 	// No default storage: the reference cluster is kubeadm's, without kind's
 	// local-path add-on, so a claim without a class stays Pending there.
-	cmd := exec.Command(bin, "serve", "--port=0", "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile, fmt.Sprintf("--dns=%t", dns), "--storage=false")
+	cmd := exec.Command(bin, "serve", "--port=0", fmt.Sprintf("--nodes=%d", simNodes), "--kubeconfig="+b.Kubeconfig, "--log-file="+logFile, fmt.Sprintf("--dns=%t", dns), "--storage=false")
 	// Dies with the test binary (a go test timeout panics past any cleanup).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var progress harness.SyncBuffer

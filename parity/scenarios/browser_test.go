@@ -43,7 +43,8 @@ func startBrowser(dns bool) (*backend, error) {
 	cmd.Env = append(os.Environ(),
 		"WEBERNETES_BIN="+filepath.Join(root, "bin", "webernetes"),
 		"WEBERNETES_WASM="+filepath.Join(root, "bin", "webernetes.wasm"),
-		fmt.Sprintf("PARITY_DNS=%d", map[bool]int{false: 0, true: 1}[dns]))
+		fmt.Sprintf("PARITY_DNS=%d", map[bool]int{false: 0, true: 1}[dns]),
+		fmt.Sprintf("PARITY_NODES=%d", simNodes))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var progress harness.SyncBuffer
 	cmd.Stderr = io.MultiWriter(&progress, os.Stderr)
@@ -71,7 +72,7 @@ func startBrowser(dns bool) (*backend, error) {
 		<-readerDone
 		exited <- cmd.Wait()
 	}()
-	b := &backend{Backend: harness.Backend{Name: "browser", Kubectl: k, Kubeconfig: filepath.Join(dir, "kubeconfig")}}
+	b := &backend{Backend: harness.Backend{Name: "browser", Kubectl: k, Kubeconfig: filepath.Join(dir, "kubeconfig"), ExpectedNodes: simNodes}}
 	b.stop = func() error {
 		defer os.RemoveAll(dir)
 		stdin.Close() // the driver stops Chromium and the page server, then exits
