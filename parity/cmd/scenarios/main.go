@@ -7,7 +7,10 @@
 //	go run ./cmd/scenarios -backend=browser  # every real-validated scenario on the page in headless Chromium
 //
 // On real, a scenario that fails is a wrong scenario (fix or delete it); the
-// record says which passed, with the kubectl version and the date. On sim,
+// record says which passed, with the kubectl version, the date and the
+// scenario file's hash. On sim and browser, only scenarios that passed on
+// real as they are now run; one never run there, failed there or edited since
+// fails the command until it is run on real again. On sim,
 // the command fails on any failure of a real-validated scenario that is not
 // listed, with its reason, in results/sim-failing.txt; a listed one that now
 // passes is reported so the list can shrink. On browser, the same, with
@@ -17,6 +20,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -44,6 +49,34 @@ type record struct {
 	Passed  bool   `json:"passed"`
 	Kubectl string `json:"kubectl"`
 	Date    string `json:"date"`
+	// SHA256 is the scenario file's hash when it was run: a scenario edited
+	// since is not validated until it is run on real again.
+	SHA256 string `json:"sha256"`
+}
+
+// notValidatedBecause says why scenario n, whose file has hash h, is not
+// validated on real, or "" when it is: it passed there as it is now.
+func notValidatedBecause(real map[string]record, n, h string) string {
+	r, ok := real[n]
+	switch {
+	case !ok:
+		return "never run on real"
+	case !r.Passed:
+		return "failed on real"
+	case r.SHA256 != h:
+		return "edited since it passed on real"
+	}
+	return ""
+}
+
+// scenarioHash is the hex SHA-256 of scenario n's file.
+func scenarioHash(n string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(scenarioDir, n+".txtar"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func main() {
@@ -128,10 +161,14 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 		}
 		var validated []string
 		for _, n := range names {
-			if real[n].Passed {
-				validated = append(validated, n)
+			h, err := scenarioHash(n)
+			if err != nil {
+				return err
+			}
+			if why := notValidatedBecause(real, n, h); why != "" {
+				notValidated = append(notValidated, n+" ("+why+")")
 			} else {
-				notValidated = append(notValidated, n)
+				validated = append(validated, n)
 			}
 		}
 		names = validated
@@ -144,6 +181,9 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 		return fmt.Errorf("-backend=%q: want sim, real or browser", backend)
 	}
 	if len(names) == 0 {
+		if len(notValidated) > 0 {
+			return fmt.Errorf("no scenario to run: not validated on real (run them there: go run ./cmd/scenarios -backend=real -scenarios=NAMES): %s", strings.Join(notValidated, ", "))
+		}
 		return fmt.Errorf("no scenario to run")
 	}
 
@@ -164,6 +204,14 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 			} else {
 				plain = append(plain, n)
 			}
+		}
+	}
+	// The hashes a run on real records are those of the files as they run,
+	// taken before they do: an edit during the run is not validated.
+	hashes := map[string]string{}
+	for _, n := range names {
+		if hashes[n], err = scenarioHash(n); err != nil {
+			return err
 		}
 	}
 	start := time.Now()
@@ -230,7 +278,7 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 	if backend == "real" {
 		date := time.Now().UTC().Format("2006-01-02")
 		for _, n := range names {
-			real[n] = record{Area: area(n), Passed: results[n] == "pass", Kubectl: kubectl, Date: date}
+			real[n] = record{Area: area(n), Passed: results[n] == "pass", Kubectl: kubectl, Date: date, SHA256: hashes[n]}
 		}
 		for n := range real { // scenarios deleted since the last record
 			if _, err := os.Stat(filepath.Join(scenarioDir, n+".txtar")); err != nil {
@@ -275,7 +323,7 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 	tw.Flush()
 
 	if len(notValidated) > 0 {
-		fmt.Printf("\nnot run (not validated on real: run `make parity-real`): %s\n", strings.Join(notValidated, ", "))
+		fmt.Printf("\nnot run, as not validated on real (run them there: go run ./cmd/scenarios -backend=real -scenarios=NAMES): %s\n", strings.Join(notValidated, ", "))
 	}
 	if tot.known > 0 {
 		fmt.Printf("\nknown failures (%s):\n", simFailing+map[bool]string{true: ", " + browserFailing}[backend == "browser"])
@@ -301,6 +349,9 @@ func run(backend, only string, tagged, ci bool, parallel int, verbose bool) erro
 	fmt.Printf("\nparity-%s: %d passed, %d failed, %d skipped\n", label, tot.passed, tot.failed, tot.known+tot.skipped)
 	if tot.failed > 0 {
 		return fmt.Errorf("%d scenarios failed on %s", tot.failed, backend)
+	}
+	if len(notValidated) > 0 {
+		return fmt.Errorf("%d scenarios are not validated on real (listed above)", len(notValidated))
 	}
 	return nil
 }
