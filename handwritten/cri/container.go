@@ -219,9 +219,9 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	var network registry.Network
+	var network registry.NetNamespace
 	if c.sandbox.net != nil {
-		network = containerNet{Network: c.sandbox.net, fs: c.fs}
+		network = containerNet{NetNamespace: c.sandbox.net, fs: c.fs}
 	}
 	return &registry.Process{
 		Args: args, Env: env, Dir: dir, Hostname: c.sandbox.config.GetHostname(),

@@ -21,7 +21,7 @@ type link struct {
 	ends   [2]end
 	// net and addrs (each end's IP) place the link on the network whose
 	// conditions delay its bytes; net is nil for a link inside one host.
-	net   *Network
+	net   *ClusterNetwork
 	addrs [2]netip.Addr
 }
 

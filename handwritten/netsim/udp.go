@@ -512,7 +512,7 @@ type flowKey struct{ a, b netip.AddrPort }
 // to the source the receiver saw) is rewritten to come from the address the
 // client sent to and to go to the client.
 // The verdict says whether the DNAT rejected or dropped it instead.
-func (n *Network) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v verdict) {
+func (n *ClusterNetwork) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v verdict) {
 	now := time.Now()
 	n.ctMu.Lock()
 	if f := n.flows[flowKey{src, dst}]; f != nil && now.Before(f.expires) {
@@ -573,7 +573,7 @@ func flowTimeout(f *flow) time.Duration {
 }
 
 // sweepFlows forgets expired flows once there are many; n.ctMu is held.
-func (n *Network) sweepFlows(now time.Time) {
+func (n *ClusterNetwork) sweepFlows(now time.Time) {
 	if len(n.flows) < 1024 || len(n.flows) < 2*n.flowsAfterSweep {
 		return
 	}
