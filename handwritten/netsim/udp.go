@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -59,8 +58,7 @@ type UDPConn struct {
 	rdl     deadline
 	wdl     deadline
 
-	mu      sync.Mutex
-	wake    chan struct{}
+	stateLock
 	queue   []datagram
 	queued  int
 	refused bool // an ICMP port unreachable waits for the next read
@@ -397,27 +395,6 @@ func (c *UDPConn) Drops() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.drops
-}
-
-func (c *UDPConn) changed() {
-	if c.wake != nil {
-		close(c.wake)
-		c.wake = nil
-	}
-}
-
-// wait releases c.mu until the socket changes or stop is closed.
-func (c *UDPConn) wait(stop <-chan struct{}) {
-	if c.wake == nil {
-		c.wake = make(chan struct{})
-	}
-	w := c.wake
-	c.mu.Unlock()
-	select {
-	case <-w:
-	case <-stop:
-	}
-	c.mu.Lock()
 }
 
 // Close closes the socket and frees its port; a blocked read returns
