@@ -99,7 +99,7 @@ type Cluster struct {
 	stopServer context.CancelFunc
 	stopComps  context.CancelFunc
 	components []<-chan error
-	network    *netsim.Network
+	network    *netsim.ClusterNetwork
 	services   *kubeproxy.Dataplane
 	hostPorts  *portmap.Table
 	nodes      map[string]*runningNode

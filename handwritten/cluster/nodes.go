@@ -23,12 +23,12 @@ import (
 // podNetwork attaches a node's pod sandboxes to the cluster's simulated
 // network, as the node's CNI plugins do (bridge, portmap).
 type podNetwork struct {
-	net       *netsim.Network
+	net       *netsim.ClusterNetwork
 	hostPorts *portmap.Table
 	nodeIP    netip.Addr
 }
 
-func (p podNetwork) AttachPod(pod cri.PodAttachment) (registry.Network, func(), error) {
+func (p podNetwork) AttachPod(pod cri.PodAttachment) (registry.NetNamespace, func(), error) {
 	ip := pod.IP.String()
 	h, err := p.net.AddHost(ip)
 	if err != nil {
@@ -114,8 +114,8 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
 	runtime, err := cri.New(cri.Options{
-		Network: podNetwork{net: c.network, hostPorts: c.hostPorts, nodeIP: netip.MustParseAddr(ip)},
-		Dir:     nodeFS.HostPath(node.RuntimeDir), NodeFS: nodeFS, Registry: images, HostNetwork: host,
+		NetworkPlugin: podNetwork{net: c.network, hostPorts: c.hostPorts, nodeIP: netip.MustParseAddr(ip)},
+		Dir:           nodeFS.HostPath(node.RuntimeDir), NodeFS: nodeFS, Registry: images, HostNetwork: host,
 		StreamListener: streamListener,
 	})
 	if err != nil {
@@ -205,7 +205,7 @@ func (c *Cluster) stopNodesLocked() {
 // (utilnet.InProcessNetwork): the addresses of its hosts, dialled from the
 // control plane's address, listened on by the host that has the address.
 type inProcessNetwork struct {
-	net     *netsim.Network
+	net     *netsim.ClusterNetwork
 	gateway *netsim.Host
 }
 

@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -219,9 +218,9 @@ func (c *container) process(ctx context.Context, args []string, stdin io.Reader,
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	var network registry.Network
+	var network registry.NetNamespace
 	if c.sandbox.net != nil {
-		network = containerNet{Network: c.sandbox.net, fs: c.fs}
+		network = containerNet{NetNamespace: c.sandbox.net, fs: c.fs}
 	}
 	return &registry.Process{
 		Args: args, Env: env, Dir: dir, Hostname: c.sandbox.config.GetHostname(),
@@ -524,7 +523,7 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, cmd []string, timeout
 		defer cancel()
 	}
 	var stdout, stderr bytes.Buffer
-	proc := c.process(ctx, cmd, nil, &lockedWriter{w: &stdout}, &lockedWriter{w: &stderr})
+	proc := c.process(ctx, cmd, nil, &registry.LockedWriter{W: &stdout}, &registry.LockedWriter{W: &stderr})
 	code := make(chan int, 1)
 	if len(cmd) == 0 {
 		return nil, nil, fmt.Errorf("rpc error: code = Unknown desc = failed to exec in container: no command")
@@ -552,18 +551,6 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, cmd []string, timeout
 	case <-ctx.Done():
 		return nil, nil, fmt.Errorf("%w: %q timed out after %s", remote.ErrCommandTimedOut, strings.Join(cmd, " "), timeout)
 	}
-}
-
-// lockedWriter serializes writes of a program's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // ReopenContainerLog reopens a container's log file after rotation.

@@ -18,20 +18,20 @@ import (
 // the pod network to the nameservers of its /etc/resolv.conf, trying the
 // search domains as its ndots option says.
 type containerNet struct {
-	registry.Network
+	registry.NetNamespace
 	fs registry.FileSystem
 }
 
 // Dial connects to address as net.Dial does in the container: a host name
 // is resolved first (LookupHost), then each address is tried in turn.
 func (n containerNet) Dial(ctx context.Context, network, address string) (net.Conn, error) {
-	return DialResolving(ctx, n.Network, n.LookupHost, network, address)
+	return DialResolving(ctx, n.NetNamespace, n.LookupHost, network, address)
 }
 
 // DialResolving connects to address over nw as net.Dial does: a host name
 // is resolved with lookup first, then each of its addresses is tried in
 // turn, and the first error is returned if none connects.
-func DialResolving(ctx context.Context, nw registry.Network, lookup func(ctx context.Context, host string) ([]string, error), network, address string) (net.Conn, error) {
+func DialResolving(ctx context.Context, nw registry.NetNamespace, lookup func(ctx context.Context, host string) ([]string, error), network, address string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil || host == "" {
 		return nw.Dial(ctx, network, address)
@@ -68,14 +68,14 @@ func (n containerNet) LookupHost(ctx context.Context, host string) ([]string, er
 		return addrs, nil
 	}
 	data, _ := n.fs.ReadFile("/etc/resolv.conf")
-	return LookupHost(ctx, n.Network, data, host)
+	return LookupHost(ctx, n.NetNamespace, data, host)
 }
 
 // LookupHost resolves host through DNS as a C library whose /etc/resolv.conf
 // says resolvConf does: queries over nw (Go's own resolver, dialling nw's
 // sockets) to its nameservers, trying the search domains as its ndots
 // option says. Without a nameserver, nw resolves it.
-func LookupHost(ctx context.Context, nw registry.Network, resolvConf []byte, host string) ([]string, error) {
+func LookupHost(ctx context.Context, nw registry.NetNamespace, resolvConf []byte, host string) ([]string, error) {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return []string{host}, nil
 	}

@@ -86,7 +86,7 @@ func TestContainerResolver(t *testing.T) {
 	fsys.MkdirAll("/etc", 0o755)
 	fsys.WriteFile("/etc/hosts", []byte("127.0.0.1\tlocalhost\n10.244.1.5\tclient\n"), 0o644)
 	fsys.WriteFile("/etc/resolv.conf", []byte("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"), 0o644)
-	n := containerNet{Network: pod, fs: fsys}
+	n := containerNet{NetNamespace: pod, fs: fsys}
 	ctx := context.Background()
 
 	for _, tc := range []struct{ name, want string }{

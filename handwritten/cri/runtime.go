@@ -47,12 +47,13 @@ const (
 	RuntimeVersion = "0.1.0"
 )
 
-// Network attaches pod sandboxes to the pod network.
-type Network interface {
+// NetworkPlugin is what the runtime needs of the pod network: it attaches
+// pod sandboxes to it, as the CNI plugins a container runtime calls do.
+type NetworkPlugin interface {
 	// AttachPod gives a pod its network namespace and maps its hostPorts
 	// (as CNI plugins' ADD does); detach removes both (closing its
 	// listeners and connections).
-	AttachPod(pod PodAttachment) (ns registry.Network, detach func(), err error)
+	AttachPod(pod PodAttachment) (ns registry.NetNamespace, detach func(), err error)
 }
 
 // PodAttachment is what the runtime tells the network about a sandbox, as
@@ -80,13 +81,13 @@ type Options struct {
 	NodeFS nodefs.Root
 	// Registry serves the images the runtime pulls.
 	Registry *registry.Registry
-	// Network attaches sandboxes; nil means pods get IPs but no network
-	// (Listen and Dial fail).
-	Network Network
+	// NetworkPlugin attaches sandboxes; nil means pods get IPs but no
+	// network (Listen and Dial fail).
+	NetworkPlugin NetworkPlugin
 	// HostNetwork is the node's own network namespace, which hostNetwork
 	// pods share (they listen and dial on the node's IP); nil means they
 	// have no network.
-	HostNetwork registry.Network
+	HostNetwork registry.NetNamespace
 	// PullDelay is how long an image pull takes.
 	PullDelay time.Duration
 	// StreamListener is where the runtime's stream server (exec, attach,

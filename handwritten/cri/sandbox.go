@@ -21,7 +21,7 @@ type sandbox struct {
 	createdAt time.Time
 	state     runtimeapi.PodSandboxState
 	ip        string
-	net       registry.Network
+	net       registry.NetNamespace
 	detach    func()
 	// resolvConf is the sandbox's /etc/resolv.conf on the host, mounted
 	// into each of its containers as containerd does.
@@ -56,9 +56,9 @@ func (r *Runtime) RunPodSandbox(_ context.Context, config *runtimeapi.PodSandbox
 			return "", err
 		}
 		s.ip = ip.String()
-		if r.opts.Network != nil {
+		if r.opts.NetworkPlugin != nil {
 			var err error
-			if s.net, s.detach, err = r.opts.Network.AttachPod(PodAttachment{
+			if s.net, s.detach, err = r.opts.NetworkPlugin.AttachPod(PodAttachment{
 				IP: ip, Subnet: r.podCIDR, Gateway: r.podCIDR.Addr().Next(), PortMappings: config.GetPortMappings(),
 			}); err != nil {
 				delete(r.usedIPs, ip)

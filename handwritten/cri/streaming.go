@@ -13,6 +13,8 @@ import (
 	"k8s.io/cri-streaming/pkg/streaming"
 	remotecommandserver "k8s.io/cri-streaming/pkg/streaming/remotecommand"
 	utilexec "k8s.io/utils/exec"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // streamServer is the runtime's stream server for exec, attach and
@@ -102,14 +104,14 @@ func (s streamRuntime) Exec(ctx context.Context, containerID string, cmd []strin
 	go drainResize(ctx, resize)
 	var stdout, stderr io.Writer = io.Discard, io.Discard
 	if out != nil {
-		stdout = &lockedWriter{w: out}
+		stdout = &registry.LockedWriter{W: out}
 	}
 	if errOut != nil {
-		stderr = &lockedWriter{w: errOut}
+		stderr = &registry.LockedWriter{W: errOut}
 	}
 	if tty && out != nil {
 		// One terminal: stderr goes where stdout goes.
-		stdout = &lockedWriter{w: terminalOutput{out}}
+		stdout = &registry.LockedWriter{W: terminalOutput{out}}
 		stderr = stdout
 	}
 	if tty && in != nil {

@@ -7,8 +7,8 @@ import (
 )
 
 // Conditions are the network's impairments, as data a test or a page sets
-// with Network.SetConditions: for the traffic from some addresses to some
-// others, a one-way latency, a loss rate and a partition, what tc netem's
+// with ClusterNetwork.SetConditions: for the traffic from some addresses to
+// some others, a one-way latency, a loss rate and a partition, what tc netem's
 // delay and loss and a firewall's DROP rules do to a real network. A packet
 // follows the first Condition that matches its source and destination; a
 // packet no Condition matches passes at once. Traffic inside one host
@@ -47,7 +47,7 @@ func Partition(a, b []netip.Prefix) Condition {
 // SetConditions replaces the network's impairments (nil for none). New
 // packets follow them at once; bytes an established connection sent during
 // a partition are delivered once the partition ends.
-func (n *Network) SetConditions(c Conditions) {
+func (n *ClusterNetwork) SetConditions(c Conditions) {
 	c = append(Conditions(nil), c...)
 	n.mu.Lock()
 	n.conditions = c
@@ -59,7 +59,7 @@ func (n *Network) SetConditions(c Conditions) {
 }
 
 // Conditions returns the network's impairments.
-func (n *Network) Conditions() Conditions {
+func (n *ClusterNetwork) Conditions() Conditions {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return append(Conditions(nil), n.conditions...)
@@ -91,7 +91,7 @@ func matches(prefixes []netip.Prefix, a netip.Addr) bool {
 
 // path returns the impairment of packets from src to dst and the channel
 // closed when the conditions next change.
-func (n *Network) path(src, dst netip.Addr) (impairment, <-chan struct{}) {
+func (n *ClusterNetwork) path(src, dst netip.Addr) (impairment, <-chan struct{}) {
 	if !n.impaired.Load() {
 		// Nothing is impaired; only a partition waits on the channel.
 		return impairment{}, nil

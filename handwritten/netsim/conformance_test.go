@@ -12,7 +12,7 @@ import (
 )
 
 // A Host is what a container program gets as its network.
-var _ registry.Network = (*netsim.Host)(nil)
+var _ registry.NetNamespace = (*netsim.Host)(nil)
 
 // pipeBetween returns a nettest.MakePipe whose connections are dialled from
 // one host to a listener of another (or the same) host.

@@ -15,13 +15,12 @@ import (
 // as soon as the bytes fit (the window), as a write into a real socket's
 // send buffer does; it blocks only while the peer's buffer is full.
 type link struct {
-	mu     sync.Mutex
-	wake   chan struct{} // closed and cleared on every state change; nil when nobody waits
+	stateLock
 	window int
 	ends   [2]end
 	// net and addrs (each end's IP) place the link on the network whose
 	// conditions delay its bytes; net is nil for a link inside one host.
-	net   *Network
+	net   *ClusterNetwork
 	addrs [2]netip.Addr
 }
 
@@ -81,29 +80,6 @@ func (l *link) readable(i int, now time.Time) (n int, next time.Time, partitionE
 	return int(min(max(e.marks[0].at-first, 0), int64(e.buffered()))), next, partitionEnds
 }
 
-// wait releases l.mu until the link changes or stop is closed, and
-// reacquires it.
-func (l *link) wait(stop <-chan struct{}) {
-	if l.wake == nil {
-		l.wake = make(chan struct{})
-	}
-	w := l.wake
-	l.mu.Unlock()
-	select {
-	case <-w:
-	case <-stop:
-	}
-	l.mu.Lock()
-}
-
-// changed wakes every waiter; l.mu is held.
-func (l *link) changed() {
-	if l.wake != nil {
-		close(l.wake)
-		l.wake = nil
-	}
-}
-
 // shrinkAbove is the buffer capacity above which an emptied receive buffer
 // is dropped, so that idle connections do not hold on to a full window.
 const shrinkAbove = 32 << 10
@@ -157,10 +133,7 @@ func (l *link) read(i int, b []byte, dl *deadline) (int, error) {
 // waitFor is wait that also returns at time next (if set) or when
 // partitionEnds is closed (if set).
 func (l *link) waitFor(stop <-chan struct{}, next time.Time, partitionEnds <-chan struct{}) {
-	if l.wake == nil {
-		l.wake = make(chan struct{})
-	}
-	w := l.wake
+	w := l.next()
 	l.mu.Unlock()
 	var timer <-chan time.Time
 	if !next.IsZero() {

@@ -14,8 +14,8 @@ import (
 )
 
 // Host is the network namespace of one host: a node, or a pod sandbox. It
-// implements the registry.Network a container program uses (Listen, Dial,
-// LookupHost), and DialContext has the signature of
+// implements the registry.NetNamespace a container program uses (Listen,
+// Dial, LookupHost), and DialContext has the signature of
 // (*net.Dialer).DialContext for http.Transport, gRPC and probes.
 //
 // Its own IPs and loopback (127.0.0.0/8, ::1) are local: a listener on
@@ -23,7 +23,7 @@ import (
 // wildcard (":8080", "0.0.0.0:8080", "[::]:8080") from inside and from
 // every other host.
 type Host struct {
-	net *Network
+	net *ClusterNetwork
 	ips []netip.Addr
 
 	mu        sync.Mutex

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -73,32 +72,9 @@ type Listener struct {
 	addr    *net.TCPAddr
 	dl      deadline
 
-	mu     sync.Mutex
-	wake   chan struct{} // closed and cleared when queue or closed change
-	queue  []*Conn
-	closed bool
-}
-
-func (l *Listener) changed() {
-	if l.wake != nil {
-		close(l.wake)
-		l.wake = nil
-	}
-}
-
-// wait releases l.mu until the listener changes or stop is closed, and
-// reacquires it.
-func (l *Listener) wait(stop <-chan struct{}) {
-	if l.wake == nil {
-		l.wake = make(chan struct{})
-	}
-	w := l.wake
-	l.mu.Unlock()
-	select {
-	case <-w:
-	case <-stop:
-	}
-	l.mu.Lock()
+	stateLock // guards queue and closed
+	queue     []*Conn
+	closed    bool
 }
 
 // Accept waits for and returns the next connection.

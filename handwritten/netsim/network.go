@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// Network is the cluster's IP network: every host (node or pod sandbox)
-// registered by its IPs, all reachable from each other as on a flat pod
-// network.
-type Network struct {
+// ClusterNetwork is the cluster's IP network, nodes and pods together:
+// every host (node or pod sandbox) registered by its IPs, all reachable
+// from each other as on a flat pod network.
+type ClusterNetwork struct {
 	mu             sync.RWMutex
 	hosts          map[netip.Addr]*Host
 	dnat           DNAT
@@ -44,8 +44,8 @@ const DefaultConnectTimeout = 127 * time.Second
 const DefaultWindow = 256 << 10
 
 // New returns an empty network.
-func New() *Network {
-	return &Network{
+func New() *ClusterNetwork {
+	return &ClusterNetwork{
 		hosts:             map[netip.Addr]*Host{},
 		connectTimeout:    DefaultConnectTimeout,
 		window:            DefaultWindow,
@@ -114,7 +114,7 @@ func (c DNATChain) Translate(ctx context.Context, proto Protocol, src netip.Addr
 type Resolver func(ctx context.Context, from *Host, name string) ([]string, error)
 
 // SetDNAT installs the destination NAT consulted by dials (nil for none).
-func (n *Network) SetDNAT(d DNAT) {
+func (n *ClusterNetwork) SetDNAT(d DNAT) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.dnat = d
@@ -122,7 +122,7 @@ func (n *Network) SetDNAT(d DNAT) {
 
 // SetResolver installs the resolver of host names (nil for none: names
 // other than "localhost" are then not found).
-func (n *Network) SetResolver(r Resolver) {
+func (n *ClusterNetwork) SetResolver(r Resolver) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.resolver = r
@@ -130,7 +130,7 @@ func (n *Network) SetResolver(r Resolver) {
 
 // SetConnectTimeout sets how long a dial to an IP no host has waits before
 // it fails with "connect: connection timed out" (DefaultConnectTimeout).
-func (n *Network) SetConnectTimeout(d time.Duration) {
+func (n *ClusterNetwork) SetConnectTimeout(d time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.connectTimeout = d
@@ -138,7 +138,7 @@ func (n *Network) SetConnectTimeout(d time.Duration) {
 
 // AddHost registers a host with its IPs (a node, or a pod sandbox; two IPs
 // for a dual-stack pod) and returns its network namespace.
-func (n *Network) AddHost(ips ...string) (*Host, error) {
+func (n *ClusterNetwork) AddHost(ips ...string) (*Host, error) {
 	if len(ips) == 0 {
 		return nil, fmt.Errorf("netsim: add host: no IP given")
 	}
@@ -170,7 +170,7 @@ func (n *Network) AddHost(ips ...string) (*Host, error) {
 }
 
 // Host returns the host that has ip, or nil.
-func (n *Network) Host(ip string) *Host {
+func (n *ClusterNetwork) Host(ip string) *Host {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return nil
@@ -182,7 +182,7 @@ func (n *Network) Host(ip string) *Host {
 // pod sandbox is deleted: its listeners close, its connections close as
 // when their process dies (the peers read io.EOF, or a reset if data was
 // left unread), and dials to its IPs then time out as to any unused IP.
-func (n *Network) RemoveHost(ip string) error {
+func (n *ClusterNetwork) RemoveHost(ip string) error {
 	h := n.Host(ip)
 	if h == nil {
 		return fmt.Errorf("netsim: remove host %s: no such host", ip)
@@ -198,26 +198,26 @@ func (n *Network) RemoveHost(ip string) error {
 	return nil
 }
 
-func (n *Network) lookup(a netip.Addr) *Host {
+func (n *ClusterNetwork) lookup(a netip.Addr) *Host {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.hosts[a]
 }
 
 // settings returns what a dial reads from the network.
-func (n *Network) settings() (DNAT, time.Duration, int) {
+func (n *ClusterNetwork) settings() (DNAT, time.Duration, int) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.dnat, n.connectTimeout, n.window
 }
 
-func (n *Network) receiveBuffer() int {
+func (n *ClusterNetwork) receiveBuffer() int {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.receiveBuf
 }
 
-func (n *Network) getResolver() Resolver {
+func (n *ClusterNetwork) getResolver() Resolver {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.resolver

@@ -17,7 +17,7 @@ import (
 
 // cluster is a network with a node and two pods.
 type cluster struct {
-	net        *netsim.Network
+	net        *netsim.ClusterNetwork
 	node, a, b *netsim.Host
 }
 

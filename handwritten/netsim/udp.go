@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -59,8 +58,7 @@ type UDPConn struct {
 	rdl     deadline
 	wdl     deadline
 
-	mu      sync.Mutex
-	wake    chan struct{}
+	stateLock
 	queue   []datagram
 	queued  int
 	refused bool // an ICMP port unreachable waits for the next read
@@ -399,27 +397,6 @@ func (c *UDPConn) Drops() int {
 	return c.drops
 }
 
-func (c *UDPConn) changed() {
-	if c.wake != nil {
-		close(c.wake)
-		c.wake = nil
-	}
-}
-
-// wait releases c.mu until the socket changes or stop is closed.
-func (c *UDPConn) wait(stop <-chan struct{}) {
-	if c.wake == nil {
-		c.wake = make(chan struct{})
-	}
-	w := c.wake
-	c.mu.Unlock()
-	select {
-	case <-w:
-	case <-stop:
-	}
-	c.mu.Lock()
-}
-
 // Close closes the socket and frees its port; a blocked read returns
 // net.ErrClosed.
 func (c *UDPConn) Close() error {
@@ -512,7 +489,7 @@ type flowKey struct{ a, b netip.AddrPort }
 // to the source the receiver saw) is rewritten to come from the address the
 // client sent to and to go to the client.
 // The verdict says whether the DNAT rejected or dropped it instead.
-func (n *Network) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v verdict) {
+func (n *ClusterNetwork) track(src, dst netip.AddrPort) (from, to netip.AddrPort, v verdict) {
 	now := time.Now()
 	n.ctMu.Lock()
 	if f := n.flows[flowKey{src, dst}]; f != nil && now.Before(f.expires) {
@@ -573,7 +550,7 @@ func flowTimeout(f *flow) time.Duration {
 }
 
 // sweepFlows forgets expired flows once there are many; n.ctMu is held.
-func (n *Network) sweepFlows(now time.Time) {
+func (n *ClusterNetwork) sweepFlows(now time.Time) {
 	if len(n.flows) < 1024 || len(n.flows) < 2*n.flowsAfterSweep {
 		return
 	}

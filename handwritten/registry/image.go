@@ -95,7 +95,7 @@ type Process struct {
 	// FS is the container's file system (its root and volume mounts).
 	FS FileSystem
 	// Net is the pod's network namespace.
-	Net Network
+	Net NetNamespace
 
 	// Image is the image the program belongs to (to run its other
 	// programs, e.g. a shell running `sleep`).
@@ -185,9 +185,10 @@ type File interface {
 	Stat() (fs.FileInfo, error)
 }
 
-// Network is a pod's network namespace: listening and dialling on the pod
-// network (handwritten/netsim), never the host's.
-type Network interface {
+// NetNamespace is what an image's program may do on the network: listen,
+// dial and resolve names in its pod's network namespace, on the pod network
+// (handwritten/netsim), never the host's.
+type NetNamespace interface {
 	Listen(ctx context.Context, network, address string) (net.Listener, error)
 	// Dial connects over "tcp" (a stream) or "udp" (a connected datagram
 	// socket), as net.Dial does.

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os/exec"
 	"path"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // DefaultPath is the search path when a process has no PATH: the one
@@ -159,4 +161,18 @@ func Run(prog Program, p *Process) (code int) {
 		}
 	}()
 	return prog(p)
+}
+
+// LockedWriter is a Process's Stdout or Stderr that several goroutines
+// write at once (a program's own goroutines, or a command's stdout and
+// stderr sent to one buffer): each Write reaches W whole, one at a time.
+type LockedWriter struct {
+	mu sync.Mutex
+	W  io.Writer
+}
+
+func (l *LockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.W.Write(p)
 }

@@ -66,7 +66,7 @@ func (Image) Config() registry.Config {
 	return registry.Config{
 		Entrypoint: []string{"/agnhost"},
 		Cmd:        []string{"pause"},
-		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:        []string{"PATH=" + registry.DefaultPath},
 		Size:       53_800_000,
 	}
 }

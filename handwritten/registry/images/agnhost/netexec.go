@@ -13,7 +13,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -330,7 +329,7 @@ func (n *netexec) shell(w http.ResponseWriter, r *http.Request) {
 	}
 	n.log.Printf("GET /shell?cmd=%s", cmd)
 	var out bytes.Buffer
-	w2 := &lockedWriter{w: &out}
+	w2 := &registry.LockedWriter{W: &out}
 	child := *n.Process
 	child.Args = []string{"/bin/sh", "-c", cmd}
 	child.Stdin = nil
@@ -525,18 +524,6 @@ func (n *netexec) dialHTTP(request, addr string) (string, error) {
 		return "", err
 	}
 	return string(body), nil
-}
-
-// lockedWriter serializes writes from a command's stdout and stderr.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // serveUDP is upstream's UDP server: "hostname", "echo TEXT", "clientip",

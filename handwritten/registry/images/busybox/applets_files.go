@@ -559,6 +559,30 @@ func head(p *registry.Process) int {
 		return fail(p, "head", "%v", err)
 	}
 	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasPrefix(f, "-") && f != "-" })
+	return headedFiles(p, "head", files, func(_ string, f io.ReadCloser) (int, bool) {
+		defer f.Close()
+		if bytesMode {
+			io.CopyN(stdout(p), f, int64(n))
+			return 0, false
+		}
+		r := bufio.NewReader(f)
+		for j := 0; j < n; j++ {
+			line, err := r.ReadString('\n')
+			io.WriteString(stdout(p), line)
+			if err != nil {
+				break
+			}
+		}
+		return 0, false
+	})
+}
+
+// headedFiles calls fn with each of files opened in turn, as head and
+// tail read them: none is stdin ("-"); one that does not open is reported
+// and makes the status 1; with several, each comes after its
+// "==> NAME <==" header and a blank line parts them. fn ends the walk
+// with its status when done.
+func headedFiles(p *registry.Process, applet string, files []string, fn func(name string, f io.ReadCloser) (status int, done bool)) int {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
@@ -566,7 +590,7 @@ func head(p *registry.Process) int {
 	for i, name := range files {
 		f, err := open(p, name)
 		if err != nil {
-			status = fail(p, "head", "can't open '%s': %s", name, registry.Strerror(err))
+			status = fail(p, applet, "can't open '%s': %s", name, registry.Strerror(err))
 			continue
 		}
 		if len(files) > 1 {
@@ -575,19 +599,9 @@ func head(p *registry.Process) int {
 			}
 			fmt.Fprintf(stdout(p), "==> %s <==\n", name)
 		}
-		if bytesMode {
-			io.CopyN(stdout(p), f, int64(n))
-		} else {
-			r := bufio.NewReader(f)
-			for j := 0; j < n; j++ {
-				line, err := r.ReadString('\n')
-				io.WriteString(stdout(p), line)
-				if err != nil {
-					break
-				}
-			}
+		if code, done := fn(name, f); done {
+			return code
 		}
-		f.Close()
 	}
 	return status
 }
@@ -604,33 +618,19 @@ func tail(p *registry.Process) int {
 		}
 		return strings.HasPrefix(f, "-") && f != "-"
 	})
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	status := 0
-	for i, name := range files {
-		f, err := open(p, name)
-		if err != nil {
-			status = fail(p, "tail", "can't open '%s': %s", name, registry.Strerror(err))
-			continue
-		}
-		if len(files) > 1 {
-			if i > 0 {
-				fmt.Fprintln(stdout(p))
-			}
-			fmt.Fprintf(stdout(p), "==> %s <==\n", name)
-		}
-		if follow && len(files) == 1 {
-			return tailFollow(p, name, f, n, fromStart, bytesMode)
+	follow = follow && len(files) <= 1 // -f follows a single file (or stdin)
+	return headedFiles(p, "tail", files, func(name string, f io.ReadCloser) (int, bool) {
+		if follow {
+			return tailFollow(p, name, f, n, fromStart, bytesMode), true
 		}
 		data, err := readAllKillable(p, f)
 		f.Close()
 		if errors.Is(err, errKilled) {
-			return 137
+			return 137, true
 		}
 		stdout(p).Write(lastPart(data, n, fromStart, bytesMode))
-	}
-	return status
+		return 0, false
+	})
 }
 
 func readAllKillable(p *registry.Process, r io.Reader) ([]byte, error) {

@@ -52,6 +52,22 @@ func needArg(p *registry.Process, applet string, f byte, text string) int {
 	return usage(p, text)
 }
 
+// permutedOptions is options for an applet whose options may also follow
+// its operands (getopt's permutation): a missing argument is reported
+// before an invalid option.
+func permutedOptions(p *registry.Process, applet, allowed, withArg, text string) (set map[byte]string, operands []string, ok bool) {
+	set, operands, bad := flags(permute(p.Args[1:], withArg), withArg)
+	if bad != 0 {
+		needArg(p, applet, bad, text)
+		return nil, nil, false
+	}
+	if f := checkFlags(set, allowed); f != 0 {
+		badOption(p, applet, f, text)
+		return nil, nil, false
+	}
+	return set, operands, true
+}
+
 // checkFlags reports the first flag of set not in known (0 if none).
 func checkFlags[V any](set map[byte]V, known string) byte {
 	for f := range set {
@@ -349,9 +365,9 @@ func trSet(s string) []byte {
 
 // tac prints its files (or stdin) last line first.
 func tac(p *registry.Process) int {
-	set, files, _ := flags(permute(p.Args[1:], ""), "")
-	if f := checkFlags(set, ""); f != 0 {
-		return badOption(p, "tac", f, "tac [FILE]...")
+	_, files, ok := permutedOptions(p, "tac", "", "", "tac [FILE]...")
+	if !ok {
+		return 1
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -394,12 +410,9 @@ const nlUsage = "nl [OPTIONS] [FILE]..."
 // as any other style),
 // -i increment, -s separator, -v first number, -w width.
 func nl(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "bisvw"), "bisvw")
-	if bad != 0 {
-		return needArg(p, "nl", bad, nlUsage)
-	}
-	if f := checkFlags(set, "bisvw"); f != 0 {
-		return badOption(p, "nl", f, nlUsage)
+	set, files, ok := permutedOptions(p, "nl", "bisvw", "bisvw", nlUsage)
+	if !ok {
+		return 1
 	}
 	style, sep, width, incr, n := "t", "\t", 6, 1, 1
 	if v, ok := set['b']; ok {
@@ -449,12 +462,9 @@ const foldUsage = "fold [-bs] [-w WIDTH] [FILE]..."
 // fold breaks lines longer than -w columns (80); -s breaks after the
 // last blank, -b counts bytes instead of columns.
 func fold(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "w"), "w")
-	if bad != 0 {
-		return needArg(p, "fold", bad, foldUsage)
-	}
-	if f := checkFlags(set, "bsw"); f != 0 {
-		return badOption(p, "fold", f, foldUsage)
+	set, files, ok := permutedOptions(p, "fold", "bsw", "w", foldUsage)
+	if !ok {
+		return 1
 	}
 	width, ok := positiveOption(p, "fold", set, 'w', 80)
 	if !ok {
@@ -536,12 +546,9 @@ const pasteUsage = "paste [-d LIST] [-s] [FILE]..."
 // paste joins the files' lines side by side with TABs (or -d's
 // delimiters in turn), or each file's lines into one (-s).
 func paste(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "d"), "d")
-	if bad != 0 {
-		return needArg(p, "paste", bad, pasteUsage)
-	}
-	if f := checkFlags(set, "ds"); f != 0 {
-		return badOption(p, "paste", f, pasteUsage)
+	set, files, ok := permutedOptions(p, "paste", "ds", "d", pasteUsage)
+	if !ok {
+		return 1
 	}
 	delims := []byte("\t")
 	if v, ok := set['d']; ok {
@@ -699,12 +706,9 @@ const expandUsage = "expand [-i] [-t N] [FILE]..."
 // expand turns TABs into spaces to the next stop (-t, 8); -i only the
 // leading ones.
 func expand(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "t"), "t")
-	if bad != 0 {
-		return needArg(p, "expand", bad, expandUsage)
-	}
-	if f := checkFlags(set, "it"); f != 0 {
-		return badOption(p, "expand", f, expandUsage)
+	set, files, ok := permutedOptions(p, "expand", "it", "t", expandUsage)
+	if !ok {
+		return 1
 	}
 	size, ok := tabSize(p, "expand", set)
 	if !ok {
@@ -743,12 +747,9 @@ const unexpandUsage = "unexpand [-fa][-t N] [FILE]..."
 // unexpand turns the leading blanks of lines (-a: all runs of blanks) into TABs where they reach a tab stop (-t, 8; -t implies
 // -a).
 func unexpand(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "t"), "t")
-	if bad != 0 {
-		return needArg(p, "unexpand", bad, unexpandUsage)
-	}
-	if f := checkFlags(set, "aft"); f != 0 {
-		return badOption(p, "unexpand", f, unexpandUsage)
+	set, files, ok := permutedOptions(p, "unexpand", "aft", "t", unexpandUsage)
+	if !ok {
+		return 1
 	}
 	size, ok := tabSize(p, "unexpand", set)
 	if !ok {
@@ -814,9 +815,9 @@ func unexpand(p *registry.Process) int {
 // ones, whatever the name.
 func dos2unix(p *registry.Process) int {
 	name := p.Args[0][strings.LastIndexByte(p.Args[0], '/')+1:]
-	set, files, _ := flags(permute(p.Args[1:], ""), "")
-	if f := checkFlags(set, "ud"); f != 0 {
-		return badOption(p, name, f, name+" [-ud] [FILE]")
+	set, files, ok := permutedOptions(p, name, "ud", "", name+" [-ud] [FILE]")
+	if !ok {
+		return 1
 	}
 	toDOS := name == "unix2dos"
 	if has(set, 'u') {
@@ -854,12 +855,9 @@ const stringsUsage = "strings [-fo] [-t o|d|x] [-n LEN] [FILE]..."
 // stringsApplet prints the runs of at least -n (4) printable characters
 // of files; -f prefixes the file name, -o (-t o|d|x) the offset.
 func stringsApplet(p *registry.Process) int {
-	set, files, bad := flags(permute(p.Args[1:], "nt"), "nt")
-	if bad != 0 {
-		return needArg(p, "strings", bad, stringsUsage)
-	}
-	if f := checkFlags(set, "afnot"); f != 0 {
-		return badOption(p, "strings", f, stringsUsage)
+	set, files, ok := permutedOptions(p, "strings", "afnot", "nt", stringsUsage)
+	if !ok {
+		return 1
 	}
 	minLen, ok := positiveOption(p, "strings", set, 'n', 4)
 	if !ok {
@@ -917,12 +915,9 @@ const shufUsage = "shuf [-n NUM] [-o FILE] [-z] [FILE | -e [ARG...] | -i L-H]"
 // shuf prints its input lines (or -e's arguments, or -i's numbers) in a
 // random order; -n at most NUM of them.
 func shuf(p *registry.Process) int {
-	set, args, bad := flags(permute(p.Args[1:], "nio"), "nio")
-	if bad != 0 {
-		return needArg(p, "shuf", bad, shufUsage)
-	}
-	if f := checkFlags(set, "einoz"); f != 0 {
-		return badOption(p, "shuf", f, shufUsage)
+	set, args, ok := permutedOptions(p, "shuf", "einoz", "nio", shufUsage)
+	if !ok {
+		return 1
 	}
 	var items []string
 	switch {
@@ -1086,12 +1081,9 @@ const cmpUsage = "cmp [-ls] [-n NUM] FILE1 [FILE2]"
 // equal, 1 if they differ (the first difference is printed, -l all of
 // them, -s nothing), 2 on trouble.
 func cmp(p *registry.Process) int {
-	set, args, bad := flags(permute(p.Args[1:], "n"), "n")
-	if bad != 0 {
-		return needArg(p, "cmp", bad, cmpUsage)
-	}
-	if f := checkFlags(set, "lsn"); f != 0 {
-		return badOption(p, "cmp", f, cmpUsage)
+	set, args, ok := permutedOptions(p, "cmp", "lsn", "n", cmpUsage)
+	if !ok {
+		return 1
 	}
 	if len(args) < 1 || len(args) > 4 {
 		return usage(p, cmpUsage)

@@ -53,7 +53,7 @@ func (Image) Tags() []string { return Tags }
 func (Image) Config() registry.Config {
 	return registry.Config{
 		Cmd:  []string{"sh"},
-		Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:  []string{"PATH=" + registry.DefaultPath},
 		Size: 2_160_000,
 	}
 }

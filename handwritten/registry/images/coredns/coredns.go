@@ -56,7 +56,7 @@ func (Image) Tags() []string { return []string{Version} }
 func (Image) Config() registry.Config {
 	return registry.Config{
 		Entrypoint: []string{"/coredns"},
-		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:        []string{"PATH=" + registry.DefaultPath},
 		Size:       22_000_000,
 	}
 }

@@ -39,7 +39,7 @@ func Debian() registry.Image {
 		tags: tags,
 		config: registry.Config{
 			Cmd:  []string{"bash"},
-			Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Env:  []string{"PATH=" + registry.DefaultPath},
 			Size: 48_500_000,
 		},
 		files: fstest.MapFS{
@@ -115,7 +115,7 @@ func Alpine() registry.Image {
 		tags: []string{"3.20", "3.20.3", "3", "latest"},
 		config: registry.Config{
 			Cmd:  []string{"/bin/sh"},
-			Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Env:  []string{"PATH=" + registry.DefaultPath},
 			Size: 3_620_000,
 		},
 		files: fstest.MapFS{
@@ -177,7 +177,7 @@ func Bash() registry.Image {
 		config: registry.Config{
 			Entrypoint: []string{"docker-entrypoint.sh"},
 			Cmd:        []string{"bash"},
-			Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "_BASH_VERSION=5.2.37"},
+			Env:        []string{"PATH=" + registry.DefaultPath, "_BASH_VERSION=5.2.37"},
 			Size:       6_400_000,
 		},
 		files: fstest.MapFS{

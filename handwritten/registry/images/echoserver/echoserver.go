@@ -85,7 +85,7 @@ func (i Image) Tags() []string { return []string{i.Tag} }
 // Config implements registry.Image.
 func (i Image) Config() registry.Config {
 	cfg := registry.Config{
-		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env: []string{"PATH=" + registry.DefaultPath},
 	}
 	if i.Tag == "1.4" {
 		cfg.Cmd = []string{"nginx", "-g", "daemon off;"}

@@ -74,7 +74,7 @@ func (Image) Config() registry.Config {
 	return registry.Config{
 		Cmd: []string{"/hello-app"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
 			"PORT=8080",
 		},

@@ -69,7 +69,7 @@ func (Image) Config() registry.Config {
 	return registry.Config{
 		Cmd: []string{"apache2-foreground"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"PHP_INI_DIR=/usr/local/etc/php",
 			"PHP_EXTRA_BUILD_DEPS=apache2-dev",
 			"PHP_EXTRA_CONFIGURE_ARGS=--with-apxs2",

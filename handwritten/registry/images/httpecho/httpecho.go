@@ -87,7 +87,7 @@ func (i Image) Config() registry.Config {
 		return registry.Config{
 			Entrypoint: []string{"/http-echo"},
 			Env: []string{
-				"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+				"PATH=" + registry.DefaultPath,
 				"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
 				"ECHO_TEXT=hello-world",
 			},

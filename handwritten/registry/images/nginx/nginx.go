@@ -55,7 +55,7 @@ func (Image) Config() registry.Config {
 		Entrypoint: []string{"/docker-entrypoint.sh"},
 		Cmd:        []string{"nginx", "-g", "daemon off;"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"NGINX_VERSION=" + Version,
 			"NJS_VERSION=0.9.1",
 			"NJS_RELEASE=1~bookworm",

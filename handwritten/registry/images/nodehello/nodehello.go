@@ -90,7 +90,7 @@ func (Image) Config() registry.Config {
 	return registry.Config{
 		Cmd: []string{"/bin/sh", "-c", "node server.js"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"NPM_CONFIG_LOGLEVEL=info",
 			"NODE_VERSION=" + NodeVersion,
 		},

@@ -39,7 +39,7 @@ func (Image) Tags() []string { return Tags }
 func (Image) Config() registry.Config {
 	return registry.Config{
 		Entrypoint: []string{"/pause"},
-		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:        []string{"PATH=" + registry.DefaultPath},
 		User:       "65535:65535",
 		Size:       320_368,
 	}

@@ -96,7 +96,7 @@ func (Image) Tags() []string { return Tags }
 func (Image) Config() registry.Config {
 	return registry.Config{
 		Cmd:        []string{"perl" + Version, "-de0"},
-		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:        []string{"PATH=" + registry.DefaultPath},
 		WorkingDir: "/usr/src/app",
 		Size:       341_000_000,
 	}

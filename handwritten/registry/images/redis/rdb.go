@@ -219,18 +219,12 @@ func encodeRDB(m *miniredis.Miniredis, databases int, now time.Time, usedMem int
 				l, _ := db.List(e.key)
 				w.buf.WriteByte(rdbTypeList)
 				w.str(e.key)
-				w.length(uint64(len(l)))
-				for _, v := range l {
-					w.str(v)
-				}
+				w.strs(l)
 			case "set":
 				members, _ := db.Members(e.key)
 				w.buf.WriteByte(rdbTypeSet)
 				w.str(e.key)
-				w.length(uint64(len(members)))
-				for _, v := range members {
-					w.str(v)
-				}
+				w.strs(members)
 			case "hash":
 				fields, _ := db.HKeys(e.key)
 				w.buf.WriteByte(rdbTypeHash)
@@ -285,6 +279,15 @@ func (w *rdbWriter) length(n uint64) {
 func (w *rdbWriter) str(s string) {
 	w.length(uint64(len(s)))
 	w.buf.WriteString(s)
+}
+
+// strs writes a length and as many strings: a list's or a set's
+// elements (rdbReader.strs reads them).
+func (w *rdbWriter) strs(values []string) {
+	w.length(uint64(len(values)))
+	for _, v := range values {
+		w.str(v)
+	}
 }
 
 // intStr writes an integer in the string encodings for integers.

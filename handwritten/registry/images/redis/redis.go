@@ -89,7 +89,7 @@ func (Image) Config() registry.Config {
 		Entrypoint: []string{"docker-entrypoint.sh"},
 		Cmd:        []string{"redis-server"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"REDIS_VERSION=" + Version,
 		},
 		WorkingDir: "/data",

@@ -63,7 +63,7 @@ func (Polinux) Config() registry.Config {
 	return registry.Config{
 		Cmd: []string{"/usr/local/bin/stress"},
 		Env: []string{
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"PATH=" + registry.DefaultPath,
 			"RELEASE_VERSION=" + PolinuxVersion,
 			"SHELL=/bin/bash",
 		},

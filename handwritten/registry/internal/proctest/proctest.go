@@ -179,7 +179,7 @@ func (n *Net) AddHost(name string, addrs ...string) {
 }
 
 // Pod is the network namespace of the pod with IP ip.
-func (n *Net) Pod(ip string) registry.Network { return &podNet{net: n, ip: ip} }
+func (n *Net) Pod(ip string) registry.NetNamespace { return &podNet{net: n, ip: ip} }
 
 // Dial connects from outside any pod (a test client, the kubelet).
 func (n *Net) Dial(ctx context.Context, network, address string) (net.Conn, error) {
