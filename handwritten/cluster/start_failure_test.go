@@ -82,12 +82,12 @@ func TestStartFailureLeavesNothing(t *testing.T) {
 		var steps []string
 		checkAddNodeFails(t, ctx, c, func(s string) error {
 			steps = append(steps, s)
-			if strings.HasSuffix(s, "/ready") {
+			if s == "ready" {
 				return errInjected
 			}
 			return nil
 		})
-		if len(steps) == 0 || !strings.HasSuffix(steps[len(steps)-1], "/ready") {
+		if len(steps) == 0 || steps[len(steps)-1] != "ready" {
 			t.Fatalf("AddNode's steps %q do not end with ready", steps)
 		}
 		for _, failing := range steps {
@@ -173,13 +173,16 @@ func checkStartFails(t *testing.T, ctx context.Context, opts Options, failStep f
 // switched off instead, see package node.)
 func checkAddNodeFails(t *testing.T, ctx context.Context, c *Cluster, failStep func(string) error) {
 	t.Helper()
-	const name = "node-1"
+	// A new name each time: a kubelet that ran keeps goroutines that may
+	// still write under its node's directory (see package node).
+	nodeRuns++
+	name := "node-" + strconv.Itoa(nodeRuns)
 	before := nodeGoroutines()
 	var ip string
 	c.mu.Lock()
 	c.failStep = func(s string) error {
 		ip = nodeIP(c.nodeSeq)
-		return failStep(s)
+		return failStep(strings.TrimPrefix(s, name+"/"))
 	}
 	c.mu.Unlock()
 	err := c.AddNode(ctx, name)
@@ -216,6 +219,9 @@ func checkAddNodeFails(t *testing.T, ctx context.Context, c *Cluster, failStep f
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// nodeRuns numbers the nodes checkAddNodeFails adds.
+var nodeRuns int
 
 // nodeGoroutines are the stacks of the goroutines that a node's own
 // packages created: its runtime (stream server, containers), its network
