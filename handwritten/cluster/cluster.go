@@ -107,6 +107,12 @@ type Cluster struct {
 
 	unregisterNetwork func()
 	stopPodsAPI       func()
+
+	// failStep, if set, is called with the name of each step of Start and
+	// AddNode that acquires something, before that step ("kube-apiserver",
+	// "node-1/runtime", "node-1/kubelet/node IP"); an error it returns
+	// fails the step. It is the seam of TestStartFailureLeavesNothing.
+	failStep func(step string) error
 }
 
 // New returns a Cluster that Start will run.
@@ -115,6 +121,24 @@ func New(opts Options) *Cluster { return &Cluster{opts: opts} }
 func (c *Cluster) progress(phase string) {
 	if c.opts.Progress != nil {
 		c.opts.Progress(phase)
+	}
+}
+
+// step begins a step of Start or AddNode; only failStep fails it.
+func (c *Cluster) step(name string) error {
+	if c.failStep == nil {
+		return nil
+	}
+	if err := c.failStep(name); err != nil {
+		return fmt.Errorf("cluster: %s: %w", name, err)
+	}
+	return nil
+}
+
+// runCleanups undoes a start's steps in reverse order.
+func runCleanups(cleanups []func()) {
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
 	}
 }
 
@@ -134,6 +158,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	}()
 
 	c.progress("certificates")
+	if err := c.step("certificates"); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "webernetes-cluster-")
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
@@ -199,6 +226,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	// from which the kube-apiserver reaches kubelets. Upstream code reaches
 	// it wherever it would use host sockets
 	// (utilnet.RegisterInProcessNetwork, declared trims).
+	if err := c.step("node network"); err != nil {
+		return err
+	}
 	c.network = netsim.New()
 	// Services: every node's kube-proxy rules, applied to the connections
 	// of the node network.
@@ -214,6 +244,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	c.unregisterNetwork = utilnet.RegisterInProcessNetwork(inProcessNetwork{c.network, gateway})
 
 	c.progress("kube-apiserver")
+	if err := c.step("kube-apiserver"); err != nil {
+		return err
+	}
 	serverCtx, stopServer := context.WithCancel(ctx)
 	c.stopServer = stopServer
 	c.server, err = apiserver.Start(serverCtx, apiserver.Options{
@@ -245,6 +278,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	if err != nil {
 		return err
 	}
+	if err := c.step("kube-apiserver on the node network"); err != nil {
+		return err
+	}
 	if c.stopPodsAPI, err = c.serveOnNodeNetwork(ctx, gateway, serving); err != nil {
 		return fmt.Errorf("cluster: the kube-apiserver on the node network: %w", err)
 	}
@@ -259,6 +295,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	c.stopComps = stopComps
 
 	c.progress("kube-controller-manager")
+	if err := c.step("kube-controller-manager"); err != nil {
+		return err
+	}
 	kcm, err := startControllerManager(compCtx, append([]string{
 		"--kubeconfig=" + file("controller-manager.kubeconfig"),
 		// No serving: there is no port to serve /healthz and /metrics on
@@ -281,6 +320,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	c.components = append(c.components, kcm)
 
 	c.progress("kube-scheduler")
+	if err := c.step("kube-scheduler"); err != nil {
+		return err
+	}
 	sched, err := startScheduler(compCtx, append([]string{
 		"--kubeconfig=" + file("scheduler.kubeconfig"),
 		"--secure-port=0", // as the controller-manager's
@@ -300,6 +342,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	}
 	if c.opts.DNS {
 		c.progress("cluster DNS")
+		if err := c.step("cluster DNS"); err != nil {
+			return err
+		}
 		client, err := clientset.NewForConfig(c.server.ClientConfig())
 		if err != nil {
 			return err
@@ -310,6 +355,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 	}
 	if c.opts.Storage {
 		c.progress("default storage")
+		if err := c.step("default storage"); err != nil {
+			return err
+		}
 		client, err := clientset.NewForConfig(c.server.ClientConfig())
 		if err != nil {
 			return err
@@ -317,6 +365,9 @@ func (c *Cluster) Start(ctx context.Context) (retErr error) {
 		if err := deployStorage(ctx, client); err != nil {
 			return err
 		}
+	}
+	if err := c.step("ready"); err != nil {
+		return err
 	}
 	c.progress("ready")
 	return nil
@@ -341,12 +392,10 @@ func (c *Cluster) Stop() error {
 }
 
 func (c *Cluster) stopLocked() error {
+	// In the reverse order of Start's steps; each undoes what its step
+	// acquired, if it got that far.
 	var errs []error
 	c.stopNodesLocked()
-	if c.unregisterNetwork != nil {
-		c.unregisterNetwork()
-		c.unregisterNetwork = nil
-	}
 	if c.stopComps != nil {
 		c.stopComps()
 	}
@@ -368,11 +417,18 @@ func (c *Cluster) stopLocked() error {
 			errs = append(errs, err)
 		}
 	}
+	if c.unregisterNetwork != nil {
+		c.unregisterNetwork()
+		c.unregisterNetwork = nil
+	}
+	if c.network != nil && c.network.Host(ControlPlaneIP) != nil {
+		c.network.RemoveHost(ControlPlaneIP)
+	}
 	if c.dir != "" {
 		os.RemoveAll(c.dir)
 	}
 	c.dir, c.ca, c.admin, c.server, c.stopServer, c.stopComps, c.components = "", nil, identity{}, nil, nil, nil, nil
-	c.network, c.services, c.nodes, c.nodeSeq = nil, nil, nil, 0
+	c.network, c.services, c.hostPorts, c.nodes, c.nodeSeq = nil, nil, nil, nil, 0
 	return utilerrors.NewAggregate(errs)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 
 	clientset "k8s.io/client-go/kubernetes"
@@ -78,40 +79,66 @@ func (c *Cluster) AddNode(ctx context.Context, name string) error {
 	return c.addNodeLocked(ctx, name)
 }
 
-func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
+func (c *Cluster) addNodeLocked(ctx context.Context, name string) (retErr error) {
 	if c.server == nil {
 		return fmt.Errorf("cluster: not started")
 	}
 	if _, ok := c.nodes[name]; ok {
 		return fmt.Errorf("cluster: node %q exists", name)
 	}
+	// Each step registers its undoing at once; a failed step undoes those
+	// before it, in reverse order.
+	var cleanups []func()
+	defer func() {
+		if retErr != nil {
+			runCleanups(cleanups)
+		}
+	}()
+	step := func(s string) error { return c.step(name + "/" + s) }
+
 	c.nodeSeq++
-	ip := fmt.Sprintf("172.18.%d.%d", (c.nodeSeq+1)/256, (c.nodeSeq+1)%256)
+	ip := nodeIP(c.nodeSeq)
+	if err := step("host"); err != nil {
+		return err
+	}
 	host, err := c.network.AddHost(ip)
 	if err != nil {
 		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
+	cleanups = append(cleanups, func() { c.network.RemoveHost(ip) })
 	// The runtime's stream server, to which the kubelet proxies exec,
 	// attach and port-forward (containerd's listens on the node too).
+	if err := step("stream listener"); err != nil {
+		return err
+	}
 	streamListener, err := host.Listen(ctx, "tcp", net.JoinHostPort(ip, "10010"))
 	if err != nil {
-		c.network.RemoveHost(ip)
 		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
+	cleanups = append(cleanups, func() { streamListener.Close() })
 	// The kubelet's identity, as its TLS bootstrap would end with.
+	if err := step("identity"); err != nil {
+		return err
+	}
 	id, err := newIdentity(c.ca, "system:node:"+name, "system:nodes")
 	if err != nil {
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
+	if err := step("files"); err != nil {
 		return err
 	}
 	dir := filepath.Join(c.dir, "nodes", name)
+	nodeFS, err := nodefs.New(dir)
+	if err != nil {
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	if err := step("runtime"); err != nil {
+		return err
+	}
 	images := c.opts.Images
 	if images == nil {
 		images = builtin.Default()
-	}
-	nodeFS, err := nodefs.New(dir)
-	if err != nil {
-		c.network.RemoveHost(ip)
-		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
 	runtime, err := cri.New(cri.Options{
 		NetworkPlugin: podNetwork{net: c.network, hostPorts: c.hostPorts, nodeIP: netip.MustParseAddr(ip)},
@@ -119,17 +146,20 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		StreamListener: streamListener,
 	})
 	if err != nil {
-		c.network.RemoveHost(ip)
+		return fmt.Errorf("cluster: node %s: %w", name, err)
+	}
+	cleanups = append(cleanups, runtime.Shutdown)
+	if err := step("images"); err != nil {
 		return err
 	}
 	for _, img := range preloadedImages {
 		if err := runtime.LoadImage(img.name, img.tags...); err != nil {
-			runtime.Shutdown()
-			c.network.RemoveHost(ip)
 			return fmt.Errorf("cluster: node %s: %w", name, err)
 		}
 	}
+	// The kubelet and kube-proxy stop with nodeCtx.
 	nodeCtx, cancel := context.WithCancel(ctx)
+	cleanups = append(cleanups, cancel)
 	n, err := node.Start(nodeCtx, node.Options{
 		Name: name, IP: ip, Dir: dir, Runtime: runtime,
 		Client: &rest.Config{
@@ -139,38 +169,44 @@ func (c *Cluster) addNodeLocked(ctx context.Context, name string) error {
 		ClientCA:      c.ca.CertPEM(),
 		ClusterDNS:    []string{ClusterDNS},
 		ClusterDomain: "cluster.local",
+		BeforeStep:    func(s string) error { return step("kubelet/" + s) },
 	})
 	if err != nil {
-		cancel()
-		runtime.Shutdown()
-		c.network.RemoveHost(ip)
 		return err
 	}
+	cleanups = append(cleanups, n.Stop)
 	// The node's kube-proxy, as system:kube-proxy (bound to
 	// system:node-proxier by the bootstrap policy).
+	if err := step("kube-proxy"); err != nil {
+		return err
+	}
 	proxyID, err := newIdentity(c.ca, "system:kube-proxy")
 	if err != nil {
-		cancel()
-		runtime.Shutdown()
-		c.network.RemoveHost(ip)
-		return err
+		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
 	proxyClient, err := clientset.NewForConfig(&rest.Config{
 		Host:            c.serverFor("kube-proxy"),
 		TLSClientConfig: rest.TLSClientConfig{CertData: proxyID.cert.CertPEM, KeyData: proxyID.cert.KeyPEM},
 	})
 	if err != nil {
-		cancel()
-		runtime.Shutdown()
-		c.network.RemoveHost(ip)
-		return err
+		return fmt.Errorf("cluster: node %s: %w", name, err)
 	}
 	proxier := kubeproxy.NewProxier(name, kubeproxy.MinSyncPeriod, kubeproxy.SyncPeriod)
 	kubeproxy.Start(nodeCtx, name, proxyClient, proxier)
 	c.services.AddNode(name, netip.MustParseAddr(ip), runtime.PodCIDR, proxier)
+	cleanups = append(cleanups, func() { c.services.RemoveNode(name) })
+	if err := step("ready"); err != nil {
+		return err
+	}
 
 	c.nodes[name] = &runningNode{node: n, runtime: runtime, ip: ip, cancel: cancel}
 	return nil
+}
+
+// nodeIP is the address of the seq-th node added (1, 2, …): 172.18.0.2 and
+// up, as kind numbers its nodes.
+func nodeIP(seq int) string {
+	return fmt.Sprintf("172.18.%d.%d", (seq+1)/256, (seq+1)%256)
 }
 
 // StopNode stops a node's kubelet, as a machine going down: the Node object

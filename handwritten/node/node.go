@@ -24,6 +24,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -87,6 +88,11 @@ type Options struct {
 	// --cluster-domain.
 	ClusterDNS    []string
 	ClusterDomain string
+	// BeforeStep, if set, is called with the name of each step of Start
+	// that acquires something, before that step; an error it returns fails
+	// Start there. It is a seam for tests, which fail each step in turn to
+	// check that a failed Start releases what the steps before acquired.
+	BeforeStep func(step string) error
 }
 
 // Where a node keeps its files, as paths on the node: a real node's.
@@ -124,11 +130,35 @@ func volumePlugins() []volume.VolumePlugin {
 	return all
 }
 
-// Start runs the kubelet until ctx is cancelled or Stop is called.
-func Start(ctx context.Context, opts Options) (*Node, error) {
+// Start runs the kubelet until ctx is cancelled or Stop is called. When it
+// fails, it has released what it acquired: the directory if it created it,
+// the node IP's registration, and a kubelet it began to run is switched off.
+func Start(ctx context.Context, opts Options) (_ *Node, retErr error) {
 	ip := net.ParseIP(opts.IP)
 	if ip == nil {
 		return nil, fmt.Errorf("node %s: invalid IP %q", opts.Name, opts.IP)
+	}
+	var cleanups []func()
+	defer func() {
+		if retErr != nil {
+			runCleanups(cleanups)
+		}
+	}()
+	step := func(name string) error {
+		if opts.BeforeStep == nil {
+			return nil
+		}
+		if err := opts.BeforeStep(name); err != nil {
+			return fmt.Errorf("node %s: %s: %w", opts.Name, name, err)
+		}
+		return nil
+	}
+
+	if err := step("files"); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(opts.Dir); errors.Is(err, fs.ErrNotExist) {
+		cleanups = append(cleanups, func() { os.RemoveAll(opts.Dir) })
 	}
 	root, err := nodefs.New(opts.Dir)
 	if err != nil {
@@ -198,6 +228,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	// with wait.NeverStop, the lease with context.Background) until its
 	// process exits, which an in-process kubelet never does. Once the node
 	// is stopped its requests fail, as a machine that is off sends none.
+	if err := step("clients"); err != nil {
+		return nil, err
+	}
 	power := &powerSwitch{}
 	opts.Client = rest.CopyConfig(opts.Client)
 	opts.Client.Wrap(power.wrap)
@@ -249,6 +282,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	// As the kubelet command does before RunKubelet: a self-signed serving
 	// certificate (the reference cluster does not verify kubelets'), and
 	// the server's authenticator and authorizer.
+	if err := step("serving certificate"); err != nil {
+		return nil, err
+	}
 	tlsOptions, err := kubeletapp.InitializeTLS(ctx, flags, config)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
@@ -276,20 +312,32 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		ClientAuth: tls.RequestClientCert,
 		ClientCAs:  clientCAs,
 	}
+	if err := step("authentication"); err != nil {
+		return nil, err
+	}
 	auth, runAuthenticatorCAReload, err := kubeletapp.BuildAuth(types.NodeName(opts.Name), client, *config)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
 	}
 	deps.Auth = auth
 
+	if err := step("node IP"); err != nil {
+		return nil, err
+	}
 	unregister := kubelet.RegisterInProcessNodeIP(ip)
+	cleanups = append(cleanups, unregister)
+	if err := step("kubelet"); err != nil {
+		return nil, err
+	}
 	runCtx, stop := context.WithCancel(ctx)
+	cleanups = append(cleanups, stop)
 	logger := klog.FromContext(runCtx).WithValues("node", opts.Name)
 	runCtx = klog.NewContext(runCtx, logger)
 	runAuthenticatorCAReload(runCtx.Done())
+	// RunKubelet may fail after NewMainKubelet has started goroutines that
+	// no context stops: switch the node off, as Stop does.
+	cleanups = append(cleanups, power.off)
 	if err := kubeletapp.RunKubelet(runCtx, &options.KubeletServer{KubeletFlags: *flags, KubeletConfiguration: *config}, deps); err != nil {
-		stop()
-		unregister()
 		return nil, fmt.Errorf("node %s: %w", opts.Name, err)
 	}
 	go func() {
@@ -299,6 +347,13 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		unregister()
 	}()
 	return &Node{name: opts.Name, stop: func() { power.off(); stop() }}, nil
+}
+
+// runCleanups undoes Start's steps in reverse order.
+func runCleanups(cleanups []func()) {
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
 }
 
 // Stop stops the kubelet, as a node going down: its pods keep their last
