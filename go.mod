@@ -30,6 +30,8 @@ require (
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd
 )
 
+require mvdan.cc/sh/v3 v3.14.1 // indirect
+
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/kubernetes-csi/csi-lib-utils v0.22.0 // indirect

@@ -35,7 +35,7 @@ const (
 
 // Shell returns the program /bin/sh of an image whose shell is style.
 func Shell(style Style) registry.Program {
-	return func(p *registry.Process) int { return runShell(p, style) }
+	return func(p *registry.Process) int { return runMvShell(p, style) }
 }
 
 // shell is the state of one shell (or subshell) execution environment.
@@ -131,6 +131,8 @@ type job struct {
 	cancel context.CancelFunc
 	// signaled is set when a signal (kill) ended the job.
 	signaled bool
+	// ctx is done when the job is killed.
+	ctx context.Context
 }
 
 // exitError ends the shell: `exit`, a fatal expansion error, a kill.
