@@ -74,6 +74,8 @@ type mvShell struct {
 	// shell; commands get stdinGate in its place.
 	stdinMark io.Reader
 	stdinGate io.Reader
+	// inputs are the literal `< file` of simple commands, by position.
+	inputs map[syntax.Pos]string
 	// fatalExpand is set once ${x:?} failed.
 	fatalExpand bool
 }
@@ -271,7 +273,25 @@ func (s *mvShell) rewrite(f *syntax.File) {
 					}
 					m.Exp.Word.Parts = append(m.Exp.Word.Parts, &syntax.Lit{Value: fatalMark})
 				}
+			case *syntax.Stmt:
+				// ash and dash have no time keyword: time is the applet.
+				if tc, ok := m.Cmd.(*syntax.TimeClause); ok && s.style != Bash && tc.Stmt != nil {
+					inner := tc.Stmt
+					if timeByApplet(inner, tc) {
+						m.Cmd = inner.Cmd
+						m.Redirs = append(inner.Redirs, m.Redirs...)
+						m.Negated = m.Negated != inner.Negated
+					}
+				}
 			case *syntax.CallExpr:
+				if name, ok := inputFile(m, f); ok {
+					s.mu.Lock()
+					if s.inputs == nil {
+						s.inputs = map[syntax.Pos]string{}
+					}
+					s.inputs[m.Pos()] = name
+					s.mu.Unlock()
+				}
 				if !inFunc && len(m.Args) > 0 && m.Args[0].Lit() == "return" {
 					m.Args[0] = lit(m.Args[0].Pos(), "exit")
 				}
@@ -390,10 +410,14 @@ func rewriteBackground(f *syntax.File) {
 					Args:    append([]*syntax.Word{lit(pos, ctl+"bgexec")}, call.Args...),
 				}, Background: true}
 			}
+			start := []*syntax.Word{lit(pos, ctl+"bg")}
+			if call, ok := inner.Cmd.(*syntax.CallExpr); ok && len(inner.Redirs) == 0 && !inner.Negated {
+				start = append(start, call.Args...)
+			}
 			assign := &syntax.Stmt{Position: pos, Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{{
 				Name: &syntax.Lit{ValuePos: pos, ValueEnd: pos, Value: bgVar},
 				Value: &syntax.Word{Parts: []syntax.WordPart{&syntax.CmdSubst{Left: pos, Right: pos,
-					Stmts: []*syntax.Stmt{{Position: pos, Cmd: &syntax.CallExpr{Args: []*syntax.Word{lit(pos, ctl+"bg")}}}}}}},
+					Stmts: []*syntax.Stmt{{Position: pos, Cmd: &syntax.CallExpr{Args: start}}}}}},
 			}}}}
 			*n = syntax.Stmt{Position: pos, Cmd: &syntax.Block{Lbrace: pos, Rbrace: pos,
 				Stmts: []*syntax.Stmt{assign, job}}}
@@ -413,6 +437,52 @@ func rewriteBackground(f *syntax.File) {
 		}
 		return true
 	})
+}
+
+// inputFile returns the file a simple command's `< file` names, when it
+// is a literal.
+func inputFile(call *syntax.CallExpr, f *syntax.File) (string, bool) {
+	var name string
+	found := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if found {
+			return false
+		}
+		st, ok := n.(*syntax.Stmt)
+		if !ok || st.Cmd != call {
+			return true
+		}
+		found = true
+		for _, r := range st.Redirs {
+			if r.Op == syntax.RdrIn && (r.N == nil || r.N.Value == "0") && r.Word != nil {
+				name = r.Word.Lit()
+			}
+		}
+		return false
+	})
+	return name, name != ""
+}
+
+// timeByApplet makes the first command of st (a pipeline's) run by the
+// time applet.
+func timeByApplet(st *syntax.Stmt, tc *syntax.TimeClause) bool {
+	switch c := st.Cmd.(type) {
+	case *syntax.BinaryCmd:
+		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
+			return timeByApplet(c.X, tc)
+		}
+	case *syntax.CallExpr:
+		if len(c.Args) == 0 {
+			return false
+		}
+		args := []*syntax.Word{lit(tc.Time, "time")}
+		if tc.PosixFormat {
+			args = append(args, lit(tc.Time, "-p"))
+		}
+		c.Args = append(args, c.Args...)
+		return true
+	}
+	return false
 }
 
 func lit(pos syntax.Pos, s string) *syntax.Word {
@@ -609,7 +679,7 @@ func (s *mvShell) execHandler(ctx context.Context, args []string) error {
 	bgExec := false
 	switch args[0] {
 	case ctl + "bg":
-		return s.bgStart(hc)
+		return s.bgStart(hc, args[1:])
 	case ctl + "bgend":
 		if j := s.jobOf(hc); j != nil {
 			s.jobDone(j, hc.LastExitStatus)
@@ -620,6 +690,8 @@ func (s *mvShell) execHandler(ctx context.Context, args []string) error {
 		bgExec = true
 	case ctl + "wait":
 		return s.wait(hc, args[1:])
+	case ctl + "kill":
+		return s.killJobs(hc, args[1:])
 	case ctl + "exec":
 		args = args[1:]
 		mayExec = true
@@ -644,14 +716,19 @@ func (s *mvShell) execHandler(ctx context.Context, args []string) error {
 	return nil
 }
 
-// bgStart takes the PID of a background job and prints it for bgVar.
-func (s *mvShell) bgStart(hc interp.HandlerContext) error {
+// bgStart takes the PID of a background job and prints it for bgVar;
+// args are the job's command when it is one (ps shows it at once).
+func (s *mvShell) bgStart(hc interp.HandlerContext, args []string) error {
 	jctx, cancel := context.WithCancel(s.kill)
 	j := &job{done: make(chan struct{}), cancel: cancel}
 	j.ctx = jctx
 	s.jobs.mu.Lock()
 	if t := s.proc.Procs; t != nil {
-		j.pid = t.Start(s.proc.PID, s.proc.UID, s.proc.Args, cancel)
+		cmd := s.proc.Args
+		if len(args) > 0 {
+			cmd = args
+		}
+		j.pid = t.Start(s.proc.PID, s.proc.UID, cmd, cancel)
 	} else {
 		j.pid = s.jobs.next
 		s.jobs.next++
@@ -684,46 +761,92 @@ func (s *mvShell) jobDone(j *job, status int) {
 
 // wait waits for jobs; a trapped SIGTERM interrupts it.
 func (s *mvShell) wait(hc interp.HandlerContext, args []string) error {
-	var list []*job
+	var wanted []*job
 	s.jobs.mu.Lock()
+	for _, a := range args {
+		pid, err := strconv.Atoi(strings.TrimPrefix(a, "%"))
+		j, ok := s.jobs.jobs[pid]
+		if err != nil || !ok {
+			s.jobs.mu.Unlock()
+			s.builtinErrorf(hc.Stderr, int(hc.Pos.Line()), "wait", fmt.Sprintf("pid %s is not a child of this shell", a))
+			return interp.NewExitStatus(127)
+		}
+		wanted = append(wanted, j)
+	}
 	if len(args) == 0 {
 		for _, j := range s.jobs.jobs {
-			list = append(list, j)
+			wanted = append(wanted, j)
 		}
 	}
 	s.jobs.mu.Unlock()
+	s.mu.Lock()
+	var interrupt <-chan struct{}
+	if s.termTrap != nil && *s.termTrap != "" {
+		interrupt = s.sig.term
+	}
+	s.mu.Unlock()
+	status := 0
+	for _, j := range wanted {
+		select {
+		case <-j.done:
+			status = j.status
+			if j.signaled && len(args) > 0 {
+				// ash reports a waited-for job that a signal ended.
+				fmt.Fprintln(underlying(hc.Stderr), "Terminated")
+			}
+		case <-interrupt:
+			s.sig.deliver()
+			return interp.NewExitStatus(128 + 15)
+		case <-s.kill.Done():
+			return interp.NewExitStatus(137)
+		}
+	}
+	if len(args) == 0 {
+		status = 0
+		s.jobs.mu.Lock()
+		for _, j := range wanted {
+			delete(s.jobs.jobs, j.pid)
+		}
+		s.jobs.mu.Unlock()
+	}
+	if status != 0 {
+		return interp.NewExitStatus(uint8(status))
+	}
+	return nil
+}
+
+// killJobs is the shell's kill: of its jobs, of processes of the
+// container, and of itself (its TERM trap then runs).
+func (s *mvShell) killJobs(hc interp.HandlerContext, args []string) error {
 	status := 0
 	for _, a := range args {
-		pid, err := strconv.Atoi(a)
-		s.jobs.mu.Lock()
-		j := s.jobs.jobs[pid]
-		s.jobs.mu.Unlock()
-		if err != nil || j == nil {
-			status = 127
+		if strings.HasPrefix(a, "-") {
+			if a == "-l" {
+				fmt.Fprintln(hc.Stdout, "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM")
+				return nil
+			}
 			continue
 		}
-		list = append(list, j)
-	}
-	for _, j := range list {
-		for {
-			select {
-			case <-j.done:
-			case <-s.kill.Done():
-				return interp.NewExitStatus(137)
-			case <-s.sig.term:
-				s.mu.Lock()
-				trapped := s.termTrap != nil
-				s.mu.Unlock()
-				if trapped {
-					s.sig.deliver()
-					return interp.NewExitStatus(128 + 15)
-				}
-				<-j.done
-			}
-			break
+		pid, err := strconv.Atoi(strings.TrimPrefix(a, "%"))
+		if err != nil {
+			fmt.Fprintf(hc.Stderr, "%sinvalid number '%s'\n", s.msgPrefix(int(hc.Pos.Line())), a)
+			status = 1
+			continue
 		}
-		if len(args) > 0 {
-			status = j.status
+		s.jobs.mu.Lock()
+		j, ok := s.jobs.jobs[pid]
+		s.jobs.mu.Unlock()
+		if ok {
+			j.cancel()
+			continue
+		}
+		if !killPID(s.proc, pid) {
+			fmt.Fprintf(hc.Stderr, "%scan't kill pid %d: No such process\n", s.msgPrefix(int(hc.Pos.Line())), pid)
+			status = 1
+			continue
+		}
+		if pid == s.proc.PID {
+			s.sig.deliver()
 		}
 	}
 	if status != 0 {
@@ -753,6 +876,24 @@ func (s *mvShell) runExternal(ctx context.Context, hc interp.HandlerContext, arg
 	child.Stdin = hc.Stdin
 	if s.stdinMark != nil && child.Stdin == s.stdinMark {
 		child.Stdin = s.stdinGate
+	}
+	if f, ok := child.Stdin.(*os.File); ok {
+		// Outside js/wasm interp's standard input is an OS pipe, also
+		// for `< file` (copied into it): such a file is opened again, as
+		// it can seek; a pipe cannot.
+		child.Stdin = struct{ io.Reader }{f}
+		s.mu.Lock()
+		name, ok := s.inputs[hc.Pos]
+		s.mu.Unlock()
+		if ok && s.proc.FS != nil {
+			if !path.IsAbs(name) {
+				name = path.Join(hc.Dir, name)
+			}
+			if in, err := s.proc.FS.Open(name); err == nil {
+				defer in.Close()
+				child.Stdin = in
+			}
+		}
 	}
 	if child.Stdin == nil {
 		child.Stdin = eofReader{}
