@@ -242,6 +242,13 @@ func (s *mvShell) variant() syntax.LangVariant { return syntax.LangBash }
 
 func (s *mvShell) parse(src, name string) (*syntax.File, error) {
 	f, err := syntax.NewParser(syntax.Variant(s.variant())).Parse(strings.NewReader(src), name)
+	if err != nil && s.style != Bash && strings.Contains(err.Error(), "invalid var name") {
+		// `export 1x=2` fails when ash runs it, not when bash parses it:
+		// as POSIX it is a plain command, which callHandler checks.
+		if pf, perr := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(src), name); perr == nil {
+			f, err = pf, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -543,6 +550,10 @@ func (s *mvShell) status(err error) int {
 	if err == nil {
 		return 0
 	}
+	var fe fatalExit
+	if errors.As(err, &fe) {
+		return int(fe)
+	}
 	if code, ok := interp.IsExitStatus(err); ok {
 		if code == 1 && s.fatalExpand && s.runner.Exited() {
 			return 2
@@ -598,6 +609,15 @@ func (s *mvShell) callHandler(ctx context.Context, args []string) ([]string, err
 		return s.trap(ctx, args)
 	case "cd":
 		return s.cd(ctx, args)
+	case "export", "readonly", "local":
+		// Only a POSIX parse makes these plain commands (see parse).
+		for _, a := range args[1:] {
+			name, _, _ := strings.Cut(a, "=")
+			if !strings.HasPrefix(a, "-") && !validName(name) {
+				return []string{ctl + "fatal", "2", name + ": bad variable name", args[0], strconv.Itoa(s.line)}, nil
+			}
+		}
+		return []string{"eval", args[0] + " " + shellJoin(args[1:])}, nil
 	case "exec":
 		if len(args) > 1 {
 			return append([]string{"exec", ctl + "exec"}, args[1:]...), nil
@@ -695,6 +715,12 @@ func (s *mvShell) execHandler(ctx context.Context, args []string) error {
 	case ctl + "exec":
 		args = args[1:]
 		mayExec = true
+	case ctl + "fatal":
+		// A special built-in's error ends the shell.
+		code, _ := strconv.Atoi(args[1])
+		line, _ := strconv.Atoi(args[4])
+		s.builtinErrorf(hc.Stderr, line, args[3], args[2])
+		return fatalExit(code)
 	case ctl + "fail":
 		code, _ := strconv.Atoi(args[1])
 		line, _ := strconv.Atoi(args[4])
@@ -1339,3 +1365,20 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 type stdinMarker struct{}
 
 func (*stdinMarker) Read([]byte) (int, error) { return 0, io.EOF }
+
+// fatalExit is a handler's error that ends the shell with its status.
+type fatalExit int
+
+func (e fatalExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if c != '_' && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
