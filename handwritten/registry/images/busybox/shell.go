@@ -64,6 +64,10 @@ const bgVar = "WEBERNETES_BG_PID"
 // pidVar holds the shell's PID, `$$`.
 const pidVar = "WEBERNETES_SHELL_PID"
 
+// ppidVar holds the shell's parent's PID, `$PPID` (interp's is the
+// host's).
+const ppidVar = "WEBERNETES_SHELL_PPID"
+
 // fatalMark ends the message of ${x:?word}: interp prints it, and the
 // shell's status is then 2.
 const fatalMark = "\x01"
@@ -94,8 +98,14 @@ type shell struct {
 	// shell; commands get stdinGate in its place.
 	stdinMark io.Reader
 	stdinGate io.Reader
+	// funcs are the names of the functions the scripts declare.
+	funcs map[string]bool
 	// inputs are the literal `< file` of simple commands, by position.
 	inputs map[syntax.Pos]string
+	// stopRun ends the current Run; arithFailed says an arithmetic
+	// error did.
+	stopRun     context.CancelFunc
+	arithFailed atomic.Bool
 	// fatalExpand is set once ${x:?} failed.
 	fatalExpand atomic.Bool
 }
@@ -256,7 +266,7 @@ func (s *shell) newRunner(p *registry.Process, opts, params []string, withStdin 
 		stderr = io.Discard
 	}
 	ropts := []interp.RunnerOption{
-		interp.Env(shellEnv{shexpand.ListEnviron(env...), strconv.Itoa(max(p.PID, 1))}),
+		interp.Env(shellEnv{shexpand.ListEnviron(env...), strconv.Itoa(max(p.PID, 1)), strconv.Itoa(parentPID(p))}),
 		interp.StdIO(stdin, stdout, &interpStderr{s: s, w: stderr}),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return s.execHandler }),
 		interp.CallHandler(s.callHandler),
@@ -307,6 +317,12 @@ func (s *shell) rewrite(f *syntax.File) {
 		syntax.Walk(n, func(m syntax.Node) bool {
 			switch m := m.(type) {
 			case *syntax.FuncDecl:
+				s.mu.Lock()
+				if s.funcs == nil {
+					s.funcs = map[string]bool{}
+				}
+				s.funcs[m.Name.Value] = true
+				s.mu.Unlock()
 				if !inFunc {
 					walk(m.Body, true)
 					return false
@@ -314,6 +330,9 @@ func (s *shell) rewrite(f *syntax.File) {
 			case *syntax.ParamExp:
 				if m.Param != nil && m.Param.Value == "$" && !m.Excl && !m.Length {
 					m.Param = &syntax.Lit{ValuePos: m.Param.ValuePos, ValueEnd: m.Param.ValueEnd, Value: pidVar}
+				}
+				if m.Param != nil && m.Param.Value == "PPID" {
+					m.Param = &syntax.Lit{ValuePos: m.Param.ValuePos, ValueEnd: m.Param.ValueEnd, Value: ppidVar}
 				}
 				if m.Exp != nil && (m.Exp.Op == syntax.ErrorUnset || m.Exp.Op == syntax.ErrorUnsetOrNull) {
 					if m.Exp.Word == nil || len(m.Exp.Word.Parts) == 0 {
@@ -366,7 +385,7 @@ func (s *shell) syntaxError(w io.Writer, err error) {
 	case Dash:
 		fmt.Fprintf(w, "%s: %d: Syntax error: %s\n", s.arg0, line, dashSyntax(text))
 	case Bash:
-		fmt.Fprintf(w, "%s: line %d: syntax error: %s\n", s.arg0, line, text)
+		fmt.Fprintf(w, "%s: line %d: syntax error: %s\n", s.arg0, line, ashSyntax(text))
 	default:
 		if s.commandName != "" {
 			fmt.Fprintf(w, "%s: line %d: syntax error: %s\n", s.arg0, line-s.lineBase, ashSyntax(text))
@@ -568,13 +587,13 @@ func markLastExec(f *syntax.File) syntax.Pos {
 
 // run runs f and the TERM trap when SIGTERM interrupted it.
 func (s *shell) run(f *syntax.File) int {
-	err := s.runner.Run(s.kill, f)
+	err := s.runFile(f)
 	code := s.status(err)
 	if !s.runner.Exited() {
 		if action, ok := s.takeTrap(); ok {
 			tf, perr := s.parse(action, "")
 			if perr == nil {
-				err = s.runner.Run(s.kill, tf)
+				err = s.runFile(tf)
 				if s.runner.Exited() {
 					code = s.status(err)
 				}
@@ -585,6 +604,21 @@ func (s *shell) run(f *syntax.File) int {
 		return 137
 	}
 	return code
+}
+
+// runFile runs f until the end, an exit, or an error interp does not
+// treat as fatal but the shells do (arithmetic).
+func (s *shell) runFile(f *syntax.File) error {
+	ctx, cancel := context.WithCancel(s.kill)
+	defer cancel()
+	s.mu.Lock()
+	s.stopRun = cancel
+	s.mu.Unlock()
+	err := s.runner.Run(ctx, f)
+	if s.arithFailed.Swap(false) && s.kill.Err() == nil {
+		return fatalExit(2)
+	}
+	return err
 }
 
 func (s *shell) status(err error) int {
@@ -650,6 +684,19 @@ func (s *shell) callHandler(ctx context.Context, args []string) ([]string, error
 		return s.trap(ctx, args)
 	case "cd":
 		return s.cd(ctx, args)
+	case "umask":
+		if len(args) == 1 {
+			return []string{ctl + "umask"}, nil
+		}
+		return []string{"true"}, nil
+	case ".", "source":
+		return s.source(ctx, args)
+	case "type":
+		return append([]string{ctl + "whence", "type"}, args[1:]...), nil
+	case "command":
+		if len(args) > 1 && (args[1] == "-v" || args[1] == "-V") {
+			return append([]string{ctl + "whence", args[1]}, args[2:]...), nil
+		}
 	case "export", "readonly", "local":
 		// Only a POSIX parse makes these plain commands (see parse).
 		for _, a := range args[1:] {
@@ -756,6 +803,11 @@ func (s *shell) execHandler(ctx context.Context, args []string) error {
 	case ctl + "exec":
 		args = args[1:]
 		mayExec = true
+	case ctl + "umask":
+		fmt.Fprintln(hc.Stdout, "0022")
+		return nil
+	case ctl + "whence":
+		return s.whence(hc, args[1], args[2:])
 	case ctl + "fatal":
 		// A special built-in's error ends the shell.
 		code, _ := strconv.Atoi(args[1])
@@ -925,7 +977,7 @@ func (s *shell) killJobs(hc interp.HandlerContext, args []string) error {
 func environ(env shexpand.Environ) []string {
 	var out []string
 	for name, v := range env.Each {
-		if v.Exported && v.IsSet() && name != bgVar && name != pidVar {
+		if v.Exported && v.IsSet() && name != bgVar && name != pidVar && name != ppidVar {
 			out = append(out, name+"="+v.String())
 		}
 	}
@@ -1117,7 +1169,7 @@ func (s *shell) openHandler(ctx context.Context, name string, flag int, perm os.
 		var op string
 		switch {
 		case s.style == Bash:
-			op = strings.TrimSuffix(prefix, ": ")
+			op = strings.TrimSuffix(prefix, " ")
 			return nil, &fs.PathError{Op: op, Path: name, Err: errors.New(msg)}
 		case s.style == Dash && read:
 			if notFound {
@@ -1246,7 +1298,7 @@ func (s *shell) interactiveLoop(prompt bool) int {
 		s.rewrite(f)
 		buf.Reset()
 		gate.set(true)
-		rerr := s.runner.Run(s.kill, &syntax.File{Stmts: f.Stmts})
+		rerr := s.runFile(&syntax.File{Stmts: f.Stmts})
 		gate.set(false)
 		code = s.status(rerr)
 		if s.runner.Exited() || s.kill.Err() != nil {
@@ -1297,21 +1349,37 @@ func (s *shell) prompt(name string) string {
 // shellEnv is the initial environment with the shell's own PID.
 type shellEnv struct {
 	shexpand.Environ
-	pid string
+	pid, ppid string
 }
 
 func (e shellEnv) Get(name string) shexpand.Variable {
-	if name == pidVar {
+	switch name {
+	case pidVar:
 		return shexpand.Variable{Set: true, Kind: shexpand.String, Str: e.pid}
+	case ppidVar:
+		return shexpand.Variable{Set: true, Kind: shexpand.String, Str: e.ppid}
 	}
 	return e.Environ.Get(name)
 }
 
 func (e shellEnv) Each(f func(string, shexpand.Variable) bool) {
-	if !f(pidVar, e.Get(pidVar)) {
+	if !f(pidVar, e.Get(pidVar)) || !f(ppidVar, e.Get(ppidVar)) {
 		return
 	}
 	e.Environ.Each(f)
+}
+
+// parentPID is the PID of p's parent in its PID namespace (0 for init).
+func parentPID(p *registry.Process) int {
+	if p.Procs == nil {
+		return 0
+	}
+	for _, info := range p.Procs.List() {
+		if info.PID == p.PID {
+			return info.PPID
+		}
+	}
+	return 0
 }
 
 // interpStderr is the standard error interp prints its own messages to
@@ -1327,6 +1395,23 @@ func (e *interpStderr) Write(p []byte) (int, error) {
 		// ${x:?}: the shell exits with status 2.
 		e.s.fatalExpand.Store(true)
 		msg = strings.ReplaceAll(msg, fatalMark, "")
+	}
+	if e.s.style != Bash {
+		if m, ok := strings.CutSuffix(msg, ": unbound variable\n"); ok {
+			// set -u: ash's and dash's words; the shell exits with 2.
+			msg = m + ": parameter not set\n"
+			e.s.fatalExpand.Store(true)
+		}
+		msg = strings.Replace(msg, "division by zero", "divide by zero", 1)
+	}
+	if strings.Contains(msg, "division by zero") || strings.Contains(msg, "divide by zero") {
+		// An arithmetic error ends the shell.
+		e.s.arithFailed.Store(true)
+		e.s.mu.Lock()
+		if e.s.stopRun != nil {
+			e.s.stopRun()
+		}
+		e.s.mu.Unlock()
 	}
 	if !strings.HasPrefix(msg, e.s.arg0+":") && !strings.HasPrefix(msg, "+") {
 		msg = e.s.msgPrefix(int(e.s.line.Load())) + msg
@@ -1522,4 +1607,97 @@ func appletBuiltin(name string) (registry.Program, bool) {
 		return applets[name], true
 	}
 	return nil, false
+}
+
+// source checks the file of `.` first, to fail with the shell's words.
+func (s *shell) source(ctx context.Context, args []string) ([]string, error) {
+	if len(args) < 2 || s.proc.FS == nil {
+		return args, nil
+	}
+	hc := interp.HandlerCtx(ctx)
+	name := args[1]
+	target := name
+	if !strings.Contains(name, "/") {
+		// `. file` searches PATH, then (ash, bash) the directory.
+		for _, dir := range strings.Split(hc.Env.Get("PATH").String(), ":") {
+			if info, err := s.proc.FS.Stat(path.Join(dir, name)); err == nil && !info.IsDir() {
+				return append([]string{args[0], path.Join(dir, name)}, args[2:]...), nil
+			}
+		}
+	}
+	if !path.IsAbs(target) {
+		target = path.Join(hc.Dir, target)
+	}
+	if _, err := s.proc.FS.Stat(target); err == nil {
+		return args, nil
+	}
+	line := strconv.Itoa(int(s.line.Load()))
+	if s.style == Bash {
+		return []string{ctl + "fail", "1", name + ": No such file or directory", args[0], line}, nil
+	}
+	return []string{ctl + "fatal", "2", "can't open '" + name + "'", args[0], line}, nil
+}
+
+// specialBuiltins are POSIX's special built-ins.
+var specialBuiltins = map[string]bool{":": true, ".": true, "break": true, "continue": true, "eval": true,
+	"exec": true, "exit": true, "export": true, "readonly": true, "return": true, "set": true, "shift": true,
+	"times": true, "trap": true, "unset": true}
+
+// whence is `command -v`, `command -V` and `type`: interp's look in the
+// host's PATH.
+func (s *shell) whence(hc interp.HandlerContext, mode string, names []string) error {
+	status := 0
+	for _, name := range names {
+		where, ok := s.lookup(hc, name)
+		switch {
+		case !ok && mode == "type":
+			fmt.Fprintf(hc.Stdout, "%s: not found\n", name)
+			status = 127
+		case !ok:
+			status = 127
+		case mode == "-v" && strings.HasPrefix(where, "/"):
+			fmt.Fprintln(hc.Stdout, where)
+		case mode == "-v":
+			fmt.Fprintln(hc.Stdout, name)
+		default:
+			fmt.Fprintf(hc.Stdout, "%s is %s\n", name, where)
+		}
+	}
+	if status != 0 {
+		return interp.NewExitStatus(uint8(status))
+	}
+	return nil
+}
+
+func (s *shell) lookup(hc interp.HandlerContext, name string) (string, bool) {
+	s.mu.Lock()
+	fn := s.funcs[name]
+	s.mu.Unlock()
+	switch {
+	case specialBuiltins[name]:
+		return "a special shell builtin", true
+	case fn:
+		return "a function", true
+	case interp.IsBuiltin(name):
+		return "a shell builtin", true
+	}
+	if _, ok := appletBuiltin(name); ok {
+		return "a shell builtin", true
+	}
+	child := *s.proc
+	child.Env = environ(hc.Env)
+	child.Dir = hc.Dir
+	if strings.Contains(name, "/") {
+		if _, err := child.LookPath(name); err == nil {
+			return name, true
+		}
+		return "", false
+	}
+	for _, dir := range strings.Split(hc.Env.Get("PATH").String(), ":") {
+		candidate := strings.TrimSuffix(dir, "/") + "/" + name
+		if _, err := child.LookPath(candidate); err == nil {
+			return candidate, true
+		}
+	}
+	return "", false
 }
