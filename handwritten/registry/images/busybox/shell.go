@@ -61,6 +61,9 @@ const ctl = "\x00"
 // bgVar holds the PID of the last background job, `$!`.
 const bgVar = "WEBERNETES_BG_PID"
 
+// jobVar holds, in a background job, the job's PID.
+const jobVar = "WEBERNETES_JOB_PID"
+
 // pidVar holds the shell's PID, `$$`.
 const pidVar = "WEBERNETES_SHELL_PID"
 
@@ -465,15 +468,22 @@ func rewriteBackground(f *syntax.File) {
 			}
 			pos := n.Pos()
 			inner := *n
+			// The job knows its PID by jobVar, set in it alone.
+			enter := func() *syntax.Assign {
+				return &syntax.Assign{Name: &syntax.Lit{ValuePos: pos, ValueEnd: pos, Value: jobVar},
+					Value: &syntax.Word{Parts: []syntax.WordPart{&syntax.ParamExp{Dollar: pos, Short: true,
+						Param: &syntax.Lit{ValuePos: pos, ValueEnd: pos, Value: bgVar}}}}}
+			}
 			job := &syntax.Stmt{Position: pos, Cmd: &syntax.Block{Lbrace: pos, Rbrace: pos,
 				Stmts: []*syntax.Stmt{
-					{Position: pos, Cmd: inner.Cmd, Redirs: inner.Redirs},
+					{Position: pos, Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{enter()}}},
+					{Position: pos, Cmd: inner.Cmd, Redirs: inner.Redirs, Negated: inner.Negated},
 					{Position: pos, Cmd: &syntax.CallExpr{Args: []*syntax.Word{lit(pos, ctl+"bgend")}}},
 				}}, Background: true}
 			if call, ok := inner.Cmd.(*syntax.CallExpr); ok && len(inner.Redirs) == 0 && !inner.Negated {
 				// One simple command: it is the job's process.
 				job = &syntax.Stmt{Position: pos, Cmd: &syntax.CallExpr{
-					Assigns: call.Assigns,
+					Assigns: append([]*syntax.Assign{enter()}, call.Assigns...),
 					Args:    append([]*syntax.Word{lit(pos, ctl+"bgexec")}, call.Args...),
 				}, Background: true}
 			}
@@ -673,6 +683,11 @@ func (s *shell) msgPrefix(line int) string {
 // callHandler rewrites the built-ins whose behaviour is ours: wait and
 // kill of PIDs, trap of signals, and runs a pending TERM trap.
 func (s *shell) callHandler(ctx context.Context, args []string) ([]string, error) {
+	if j := s.jobOf(interp.HandlerCtx(ctx)); j != nil && j.ctx.Err() != nil {
+		// kill of a job that runs built-ins and functions ends it.
+		s.jobDone(j, 128+15)
+		return nil, fatalExit(128 + 15)
+	}
 	s.line.Store(int32(interp.HandlerCtx(ctx).Pos.Line()))
 	if action, ok := s.takeTrap(); ok {
 		return []string{"eval", action + "\n" + shellJoin(args)}, nil
@@ -771,7 +786,7 @@ func (s *shell) builtinErrorf(w io.Writer, line int, name, msg string) {
 
 // jobOf returns the background job the handler runs in, if any.
 func (s *shell) jobOf(hc interp.HandlerContext) *job {
-	v := hc.Env.Get(bgVar)
+	v := hc.Env.Get(jobVar)
 	if !v.IsSet() {
 		return nil
 	}
@@ -977,7 +992,7 @@ func (s *shell) killJobs(hc interp.HandlerContext, args []string) error {
 func environ(env shexpand.Environ) []string {
 	var out []string
 	for name, v := range env.Each {
-		if v.Exported && v.IsSet() && name != bgVar && name != pidVar && name != ppidVar {
+		if v.Exported && v.IsSet() && name != bgVar && name != jobVar && name != pidVar && name != ppidVar {
 			out = append(out, name+"="+v.String())
 		}
 	}
@@ -1391,6 +1406,15 @@ type interpStderr struct {
 
 func (e *interpStderr) Write(p []byte) (int, error) {
 	msg := string(p)
+	if strings.HasPrefix(msg, "+") {
+		if msg = cleanTrace(msg); msg == "" {
+			return len(p), nil
+		}
+		if _, err := io.WriteString(e.w, msg); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	if strings.Contains(msg, fatalMark) {
 		// ${x:?}: the shell exits with status 2.
 		e.s.fatalExpand.Store(true)
@@ -1700,4 +1724,17 @@ func (s *shell) lookup(hc interp.HandlerContext, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// cleanTrace drops from set -x's trace the commands the rewrites added.
+func cleanTrace(msg string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(msg, "\n") {
+		if strings.Contains(line, ctl+"bg ") || strings.Contains(line, ctl+"bgend") || strings.Contains(line, bgVar+"=") || strings.Contains(line, jobVar+"=") {
+			continue
+		}
+		line = strings.ReplaceAll(line, ctl+"bgexec ", "")
+		b.WriteString(strings.ReplaceAll(line, ctl, ""))
+	}
+	return b.String()
 }
