@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -1011,21 +1012,22 @@ func (s *shell) runExternal(ctx context.Context, hc interp.HandlerContext, args 
 		child.Stdin = s.stdinGate
 	}
 	if f, ok := child.Stdin.(*os.File); ok {
-		// Outside js/wasm interp's standard input is an OS pipe, also
-		// for `< file` (copied into it): such a file is opened again, as
-		// it can seek; a pipe cannot.
+		// Outside js/wasm interp's pipes are OS pipes: they cannot seek.
 		child.Stdin = struct{ io.Reader }{f}
-		s.mu.Lock()
-		name, ok := s.inputs[hc.Pos]
-		s.mu.Unlock()
-		if ok && s.proc.FS != nil {
-			if !path.IsAbs(name) {
-				name = path.Join(hc.Dir, name)
-			}
-			if in, err := s.proc.FS.Open(name); err == nil {
-				defer in.Close()
-				child.Stdin = in
-			}
+	}
+	// interp hides the file of `< file` (in an OS pipe outside js/wasm,
+	// behind a wrapper on js/wasm): it is opened again, as a file can
+	// seek.
+	s.mu.Lock()
+	name, ok := s.inputs[hc.Pos]
+	s.mu.Unlock()
+	if ok && s.proc.FS != nil {
+		if !path.IsAbs(name) {
+			name = path.Join(hc.Dir, name)
+		}
+		if in, err := s.proc.FS.Open(name); err == nil {
+			defer in.Close()
+			child.Stdin = in
 		}
 	}
 	if child.Stdin == nil {
@@ -1264,16 +1266,20 @@ func (s *shell) interactiveLoop(prompt bool) int {
 	// Commands read the rest of standard input after the shell's line,
 	// while they run only: outside js/wasm interp copies a reader that is
 	// not an *os.File into an OS pipe, which would read ahead of the shell.
-	// interp gets a marker for which the commands get gate.
+	// Outside js/wasm interp gets a marker for which the commands get
+	// gate (interp would copy gate into an OS pipe at once); on js/wasm
+	// interp reads gate itself.
 	gate := &gatedReader{lines: lines}
 	gate.cond = sync.NewCond(&gate.mu)
-	var mark io.Reader = &stdinMarker{}
-	if pr, pw, err := os.Pipe(); err == nil {
-		pw.Close()
-		defer pr.Close()
-		mark = pr
+	var mark io.Reader = gate
+	if runtime.GOOS != "js" {
+		if pr, pw, err := os.Pipe(); err == nil {
+			pw.Close()
+			defer pr.Close()
+			mark = pr
+			s.stdinMark, s.stdinGate = mark, gate
+		}
 	}
-	s.stdinMark, s.stdinGate = mark, gate
 	interp.StdIO(mark, stdout, &interpStderr{s: s, w: stderr})(s.runner)
 	var buf strings.Builder
 	code := 0
@@ -1508,12 +1514,6 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 	defer g.lines.mu.Unlock()
 	return g.lines.r.Read(p)
 }
-
-// stdinMarker marks the standard input of an interactive shell where
-// there are no OS pipes (js/wasm).
-type stdinMarker struct{}
-
-func (*stdinMarker) Read([]byte) (int, error) { return 0, io.EOF }
 
 // fatalExit is a handler's error that ends the shell with its status.
 type fatalExit int
