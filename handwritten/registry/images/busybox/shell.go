@@ -345,6 +345,14 @@ func (s *shell) rewrite(f *syntax.File) {
 					m.Exp.Word.Parts = append(m.Exp.Word.Parts, &syntax.Lit{Value: fatalMark})
 				}
 			case *syntax.Stmt:
+				if name, ok := inputFile(m); ok {
+					s.mu.Lock()
+					if s.inputs == nil {
+						s.inputs = map[syntax.Pos]string{}
+					}
+					s.inputs[m.Cmd.Pos()] = name
+					s.mu.Unlock()
+				}
 				// ash and dash have no time keyword: time is the applet.
 				if tc, ok := m.Cmd.(*syntax.TimeClause); ok && s.style != Bash && tc.Stmt != nil {
 					inner := tc.Stmt
@@ -355,14 +363,6 @@ func (s *shell) rewrite(f *syntax.File) {
 					}
 				}
 			case *syntax.CallExpr:
-				if name, ok := inputFile(m, f); ok {
-					s.mu.Lock()
-					if s.inputs == nil {
-						s.inputs = map[syntax.Pos]string{}
-					}
-					s.inputs[m.Pos()] = name
-					s.mu.Unlock()
-				}
 				if !inFunc && len(m.Args) > 0 && m.Args[0].Lit() == "return" {
 					m.Args[0] = lit(m.Args[0].Pos(), "exit")
 				}
@@ -519,25 +519,16 @@ func rewriteBackground(f *syntax.File) {
 
 // inputFile returns the file a simple command's `< file` names, when it
 // is a literal.
-func inputFile(call *syntax.CallExpr, f *syntax.File) (string, bool) {
-	var name string
-	found := false
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if found {
-			return false
+func inputFile(st *syntax.Stmt) (string, bool) {
+	if _, ok := st.Cmd.(*syntax.CallExpr); !ok {
+		return "", false
+	}
+	name := ""
+	for _, r := range st.Redirs {
+		if r.Op == syntax.RdrIn && (r.N == nil || r.N.Value == "0") && r.Word != nil {
+			name = r.Word.Lit()
 		}
-		st, ok := n.(*syntax.Stmt)
-		if !ok || st.Cmd != call {
-			return true
-		}
-		found = true
-		for _, r := range st.Redirs {
-			if r.Op == syntax.RdrIn && (r.N == nil || r.N.Value == "0") && r.Word != nil {
-				name = r.Word.Lit()
-			}
-		}
-		return false
-	})
+	}
 	return name, name != ""
 }
 
@@ -684,14 +675,18 @@ func (s *shell) msgPrefix(line int) string {
 // callHandler rewrites the built-ins whose behaviour is ours: wait and
 // kill of PIDs, trap of signals, and runs a pending TERM trap.
 func (s *shell) callHandler(ctx context.Context, args []string) ([]string, error) {
-	if j := s.jobOf(interp.HandlerCtx(ctx)); j != nil && j.ctx.Err() != nil {
+	j := s.jobOf(interp.HandlerCtx(ctx))
+	if j != nil && j.ctx.Err() != nil {
 		// kill of a job that runs built-ins and functions ends it.
 		s.jobDone(j, 128+15)
 		return nil, fatalExit(128 + 15)
 	}
 	s.line.Store(int32(interp.HandlerCtx(ctx).Pos.Line()))
-	if action, ok := s.takeTrap(); ok {
-		return []string{"eval", action + "\n" + shellJoin(args)}, nil
+	// The TERM trap runs in the shell, not in its background jobs.
+	if j == nil {
+		if action, ok := s.takeTrap(); ok {
+			return []string{"eval", action + "\n" + shellJoin(args)}, nil
+		}
 	}
 	switch args[0] {
 	case "wait", "kill", "echo", "printf", "test", "[", "true", "false":
