@@ -279,6 +279,11 @@ func (s *shell) newRunner(p *registry.Process, opts, params []string, withStdin 
 		interp.ReadDirHandler2(s.readDirHandler),
 		interp.AccessHandler(s.accessHandler),
 	}
+	if s.style != Bash {
+		// ash and dash expand aliases in scripts too (interp's
+		// Interactive does only that).
+		ropts = append(ropts, interp.Interactive(true))
+	}
 	if len(opts) > 0 || len(params) > 0 {
 		ropts = append(ropts, interp.Params(append(append(opts, "--"), params...)...))
 	}
@@ -1428,6 +1433,10 @@ func (e *interpStderr) Write(p []byte) (int, error) {
 			e.s.fatalExpand.Store(true)
 		}
 		msg = strings.Replace(msg, "division by zero", "divide by zero", 1)
+		if strings.Contains(msg, "is only useful in a loop") {
+			// ash and dash ignore break and continue outside a loop.
+			return len(p), nil
+		}
 	}
 	if strings.Contains(msg, "division by zero") || strings.Contains(msg, "divide by zero") {
 		// An arithmetic error ends the shell.
