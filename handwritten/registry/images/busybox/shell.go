@@ -367,7 +367,18 @@ func (s *shell) rewrite(f *syntax.File) {
 						m.Negated = m.Negated != inner.Negated
 					}
 				}
+			case *syntax.WordIter:
+				if s.style != Bash {
+					for _, w := range m.Items {
+						noBraces(w)
+					}
+				}
 			case *syntax.CallExpr:
+				if s.style != Bash {
+					for _, w := range m.Args {
+						noBraces(w)
+					}
+				}
 				if !inFunc && len(m.Args) > 0 && m.Args[0].Lit() == "return" {
 					m.Args[0] = lit(m.Args[0].Pos(), "exit")
 				}
@@ -520,6 +531,37 @@ func rewriteBackground(f *syntax.File) {
 		}
 		return true
 	})
+}
+
+// noBraces quotes the braces of w's literal parts: ash and dash have no
+// brace expansion.
+func noBraces(w *syntax.Word) {
+	var parts []syntax.WordPart
+	changed := false
+	for _, part := range w.Parts {
+		l, ok := part.(*syntax.Lit)
+		if !ok || !strings.ContainsAny(l.Value, "{}") {
+			parts = append(parts, part)
+			continue
+		}
+		changed = true
+		rest := l.Value
+		for rest != "" {
+			i := strings.IndexAny(rest, "{}")
+			if i < 0 {
+				parts = append(parts, &syntax.Lit{ValuePos: l.ValuePos, ValueEnd: l.ValueEnd, Value: rest})
+				break
+			}
+			if i > 0 {
+				parts = append(parts, &syntax.Lit{ValuePos: l.ValuePos, ValueEnd: l.ValueEnd, Value: rest[:i]})
+			}
+			parts = append(parts, &syntax.SglQuoted{Left: l.ValuePos, Right: l.ValuePos, Value: rest[i : i+1]})
+			rest = rest[i+1:]
+		}
+	}
+	if changed {
+		w.Parts = parts
+	}
 }
 
 // inputFile returns the file a simple command's `< file` names, when it
