@@ -10,7 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"mvdan.cc/sh/v3/pattern"
 
 	"github.com/webernetes/webernetes/handwritten/registry"
 )
@@ -604,3 +607,25 @@ func lookupID(p *registry.Process, file, name string) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// shMatch reports whether s matches the shell pattern pat (find -name,
+// -path): unlike a pathname, * and ? match "/" too. A malformed pattern
+// matches itself.
+func shMatch(pat, s string) bool {
+	re, ok := patternRegexps.Load(pat)
+	if !ok {
+		expr, err := pattern.Regexp(pat, pattern.EntireString)
+		if err != nil {
+			return pat == s
+		}
+		compiled, err := regexp.Compile("(?s)" + expr)
+		if err != nil {
+			return pat == s
+		}
+		re, _ = patternRegexps.LoadOrStore(pat, compiled)
+	}
+	return re.(*regexp.Regexp).MatchString(s)
+}
+
+// patternRegexps caches the compiled patterns of shMatch.
+var patternRegexps sync.Map

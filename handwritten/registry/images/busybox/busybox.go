@@ -3,6 +3,11 @@
 // functions, variables and expansions, traps) and the applets that
 // tutorials and the Kubernetes e2e tests run, all under /bin.
 //
+// The shell is mvdan.cc/sh/v3's parser and interpreter (shell.go): the
+// applets, the container's files and PID namespace are plugged in as its
+// handlers, and what interp does not know (PIDs of jobs, SIGTERM traps,
+// ash's, dash's and bash's messages) is bridged there.
+//
 // Its shell and applets are also the userland of images built on busybox
 // or another small distribution (agnhost is Alpine, whose /bin is
 // busybox): they take Applet and Shell from here.
