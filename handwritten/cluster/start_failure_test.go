@@ -115,7 +115,7 @@ func checkStartFails(t *testing.T, ctx context.Context, opts Options, failStep f
 	c := New(opts)
 	var (
 		dir     string
-		network *netsim.Network
+		network *netsim.ClusterNetwork
 	)
 	c.failStep = func(s string) error {
 		// What the steps so far acquired, to look for afterwards.
