@@ -11,13 +11,14 @@ WASM_TAGS  := grpcnotrace
 WASM_EXEC  := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 PORTGEN    := cd tools/portgen && $(GO) run .
 NODE_ARGS  := --stack-size=8192
-# The upstream version port.yaml pins, stamped into every binary as upstream's
-# release build does (hack/lib/version.sh), so /version and `kubectl version`
-# report it instead of v0.0.0-master.
+# Our programs report port.yaml's version without ldflags: portgen stamps it
+# into component-base's and client-go's version packages (stampversion trims).
+# The pristine upstream kubectl (tools/kubectl, a plain module) is stamped as
+# upstream's release build does (hack/lib/version.sh).
 K8S_VERSION := $(shell sed -n 's/^  version: \(v1\.[0-9.]*\)$$/\1/p' port.yaml)
 K8S_MINOR   := $(word 2,$(subst ., ,$(K8S_VERSION)))
 VERSION_X   := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(K8S_MINOR) -X $(p).gitTreeState=clean)
-LDFLAGS     := -s -w $(VERSION_X)
+LDFLAGS     := -s -w
 
 .PHONY: help generate check build kubectl build-roots wasm run test test-unit test-upstream test-upstream-ci wasm-smoke test-wasm parity bench node web chromium test-browser bench-browser bench-element webernetes-wasm clean
 
@@ -36,7 +37,7 @@ build: generate ## build the native programs into bin/ (webernetes, allcomponent
 
 kubectl: ## build upstream kubectl at port.yaml's version into bin/kubectl (tools/kubectl pins it as a module)
 	@grep -q 'k8s.io/kubernetes $(K8S_VERSION)$$' tools/kubectl/go.mod || { echo "tools/kubectl/go.mod does not require k8s.io/kubernetes $(K8S_VERSION) (port.yaml): update its require and replace lines, then go mod tidy there"; exit 1; }
-	cd tools/kubectl && $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o ../../$(BIN)/kubectl k8s.io/kubernetes/cmd/kubectl
+	cd tools/kubectl && $(GO) build -trimpath -ldflags='$(LDFLAGS) $(VERSION_X)' -o ../../$(BIN)/kubectl k8s.io/kubernetes/cmd/kubectl
 
 build-roots: generate ## compile every root package of port.yaml for js/wasm and natively
 	roots=$$($(PORTGEN) roots) && $(WASM_ENV) $(GO) build -tags $(WASM_TAGS) $$roots && $(GO) build $$roots
@@ -183,4 +184,4 @@ parity-browser-ci: build webernetes-wasm web chromium ## CI's part of parity-bro
 	$(GO) run -C parity ./cmd/scenarios -backend=browser -ci
 
 parity-sim-wasm: generate ## run the parity scenarios tagged `# tag: wasm` under js/wasm in Node: the cluster and upstream kubectl in one process (parity/inprocess)
-	$(GO) run -C parity ./cmd/scenarios -backend=sim -inprocess=wasm -tags=$(WASM_TAGS) -ldflags='$(VERSION_X)'
+	$(GO) run -C parity ./cmd/scenarios -backend=sim -inprocess=wasm -tags=$(WASM_TAGS)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"k8s.io/component-base/configz"
+	"k8s.io/klog/v2"
 	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	kcmoptions "k8s.io/kubernetes/cmd/kube-controller-manager/app/options"
 )
@@ -43,8 +44,15 @@ func startControllerManager(ctx context.Context, args []string) (<-chan error, e
 		// As its test server does: configz is process-wide, and a
 		// controller-manager started again in this process registers anew.
 		defer configz.Delete(kcmapp.ConfigzName)
-		if err := kcmapp.Run(ctx, c.Complete()); err != nil {
+		err := kcmapp.Run(ctx, c.Complete())
+		// Stopped while it builds its controllers, Run returns what the
+		// build was doing when ctx ended ("failed to list all nodes …,
+		// cannot proceed without updating CIDR map"): that is the stop,
+		// not a failure.
+		if err != nil && ctx.Err() == nil {
 			errCh <- fmt.Errorf("kube-controller-manager: %w", err)
+		} else if err != nil {
+			klog.FromContext(ctx).V(2).Info("kube-controller-manager stopped while starting", "err", err)
 		}
 	}()
 	return errCh, nil

@@ -13,6 +13,7 @@ import (
 	_ "k8s.io/apimachinery/pkg/api/apitesting"
 	_ "k8s.io/apiserver/pkg/apis/example/v1"
 	_ "k8s.io/apiserver/pkg/storage/testing"
+	_ "k8s.io/component-base/cli"
 	_ "k8s.io/kubectl/pkg/cmd"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"

@@ -78,7 +78,7 @@ func runCluster(m *testing.M) (int, error) {
 	if err == nil {
 		var v string
 		if v, err = harness.KubectlVersion(k); err == nil && v != "v1.37.2" {
-			err = fmt.Errorf("in-process kubectl is %s, want v1.37.2: build with the Makefile's -ldflags (VERSION_X)", v)
+			err = fmt.Errorf("in-process kubectl is %s, want v1.37.2: portgen's stampversion trims set it (make generate)", v)
 		}
 		if err == nil {
 			b.Nodes, err = harness.ReadyNodes(b)

@@ -87,7 +87,7 @@ func main() {
 	parallel := flag.Int("parallel", 6, "scenarios run at once (each waits on controllers far more than it computes)")
 	verbose := flag.Bool("v", false, "print every scenario's log, not only failing ones")
 	flag.StringVar(&inproc.mode, "inprocess", "", "native or wasm: run the scenarios tagged `"+harness.Tag+"` (default) with the in-process runner (inprocess/: the cluster and upstream kubectl in one process), natively or under js/wasm in Node; sim only")
-	flag.StringVar(&inproc.ldflags, "ldflags", "", "-ldflags of the in-process runner's build (the Makefile's VERSION_X)")
+	flag.StringVar(&inproc.ldflags, "ldflags", "", "-ldflags of the in-process runner's build, if any")
 	flag.StringVar(&inproc.tags, "tags", "", "-tags of the in-process runner's build")
 	flag.Parse()
 	if err := run(*backend, *only, *tagged, *ci, *parallel, *verbose); err != nil {

@@ -153,6 +153,10 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		if countDecls(src, t.With) > 0 {
 			report("upstream %s now declares %s in this file, the identifier the trim replaces %s with: pick another", upName, t.With, t.Ref)
 		}
+	case manifest.KindStampVersion:
+		if _, err := trim.StampVersion(src, in.Manifest.Upstream.Version); err != nil {
+			report("%v: the trim no longer applies, remove or retarget it", err)
+		}
 	case manifest.KindReplaceDecl:
 		switch n := countDecls(src, t.Decl); {
 		case n < 0:
@@ -173,7 +177,7 @@ func checkTrim(in *structural.Input, m *structural.Module, t manifest.Trim) ([]s
 		}
 	}
 	// A trim of a package that left the import closure applies to nothing.
-	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls || t.Kind == manifest.KindRenameDecl || t.Kind == manifest.KindReplaceRef {
+	if t.Kind == manifest.KindBuildTag || t.Kind == manifest.KindStampVersion || t.Kind == manifest.KindReplaceDecl || t.Kind == manifest.KindMoveDecls || t.Kind == manifest.KindRenameDecl || t.Kind == manifest.KindReplaceRef {
 		if _, err := os.Stat(m.Generated); err == nil {
 			if _, err := os.Stat(filepath.Join(m.Generated, filepath.FromSlash(dir))); err != nil {
 				report("package %s is not in the port (not in the roots' import closure): the trim no longer applies, remove it", structural.ImportPath(m.Path, dir))

@@ -56,6 +56,7 @@ type fileTrims struct {
 	movedTo   *manifest.Trim    // the movedecls trim that creates this file
 	renamed   map[string]string // renamedecl: upstream func name -> new name
 	refs      []*manifest.Trim  // replaceref trims, in manifest order
+	stamp     bool              // a stampversion trim
 }
 
 // Run compares every replacement module with upstream.
@@ -112,6 +113,8 @@ func checkModule(in *structural.Input, m *structural.Module) ([]structural.Findi
 			ft.renamed[t.Decl] = t.NewName
 		case manifest.KindReplaceRef:
 			ft.refs = append(ft.refs, t)
+		case manifest.KindStampVersion:
+			ft.stamp = true
 		case manifest.KindMoveDecls:
 			ft.moved = append(ft.moved, t.Decls...)
 			get(path.Join(path.Dir(t.File), t.To)).movedTo = t
@@ -250,6 +253,16 @@ func (c *checker) checkFile(rel string) ([]structural.Finding, error) {
 			if up, err = trim.ReplaceRef(up, t.Ref, t.With); err != nil {
 				return []structural.Finding{c.finding(rel, 0, "replaceref trim of %s: %v", t.Ref, err)}, nil
 			}
+		}
+	}
+	if ft.stamp {
+		// A stampversion trim changes the release variables' values and
+		// nothing else: compare with upstream as it leaves it.
+		if bytes.Equal(up, gen) {
+			return []structural.Finding{c.finding(rel, 0, "equals upstream, but a stampversion trim is declared for it (generated/ is stale: cd tools/portgen && go run . generate)")}, nil
+		}
+		if up, err = trim.StampVersion(up, c.in.Manifest.Upstream.Version); err != nil {
+			return []structural.Finding{c.finding(rel, 0, "stampversion trim: %v", err)}, nil
 		}
 	}
 	if bytes.Equal(up, gen) {

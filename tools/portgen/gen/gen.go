@@ -396,6 +396,16 @@ func applyTrim(o Options, dir, mod string, t manifest.Trim) error {
 			return err
 		}
 		return writeFile(target, nb)
+	case manifest.KindStampVersion:
+		b, err := existing()
+		if err != nil {
+			return err
+		}
+		nb, err := trim.StampVersion(b, o.Manifest.Upstream.Version)
+		if err != nil {
+			return err
+		}
+		return writeFile(target, nb)
 	case manifest.KindDropFile:
 		if _, err := existing(); err != nil {
 			return err

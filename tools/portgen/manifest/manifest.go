@@ -50,6 +50,11 @@ const (
 	// "import/path.Name"), byte for byte otherwise, so an added file can
 	// supply what that identifier is on a target that cannot use Ref.
 	KindReplaceRef = "replaceref"
+	// KindStampVersion sets a version package's release variables
+	// (gitVersion, gitMajor, gitMinor, gitTreeState) to upstream.version, as
+	// upstream's release build does with -ldflags -X, so every way of
+	// building reports the pinned release.
+	KindStampVersion = "stampversion"
 )
 
 // Manifest is the parsed port manifest.
@@ -112,7 +117,7 @@ type Module struct {
 // Trim is one declared difference between upstream and the port.
 type Trim struct {
 	// Kind is one of buildtag, addfile, replacedecl, renamedecl, replaceref,
-	// movedecls, dropfile.
+	// movedecls, stampversion, dropfile.
 	Kind string `json:"kind"`
 	// File is the file's path relative to the module root.
 	File string `json:"file"`
@@ -359,9 +364,9 @@ func (m *Manifest) validate() error {
 				if t.Ref == "" || !goIdent.MatchString(t.With) {
 					return m.Errorf(tp, "replaceref trim of %s needs ref (import/path.Name) and with (a Go identifier)", t.File)
 				}
-			case KindDropFile:
+			case KindDropFile, KindStampVersion:
 			default:
-				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, renamedecl, replaceref, movedecls or dropfile)", t.Kind)
+				return m.Errorf(tp, "unknown trim kind %q (want buildtag, addfile, replacedecl, renamedecl, replaceref, movedecls, stampversion or dropfile)", t.Kind)
 			}
 		}
 	}

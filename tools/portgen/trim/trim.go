@@ -13,11 +13,13 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
 
+	"golang.org/x/mod/semver"
 	"golang.org/x/tools/go/ast/astutil"
 )
 
@@ -654,4 +656,83 @@ func withNameConstraint(src []byte, implied string) ([]byte, error) {
 		return bytes.Join(lines, nil), nil
 	}
 	return append([]byte("//go:build "+impliedExpr.String()+"\n\n"), src...), nil
+}
+
+// StampVersion sets the release variables of a version package
+// (k8s.io/component-base/version, k8s.io/client-go/pkg/version) to version
+// (v1.37.2): gitVersion, gitMajor ("1"), gitMinor ("37") and gitTreeState
+// ("clean"), as the `-ldflags -X` of upstream's release build
+// (hack/lib/version.sh) sets them. Only those values change, byte for byte
+// (a variable declared without one, "gitMajor string", gets " = "1""); each
+// must be declared once, in a spec of its own or with one value per name.
+func StampVersion(src []byte, version string) ([]byte, error) {
+	values, err := ReleaseValues(version)
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "upstream.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("parse upstream: %v", err)
+	}
+	type span struct {
+		start, end int
+		value      string
+	}
+	var spans []span
+	seen := map[string]bool{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.VAR {
+			continue
+		}
+		for _, s := range g.Specs {
+			vs := s.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				v, ok := values[n.Name]
+				if !ok {
+					continue
+				}
+				if seen[n.Name] {
+					return nil, fmt.Errorf("%s is declared twice", n.Name)
+				}
+				seen[n.Name] = true
+				switch {
+				case len(vs.Values) == len(vs.Names):
+					spans = append(spans, span{fset.Position(vs.Values[i].Pos()).Offset, fset.Position(vs.Values[i].End()).Offset, strconv.Quote(v)})
+				case len(vs.Values) == 0 && len(vs.Names) == 1 && vs.Type != nil:
+					// "gitMajor string": the value follows the type.
+					end := fset.Position(vs.Type.End()).Offset
+					spans = append(spans, span{end, end, " = " + strconv.Quote(v)})
+				default:
+					return nil, fmt.Errorf("%s has no value of its own to stamp", n.Name)
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if !seen[name] {
+			return nil, fmt.Errorf("the file declares no variable %s", name)
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	var b bytes.Buffer
+	prev := 0
+	for _, sp := range spans {
+		b.Write(src[prev:sp.start])
+		b.WriteString(sp.value)
+		prev = sp.end
+	}
+	b.Write(src[prev:])
+	return b.Bytes(), nil
+}
+
+// ReleaseValues are the values StampVersion gives a version package's
+// variables for a release version like v1.37.2.
+func ReleaseValues(version string) (map[string]string, error) {
+	major, minor, ok := strings.Cut(strings.TrimPrefix(semver.MajorMinor(version), "v"), ".")
+	if !semver.IsValid(version) || !ok || semver.Prerelease(version) != "" {
+		return nil, fmt.Errorf("%q is not a release version like v1.37.2", version)
+	}
+	return map[string]string{"gitVersion": version, "gitMajor": major, "gitMinor": minor, "gitTreeState": "clean"}, nil
 }

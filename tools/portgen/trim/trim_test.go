@@ -297,3 +297,42 @@ func TestWidenRenamedBuildTag(t *testing.T) {
 		})
 	}
 }
+
+func TestStampVersion(t *testing.T) {
+	src := []byte(`package version
+
+var (
+	gitMajor string // major version
+	gitMinor string = ""
+
+	gitVersion   string = "v0.0.0-master+$Format:%H$"
+	gitCommit    string = "$Format:%H$"
+	gitTreeState string = ""
+)
+`)
+	got, err := StampVersion(src, "v1.37.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `package version
+
+var (
+	gitMajor string = "1" // major version
+	gitMinor string = "37"
+
+	gitVersion   string = "v1.37.2"
+	gitCommit    string = "$Format:%H$"
+	gitTreeState string = "clean"
+)
+`
+	if string(got) != want {
+		t.Errorf("StampVersion =\n%s\nwant\n%s", got, want)
+	}
+	if _, err := StampVersion(src, "v1.37.0-rc.1"); err == nil {
+		t.Error("a pre-release version was stamped")
+	}
+	missing := []byte("package version\n\nvar gitVersion = \"x\"\n")
+	if _, err := StampVersion(missing, "v1.37.2"); err == nil || !strings.Contains(err.Error(), "gitMajor") {
+		t.Errorf("a file without gitMajor: err = %v", err)
+	}
+}
