@@ -107,7 +107,7 @@ func localTree(t *testing.T) string {
 var kubectlImages = []struct {
 	name string
 	img  registry.Image
-}{{"busybox", busybox.Image{}}, {"nginx", nginx.Image{}}}
+}{{"busybox", busybox.Image}, {"nginx", nginx.Image}}
 
 // TestKubectlCpToContainer runs what `kubectl cp DIR POD:/tmp/dest` runs:
 // test -d on the destination, then tar -xmf - -C DIR with kubectl's
