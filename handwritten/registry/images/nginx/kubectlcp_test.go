@@ -35,7 +35,7 @@ func (c *container) exec(stdin io.Reader, args ...string) (int, []byte, string) 
 	proc := *c.base.Process
 	proc.Args = args
 	proc.Stdin = stdin
-	out, errOut := &proctest.Buffer{}, &proctest.Buffer{}
+	out, errOut := &registry.LockedWriter{}, &registry.LockedWriter{}
 	proc.Stdout, proc.Stderr = out, errOut
 	p := &proctest.Proc{Process: &proc, Out: out, Err: errOut}
 	code := p.Run(c.t, 10*time.Second)

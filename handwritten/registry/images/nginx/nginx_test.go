@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/nginx"
 	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
@@ -178,7 +179,7 @@ func TestCurlLocalhostFromExec(t *testing.T) {
 	p, _ := start(t, n)
 	exec := *p.Process
 	exec.Args = []string{"curl", "-s", "localhost"}
-	out := &proctest.Buffer{}
+	out := &registry.LockedWriter{}
 	exec.Stdout, exec.Stderr = out, out
 	e := &proctest.Proc{Process: &exec, Out: out, Err: out}
 	if code := e.Run(t, 5*time.Second); code != 0 || !strings.Contains(out.String(), "Welcome to nginx!") {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/redis"
 	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
@@ -55,7 +56,7 @@ func execIn(t *testing.T, p *proctest.Proc, tty bool, stdin string, args ...stri
 	proc.TTY = tty
 	proc.Stdin = strings.NewReader(stdin)
 	proc.Usage = nil
-	e := &proctest.Proc{Process: &proc, Out: &proctest.Buffer{}, Err: &proctest.Buffer{}, FS: p.FS, Root: p.Root, Stop: p.Stop, KillNow: p.KillNow}
+	e := &proctest.Proc{Process: &proc, Out: &registry.LockedWriter{}, Err: &registry.LockedWriter{}, FS: p.FS, Root: p.Root, Stop: p.Stop, KillNow: p.KillNow}
 	proc.Stdout, proc.Stderr = e.Out, e.Err
 	code = e.Run(t, 10*time.Second)
 	return code, e.Out.String(), e.Err.String()
