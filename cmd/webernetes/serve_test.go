@@ -15,10 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/webernetes/webernetes/handwritten/registry"
 )
 
 // This file drives `webernetes serve` as a user does: the program built
@@ -47,7 +48,7 @@ type served struct {
 	kubectl    string
 	kubeconfig string
 	logFile    string
-	output     *syncBuffer
+	output     *registry.LockedWriter
 	stdoutDone chan struct{}
 }
 
@@ -56,7 +57,7 @@ func startServe(t *testing.T) *served {
 	kubectl := binary(t, "kubectl", "kubectl")
 	bin := binary(t, "webernetes", "build")
 	dir := t.TempDir()
-	s := &served{t: t, kubectl: kubectl, kubeconfig: filepath.Join(dir, "kubeconfig"), logFile: filepath.Join(dir, "cluster.log"), output: &syncBuffer{}, stdoutDone: make(chan struct{})}
+	s := &served{t: t, kubectl: kubectl, kubeconfig: filepath.Join(dir, "kubeconfig"), logFile: filepath.Join(dir, "cluster.log"), output: &registry.LockedWriter{}, stdoutDone: make(chan struct{})}
 	s.cmd = exec.Command(bin, "serve", "--port=0", "--kubeconfig="+s.kubeconfig, "--log-file="+s.logFile)
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -227,7 +228,7 @@ func TestServeWithKubectl(t *testing.T) {
 	defer stopWatch()
 	watch := exec.CommandContext(watchCtx, s.kubectl, "get", "deployments", "--watch", "-o", "name")
 	watch.Env = append(os.Environ(), "KUBECONFIG="+s.kubeconfig)
-	var watched syncBuffer
+	var watched registry.LockedWriter
 	watch.Stdout = &watched
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
@@ -268,7 +269,7 @@ func TestServeWithKubectl(t *testing.T) {
 	defer stopForward()
 	forward := exec.CommandContext(pfCtx, s.kubectl, "port-forward", "pod/pf", ":8080")
 	forward.Env = append(os.Environ(), "KUBECONFIG="+s.kubeconfig, "KUBECTL_KUBERC=false")
-	var forwarded syncBuffer
+	var forwarded registry.LockedWriter
 	forward.Stdout = &forwarded
 	if err := forward.Start(); err != nil {
 		t.Fatal(err)
@@ -373,22 +374,4 @@ func httpGet(url string) (string, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return string(body), err
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

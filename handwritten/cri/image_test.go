@@ -15,7 +15,7 @@ import (
 
 func newRuntime(t *testing.T) *cri.Runtime {
 	t.Helper()
-	r, err := cri.New(cri.Options{Dir: t.TempDir(), Registry: registry.New(&registry.Simple{Repository: "docker.io/library/busybox"})})
+	r, err := cri.New(cri.Options{Dir: t.TempDir(), Registry: registry.New(&registry.Simple{Meta: registry.Meta{Repository: "docker.io/library/busybox"}})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@
 package jsapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -270,7 +269,9 @@ type TerminalStreams struct {
 // against the cluster through $HOME/.kube/config unless args or the
 // environment say otherwise, until it ends or ctx does.
 func (a *API) Kubectl(ctx context.Context, args []string, opts KubectlOptions) KubectlResult {
-	var stdout, stderr syncBuffer
+	// kubectl's warning printer and its command may write from different
+	// goroutines.
+	var stdout, stderr registry.LockedWriter
 	call := inprocesskubectl.Call{Args: args, Stdout: &stdout, Stderr: &stderr, Env: opts.Env, Dir: opts.Dir, OnWatch: opts.OnWatch}
 	if opts.Output != nil {
 		out := &textWriter{onText: func(text string) { opts.Output("stdout", text) }}
@@ -828,23 +829,4 @@ func namespaceOrDefault(ns string) string {
 		return metav1.NamespaceDefault
 	}
 	return ns
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (kubectl's
-// warning printer and its command may write from different goroutines).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -156,14 +156,14 @@ func TestAPI(t *testing.T) {
 
 	// exec, with stdin, stdout, stderr and the exit code, and in a terminal;
 	// kubectl exec the same way (its streams reach the apiserver's listener).
-	var out, errOut syncBuffer
+	var out, errOut registry.LockedWriter
 	code, err := a.Exec(ctx, "", pod, []string{"sh", "-c", "cat; echo to-stderr >&2; exit 3"}, ExecOptions{
 		Stdin: strings.NewReader("from stdin\n"), Stdout: &out, Stderr: &errOut,
 	})
 	if err != nil || code != 3 || out.String() != "from stdin\n" || errOut.String() != "to-stderr\n" {
 		t.Errorf("exec: code %d, %v, stdout %q, stderr %q", code, err, out.String(), errOut.String())
 	}
-	var tty syncBuffer
+	var tty registry.LockedWriter
 	code, err = a.Exec(ctx, "default", pod, []string{"sh", "-c", "echo out; echo err >&2"}, ExecOptions{Container: "sleep", TTY: true, Stdout: &tty, Stderr: &errOut})
 	if got := strings.ReplaceAll(tty.String(), "\r\n", "\n"); err != nil || code != 0 || got != "out\nerr\n" {
 		t.Errorf("exec with a terminal: code %d, %v, output %q", code, err, tty.String())
@@ -171,7 +171,7 @@ func TestAPI(t *testing.T) {
 	// An interactive shell in a terminal: it prompts, echoes what is typed
 	// (a carriage return ends a line, as a terminal's Enter does) and exits
 	// with the status it is told.
-	tty = syncBuffer{}
+	tty = registry.LockedWriter{}
 	code, err = a.Exec(ctx, "default", pod, []string{"sh"}, ExecOptions{TTY: true, Stdin: strings.NewReader("echo typed-$((6*7))\rexit 5\r"), Stdout: &tty})
 	if err != nil || code != 5 || !strings.Contains(tty.String(), "typed-42") {
 		t.Errorf("exec sh in a terminal: code %d, %v, output %q", code, err, tty.String())

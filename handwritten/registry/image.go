@@ -1,8 +1,8 @@
 // Package registry is the cluster's image registry: images are Go values
 // (images as code) that the in-process container runtime (handwritten/cri)
-// pulls and runs. It defines what an image is (Image, Program, Config), what
-// a running program may use (Process), and a Registry that resolves image
-// references.
+// pulls and runs. It defines what an image is (Image, Program, Config, and
+// Meta, what an image states as data), what a running program may use
+// (Process), and a Registry that resolves image references.
 //
 // What it must not do: it must not know about the kubelet or the CRI API
 // (the runtime adapts them), must not reach a real network or file system

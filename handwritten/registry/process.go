@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -166,13 +167,28 @@ func Run(prog Program, p *Process) (code int) {
 // LockedWriter is a Process's Stdout or Stderr that several goroutines
 // write at once (a program's own goroutines, or a command's stdout and
 // stderr sent to one buffer): each Write reaches W whole, one at a time.
+// With W nil it writes a buffer of its own, which String reads while
+// they write (output a test or a caller reads as the program runs); the
+// zero value is such an empty buffer.
 type LockedWriter struct {
-	mu sync.Mutex
-	W  io.Writer
+	mu  sync.Mutex
+	W   io.Writer
+	buf bytes.Buffer
 }
 
 func (l *LockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.W == nil {
+		return l.buf.Write(p)
+	}
 	return l.W.Write(p)
+}
+
+// String is what was written so far when W is nil (the writer's own
+// buffer); it is empty when the writes went to W.
+func (l *LockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }

@@ -320,23 +320,31 @@ func ParseNormalized(ref string) (Reference, error) {
 	return out, nil
 }
 
-// Simple is an Image given by its parts: a fixed set of programs by path.
-type Simple struct {
+// Meta is what an image states as data: its repository, tags and
+// configuration. An image type embeds it for Name, Tags and Config and
+// adds Program (and Files when it is Layered); the image is then a value
+// that fills it in.
+type Meta struct {
 	Repository    string
 	TagList       []string
 	Configuration Config
-	// Programs are the image's executables by absolute path.
-	Programs map[string]Program
 }
 
 // Name implements Image.
-func (s *Simple) Name() string { return s.Repository }
+func (m Meta) Name() string { return m.Repository }
 
 // Tags implements Image.
-func (s *Simple) Tags() []string { return s.TagList }
+func (m Meta) Tags() []string { return m.TagList }
 
 // Config implements Image.
-func (s *Simple) Config() Config { return s.Configuration }
+func (m Meta) Config() Config { return m.Configuration }
+
+// Simple is an Image given by its parts: a fixed set of programs by path.
+type Simple struct {
+	Meta
+	// Programs are the image's executables by absolute path.
+	Programs map[string]Program
+}
 
 // Program implements Image.
 func (s *Simple) Program(path string) (Program, bool) {

@@ -10,8 +10,8 @@ import (
 
 func testImages() []Image {
 	return []Image{
-		&Simple{Repository: "docker.io/library/busybox"},
-		&Simple{Repository: "registry.k8s.io/pause", TagList: []string{"3.10.2", "3.9"}},
+		&Simple{Meta: Meta{Repository: "docker.io/library/busybox"}},
+		&Simple{Meta: Meta{Repository: "registry.k8s.io/pause", TagList: []string{"3.10.2", "3.9"}}},
 	}
 }
 
@@ -87,7 +87,7 @@ func TestResolveNotFound(t *testing.T) {
 // TestResolveUnreachable: a registry on a loopback host that serves no
 // image is not listening: containerd's request to it is refused.
 func TestResolveUnreachable(t *testing.T) {
-	r := New(append(testImages(), &Simple{Repository: "localhost:5000/served"})...)
+	r := New(append(testImages(), &Simple{Meta: Meta{Repository: "localhost:5000/served"}})...)
 	d := Digest("localhost:5999/app", "1.0")
 	for ref, want := range map[string]string{
 		"localhost:5999/parity/nosuch:1.0": `failed to resolve reference "localhost:5999/parity/nosuch:1.0": failed to do request: Head "http://localhost:5999/v2/parity/nosuch/manifests/1.0": dial tcp 127.0.0.1:5999: connect: connection refused`,
@@ -124,9 +124,9 @@ func TestDigest(t *testing.T) {
 
 func TestRegisterList(t *testing.T) {
 	r := New()
-	r.Register(&Simple{Repository: "registry.k8s.io/pause"})
-	r.Register(&Simple{Repository: "docker.io/library/busybox"})
-	r.Register(&Simple{Repository: "registry.k8s.io/pause", TagList: []string{"3.9"}})
+	r.Register(&Simple{Meta: Meta{Repository: "registry.k8s.io/pause"}})
+	r.Register(&Simple{Meta: Meta{Repository: "docker.io/library/busybox"}})
+	r.Register(&Simple{Meta: Meta{Repository: "registry.k8s.io/pause", TagList: []string{"3.9"}}})
 	var names []string
 	for _, img := range r.List() {
 		names = append(names, img.Name()+strings.Join(img.Tags(), ","))
@@ -142,8 +142,8 @@ func TestRegisterList(t *testing.T) {
 // registry's name, and registering an image replaces only those it shares a
 // tag with.
 func TestImagesOfOneName(t *testing.T) {
-	v1 := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"1.0", "latest"}}
-	v2 := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"2.0"}}
+	v1 := &Simple{Meta: Meta{Repository: "registry.k8s.io/app", TagList: []string{"1.0", "latest"}}}
+	v2 := &Simple{Meta: Meta{Repository: "registry.k8s.io/app", TagList: []string{"2.0"}}}
 	r := New(v1, v2)
 	for ref, want := range map[string]Image{
 		"registry.k8s.io/app:1.0": v1,
@@ -173,7 +173,7 @@ func TestImagesOfOneName(t *testing.T) {
 		}
 	}
 	// A new image for 2.0 replaces v2 only; one for any tag replaces both.
-	v2b := &Simple{Repository: "registry.k8s.io/app", TagList: []string{"2.0", "2"}}
+	v2b := &Simple{Meta: Meta{Repository: "registry.k8s.io/app", TagList: []string{"2.0", "2"}}}
 	r.Register(v2b)
 	if img, _, _, _ := r.Resolve("registry.k8s.io/app:2.0"); img != v2b {
 		t.Errorf("2.0 after re-registering: %v", img)
@@ -184,7 +184,7 @@ func TestImagesOfOneName(t *testing.T) {
 	if n := len(r.List()); n != 2 {
 		t.Errorf("List has %d images; want 2", n)
 	}
-	r.Register(&Simple{Repository: "registry.k8s.io/app"})
+	r.Register(&Simple{Meta: Meta{Repository: "registry.k8s.io/app"}})
 	if n := len(r.List()); n != 1 {
 		t.Errorf("after an any-tag image, List has %d images; want 1", n)
 	}
@@ -192,7 +192,7 @@ func TestImagesOfOneName(t *testing.T) {
 
 func TestLookPath(t *testing.T) {
 	ran := ""
-	img := &Simple{Repository: "x", Programs: map[string]Program{
+	img := &Simple{Meta: Meta{Repository: "x"}, Programs: map[string]Program{
 		"/bin/sh": func(p *Process) int { ran = strings.Join(p.Args, " "); return 3 },
 	}}
 	p := &Process{Image: img, Env: []string{"PATH=/usr/bin:/bin"}}

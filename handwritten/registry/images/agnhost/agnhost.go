@@ -51,29 +51,23 @@ var Tags = func() []string {
 }()
 
 // Image is agnhost with the repository's Tags.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration.
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Image = image{registry.Meta{
+	Repository: Name,
+	TagList:    Tags,
+	// The real image's configuration.
+	Configuration: registry.Config{
 		Entrypoint: []string{"/agnhost"},
 		Cmd:        []string{"pause"},
 		Env:        []string{"PATH=" + registry.DefaultPath},
 		Size:       53_800_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Program implements registry.Image: /agnhost (and its link /agnhost-2),
 // and busybox's applets where Alpine installs them.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/agnhost", "/agnhost-2":
 		return Main, true

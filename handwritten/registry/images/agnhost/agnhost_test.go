@@ -24,7 +24,7 @@ const pod = "http://10.244.0.5"
 
 func start(t *testing.T, n *proctest.Net, args ...string) (*proctest.Proc, <-chan int) {
 	t.Helper()
-	p := proctest.New(t, agnhost.Image{}, n, append([]string{"/agnhost"}, args...))
+	p := proctest.New(t, agnhost.Image, n, append([]string{"/agnhost"}, args...))
 	return p, p.Start(t)
 }
 
@@ -40,7 +40,7 @@ func waitExit(t *testing.T, p *proctest.Proc, done <-chan int) int {
 }
 
 func TestImage(t *testing.T) {
-	img := agnhost.Image{}
+	img := agnhost.Image
 	cfg := img.Config()
 	if img.Name() != "registry.k8s.io/e2e-test-images/agnhost" || strings.Join(cfg.Entrypoint, " ") != "/agnhost" || strings.Join(cfg.Cmd, " ") != "pause" {
 		t.Errorf("image %s %+v", img.Name(), cfg)
@@ -62,16 +62,16 @@ func TestImage(t *testing.T) {
 }
 
 func TestUnknownCommandAndFlag(t *testing.T) {
-	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "nosuch"})
+	p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "nosuch"})
 	if code := p.Run(t, 5*time.Second); code != 1 || p.Err.String() != "Error: unknown command \"nosuch\" for \"app\"\n" {
 		t.Errorf("got %d %q", code, p.Err.String())
 	}
-	p = proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "netexec", "--nosuch"})
+	p = proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "netexec", "--nosuch"})
 	// cli.Run silences usage on the root, where cobra looks: only the error.
 	if code := p.Run(t, 5*time.Second); code != 1 || p.Err.String() != "Error: unknown flag: --nosuch\n" {
 		t.Errorf("got %d %q", code, p.Err.String())
 	}
-	p = proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "--version"})
+	p = proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "--version"})
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Out.String() != "app version 2.66.1\n" {
 		t.Errorf("--version: %d %q", code, p.Out.String())
 	}
@@ -270,7 +270,7 @@ func TestServeHostname(t *testing.T) {
 func TestPause(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "termination-log")
 	os.WriteFile(log, nil, 0o644)
-	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "pause"},
+	p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "pause"},
 		proctest.WithMounts(containerfs.Mount{ContainerPath: "/dev/termination-log", HostPath: log}))
 	done := p.Start(t)
 	time.Sleep(50 * time.Millisecond)
@@ -303,7 +303,7 @@ func TestConnect(t *testing.T) {
 		{"nosuch:80", 1, "DNS: lookup nosuch: no such host\n"},
 		{"nocolon", 1, "UNKNOWN: address nocolon: missing port in address\n"},
 	} {
-		p := proctest.New(t, agnhost.Image{}, n, []string{"/agnhost", "connect", tc.dest, "--timeout=1s"})
+		p := proctest.New(t, agnhost.Image, n, []string{"/agnhost", "connect", tc.dest, "--timeout=1s"})
 		if code := p.Run(t, 5*time.Second); code != tc.code || p.Err.String() != tc.stderr {
 			t.Errorf("connect %s = %d %q; want %d %q", tc.dest, code, p.Err.String(), tc.code, tc.stderr)
 		}
@@ -351,7 +351,7 @@ func TestConnectUDP(t *testing.T) {
 		{"10.244.0.5:9", 1, regexp.MustCompile(`^REFUSED: read udp 10\.244\.0\.9:\d+->10\.244\.0\.5:9: read: connection refused\n$`)},
 		{"10.244.0.5:8082", 1, regexp.MustCompile(`^TIMEOUT: read udp 10\.244\.0\.9:\d+->10\.244\.0\.5:8082: i/o timeout\n$`)},
 	} {
-		p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "connect", tc.dest, "--protocol=udp", "--timeout=1s"})
+		p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "connect", tc.dest, "--protocol=udp", "--timeout=1s"})
 		p.Net = client
 		if code := p.Run(t, 10*time.Second); code != tc.code || !tc.stderr.MatchString(p.Err.String()) {
 			t.Errorf("connect --protocol=udp %s = %d %q; want %d %s", tc.dest, code, p.Err.String(), tc.code, tc.stderr)
@@ -367,7 +367,7 @@ func TestNetexecUDP(t *testing.T) {
 	network := netsim.New()
 	server, _ := network.AddHost("10.244.0.5")
 	client, _ := network.AddHost("10.244.0.9")
-	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "netexec", "--http-port=8080", "--udp-port=8081"})
+	p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "netexec", "--http-port=8080", "--udp-port=8081"})
 	p.Net = server
 	p.Env = append(p.Env, "GREETING=hello")
 	p.Start(t)
@@ -415,7 +415,7 @@ func TestNetexecUDP(t *testing.T) {
 
 func TestPorter(t *testing.T) {
 	n := proctest.NewNet()
-	p := proctest.New(t, agnhost.Image{}, n, []string{"/agnhost", "porter"})
+	p := proctest.New(t, agnhost.Image, n, []string{"/agnhost", "porter"})
 	p.Env = append(p.Env, "SERVE_PORT_9001=foo", "SERVE_TLS_PORT_9443=secure")
 	done := p.Start(t)
 	n.Listening(t, "10.244.0.5:9001")
@@ -430,7 +430,7 @@ func TestPorter(t *testing.T) {
 }
 
 func TestLogsGenerator(t *testing.T) {
-	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "logs-generator", "--log-lines-total", "3", "--run-duration", "30ms"})
+	p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "logs-generator", "--log-lines-total", "3", "--run-duration", "30ms"})
 	if code := p.Run(t, 5*time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.Err.String())
 	}
@@ -444,7 +444,7 @@ func TestLogsGenerator(t *testing.T) {
 	if len(lines) != 3 {
 		t.Errorf("%d lines", len(lines))
 	}
-	p = proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "logs-generator"})
+	p = proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "logs-generator"})
 	if code := p.Run(t, 5*time.Second); code != 255 || !strings.HasSuffix(p.Err.String(), "logs_generator.go:64] Invalid total number of lines: 0\n") {
 		t.Errorf("no flags: %d %q", code, p.Err.String())
 	}
@@ -453,7 +453,7 @@ func TestLogsGenerator(t *testing.T) {
 func TestMounttest(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "data-1"), []byte("value-1"), 0o644)
-	p := proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "mounttest", "--file_content=/etc/configmap-volume/data-1", "--file_mode=/etc/configmap-volume/data-1", "--new_file_0644=/tmp/new"},
+	p := proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "mounttest", "--file_content=/etc/configmap-volume/data-1", "--file_mode=/etc/configmap-volume/data-1", "--new_file_0644=/tmp/new"},
 		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/configmap-volume", HostPath: dir, ReadOnly: true}))
 	code := p.Run(t, 5*time.Second)
 	want := "content of file \"/tmp/new\": mount-tester new file\n\n" +
@@ -462,7 +462,7 @@ func TestMounttest(t *testing.T) {
 	if code != 0 || p.Out.String() != want {
 		t.Errorf("got %d %q\nwant %q", code, p.Out.String(), want)
 	}
-	p = proctest.New(t, agnhost.Image{}, nil, []string{"/agnhost", "mounttest", "--file_content=/nosuch"})
+	p = proctest.New(t, agnhost.Image, nil, []string{"/agnhost", "mounttest", "--file_content=/nosuch"})
 	if code := p.Run(t, 5*time.Second); code != 1 || p.Out.String() != "error reading file content for \"/nosuch\": open /nosuch: no such file or directory\n" {
 		t.Errorf("missing file: %d %q", code, p.Out.String())
 	}
@@ -470,7 +470,7 @@ func TestMounttest(t *testing.T) {
 
 func TestTestWebserver(t *testing.T) {
 	n := proctest.NewNet()
-	p := proctest.New(t, agnhost.Image{}, n, []string{"/agnhost", "test-webserver", "--port=8000"})
+	p := proctest.New(t, agnhost.Image, n, []string{"/agnhost", "test-webserver", "--port=8000"})
 	p.FS.WriteFile("/index.txt", []byte("served"), 0o644)
 	p.Start(t)
 	n.Listening(t, "10.244.0.5:8000")

@@ -181,7 +181,7 @@ func TestGRPCHealthCheckingDelay(t *testing.T) {
 func TestGRPCHealthCheckingTLS(t *testing.T) {
 	certPEM, keyPEM := selfSigned(t)
 	n := proctest.NewNet()
-	p := proctest.New(t, agnhost.Image{}, n, []string{"/agnhost", "grpc-health-checking", "--tls-cert-file=/certs/tls.crt", "--tls-private-key-file=certs/tls.key"})
+	p := proctest.New(t, agnhost.Image, n, []string{"/agnhost", "grpc-health-checking", "--tls-cert-file=/certs/tls.crt", "--tls-private-key-file=certs/tls.key"})
 	p.FS.MkdirAll("/certs", 0o755)
 	p.FS.WriteFile("/certs/tls.crt", certPEM, 0o644)
 	p.FS.WriteFile("/certs/tls.key", keyPEM, 0o600)

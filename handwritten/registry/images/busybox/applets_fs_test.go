@@ -16,7 +16,7 @@ import (
 // makes them in the root on the host; the expected output is what the
 // reference's busybox prints for the same tree.
 func TestSymlinks(t *testing.T) {
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", `
+	p := proctest.New(t, busybox.Image, nil, []string{"sh", "-c", `
 cd /tmp
 readlink /tmp/l; readlink -f /tmp/l/f; realpath /tmp/abs /tmp/l
 find /tmp -type l | sort; find -L /tmp/l -type f; find /tmp/l; find -H /tmp/l -type f; find /tmp/l/ -type f

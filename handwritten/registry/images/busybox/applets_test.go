@@ -25,7 +25,7 @@ import (
 )
 
 func TestImage(t *testing.T) {
-	img := busybox.Image{}
+	img := busybox.Image
 	cfg := img.Config()
 	if img.Name() != "docker.io/library/busybox" || !slices.Contains(img.Tags(), "1.28") || !slices.Contains(img.Tags(), "1.36.1-musl") || slices.Contains(img.Tags(), "1.38") {
 		t.Errorf("name %q tags %v", img.Name(), img.Tags())
@@ -102,7 +102,7 @@ func TestApplets(t *testing.T) {
 }
 
 func TestDate(t *testing.T) {
-	code, out, _ := proctest.Sh(t, busybox.Image{}, nil, "date; date +%Y-%m-%dT%H:%M:%S; date -u +%s; date -d @0 +%F")
+	code, out, _ := proctest.Sh(t, busybox.Image, nil, "date; date +%Y-%m-%dT%H:%M:%S; date -u +%s; date -d @0 +%F")
 	lines := strings.Split(out, "\n")
 	if code != 0 || len(lines) != 5 {
 		t.Fatalf("date: %d %q", code, out)
@@ -117,7 +117,7 @@ func TestDate(t *testing.T) {
 
 func TestSleepIgnoresSigterm(t *testing.T) {
 	// sleep as a container's init: SIGTERM does nothing, SIGKILL ends it.
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sleep", "3600"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sleep", "3600"})
 	done := p.Start(t)
 	p.Stop()
 	select {
@@ -135,7 +135,7 @@ func TestSleepIgnoresSigterm(t *testing.T) {
 
 func TestDDReportsMemory(t *testing.T) {
 	// The e2e OOM test's memory hog: dd with a 20M block.
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M"})
 	var mu sync.Mutex
 	var peak int64
 	p.Usage = func(cpu, mem int64) {
@@ -166,7 +166,7 @@ func TestReadOnlyMount(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("value\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil,
+	code, out, errOut := proctest.Sh(t, busybox.Image, nil,
 		"cat /etc/config/key; echo x > /etc/config/key; touch /etc/config/new; rm /etc/config/key",
 		proctest.WithMounts(containerfs.Mount{ContainerPath: "/etc/config", HostPath: dir, ReadOnly: true}))
 	wantErr := "sh: can't create /etc/config/key: Read-only file system\n" +
@@ -219,7 +219,7 @@ func TestWget(t *testing.T) {
 		{"spider", "wget -q --spider http://10.96.0.20/ && echo up", 0, "up\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := proctest.Sh(t, busybox.Image{}, n, tc.script)
+			code, out, errOut := proctest.Sh(t, busybox.Image, n, tc.script)
 			if code != tc.code || out != tc.stdout || errOut != tc.stderr {
 				t.Errorf("%s\n got %d %q %q\nwant %d %q %q", tc.script, code, out, errOut, tc.code, tc.stdout, tc.stderr)
 			}
@@ -271,7 +271,7 @@ func TestNslookup(t *testing.T) {
 		}
 	}()
 	run := func(args ...string) (int, string) {
-		p := proctest.New(t, busybox.Image{}, nil, append([]string{"nslookup"}, args...))
+		p := proctest.New(t, busybox.Image, nil, append([]string{"nslookup"}, args...))
 		p.Net = pod
 		p.FS.MkdirAll("/etc", 0o755)
 		p.FS.WriteFile("/etc/resolv.conf", []byte("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"), 0o644)
@@ -328,13 +328,13 @@ func TestNc(t *testing.T) {
 		}
 	}()
 	t.Cleanup(func() { l.Close() })
-	code, out, errOut := proctest.Sh(t, busybox.Image{}, n, "nc -z -v 10.244.0.9 9000; echo hi | nc 10.244.0.9 9000; nc -z -w 1 10.244.0.9 9001")
+	code, out, errOut := proctest.Sh(t, busybox.Image, n, "nc -z -v 10.244.0.9 9000; echo hi | nc 10.244.0.9 9000; nc -z -w 1 10.244.0.9 9001")
 	if code != 1 || out != "echo:hi\n" || errOut != "10.244.0.9:9000 (10.244.0.9:9000) open\nnc: can't connect to remote host (10.244.0.9): Connection refused\n" {
 		t.Errorf("got %d %q %q", code, out, errOut)
 	}
 
 	// nc -l serves one connection.
-	p := proctest.New(t, busybox.Image{}, n, []string{"nc", "-l", "-p", "7000"})
+	p := proctest.New(t, busybox.Image, n, []string{"nc", "-l", "-p", "7000"})
 	p.Stdin = strings.NewReader("from server\n")
 	done := p.Start(t)
 	n.Listening(t, "10.244.0.5:7000")
@@ -401,7 +401,7 @@ func TestStatSecretVolume(t *testing.T) {
 	if err := os.Symlink(filepath.Base(ts), filepath.Join(dir, "..data")); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil,
+	code, out, errOut := proctest.Sh(t, busybox.Image, nil,
 		"ls /etc/creds; cat /etc/creds/token; echo; stat -L -c '%a %n' /etc/creds/token; "+
 			"stat -c '%a %F %s|%N' /etc/creds/token; stat -L -c '%F %s|%N' /etc/creds/token; stat -c %N /etc/creds/..data; "+
 			"stat /etc/creds/password | head -n 2; stat -L /etc/creds/password | grep Uid; "+

@@ -17,7 +17,7 @@ func TestTextFiltersStopOnKill(t *testing.T) {
 		{"tac"}, {"fold"}, {"expand"}, {"cmp", "/etc/passwd"}, {"diff", "/etc/passwd", "-"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			p := proctest.New(t, busybox.Image{}, nil, args)
+			p := proctest.New(t, busybox.Image, nil, args)
 			r, w := io.Pipe()
 			defer w.Close()
 			p.Stdin = r
@@ -52,7 +52,7 @@ func TestTextFiltersStream(t *testing.T) {
 		{[]string{"xargs", "-n", "1", "echo"}, "a b\n", "a\nb\n"},
 	} {
 		t.Run(c.args[0], func(t *testing.T) {
-			p := proctest.New(t, busybox.Image{}, nil, c.args)
+			p := proctest.New(t, busybox.Image, nil, c.args)
 			r, w := io.Pipe()
 			defer w.Close()
 			p.Stdin = r

@@ -16,7 +16,7 @@ import (
 // compressor, the standard library has none, so tar cj fails (and says
 // so) instead of writing something else.
 func TestTarBzip2CreateFails(t *testing.T) {
-	code, out, errOut := proctest.Sh(t, busybox.Image{}, nil, "mkdir /tmp/d; tar cjf /tmp/x.tbz /tmp/d; echo status $?")
+	code, out, errOut := proctest.Sh(t, busybox.Image, nil, "mkdir /tmp/d; tar cjf /tmp/x.tbz /tmp/d; echo status $?")
 	if out != "status 1\n" || errOut != "tar: bzip2 compression is not supported here\n" || code != 0 {
 		t.Errorf("tar cj: %d %q %q", code, out, errOut)
 	}
@@ -33,7 +33,7 @@ func TestTarHardLinkModesTimes(t *testing.T) {
 	tw.Write([]byte("hi\n"))
 	tw.WriteHeader(&tar.Header{Name: "d/h", Typeflag: tar.TypeLink, Linkname: "d/f", ModTime: mtime})
 	tw.Close()
-	p := proctest.New(t, busybox.Image{}, nil, []string{"tar", "xf", "-", "-C", "/tmp"})
+	p := proctest.New(t, busybox.Image, nil, []string{"tar", "xf", "-", "-C", "/tmp"})
 	p.Stdin = bytes.NewReader(buf.Bytes())
 	if code := p.Run(t, 5*time.Second); code != 0 {
 		t.Fatalf("tar x: %d %q", code, p.Err.String())

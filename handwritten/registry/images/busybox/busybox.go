@@ -44,27 +44,21 @@ var Tags = append(registry.ReleaseTags(1, map[int]int{
 }, "-glibc", "-musl", "-uclibc"), "1", "1-glibc", "1-musl", "1-uclibc", "latest", "stable", "unstable", "glibc", "musl", "uclibc")
 
 // Image is busybox with the repository's Tags.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration.
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Image = image{registry.Meta{
+	Repository: Name,
+	TagList:    Tags,
+	// The real image's configuration.
+	Configuration: registry.Config{
 		Cmd:  []string{"sh"},
 		Env:  []string{"PATH=" + registry.DefaultPath},
 		Size: 2_160_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Program implements registry.Image: /bin/<applet> and /bin/busybox.
-func (Image) Program(p string) (registry.Program, bool) {
+func (image) Program(p string) (registry.Program, bool) {
 	dir, name := path.Split(p)
 	if dir != "/bin/" {
 		return nil, false

@@ -68,7 +68,7 @@ func TestRecorded(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s has no recording: run go test -run TestRecorded -record as root", name)
 				}
-				code, out, errOut := proctest.Sh(t, busybox.Image{}, nil, script)
+				code, out, errOut := proctest.Sh(t, busybox.Image, nil, script)
 				// The usage banner names the build: the reference's is
 				// Debian's, ours the release it imitates.
 				errOut = banner.ReplaceAllString(errOut, "BusyBox multi-call binary.")

@@ -20,7 +20,7 @@ func runShCases(t *testing.T, cases []shCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := proctest.Sh(t, busybox.Image{}, nil, tc.script)
+			code, out, errOut := proctest.Sh(t, busybox.Image, nil, tc.script)
 			if code != tc.code || out != tc.stdout || errOut != tc.stderr {
 				t.Errorf("sh -c %q\n got exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr %q",
 					tc.script, code, out, errOut, tc.code, tc.stdout, tc.stderr)
@@ -90,7 +90,7 @@ func TestShellQuotingAndVariables(t *testing.T) {
 		{"ansi-c quotes", `echo $'a\tb' "$'x'"`, 0, "a\tb $'x'\n", ""},
 		{"sh -c args", "", 0, "", ""},
 	})
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", `echo "$0:$1:$2"`, "name", "one", "two"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sh", "-c", `echo "$0:$1:$2"`, "name", "one", "two"})
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Out.String() != "name:one:two\n" {
 		t.Errorf("sh -c with args: %d %q %q", code, p.Out.String(), p.Err.String())
 	}
@@ -146,7 +146,7 @@ func TestShellRedirectionsAndPipes(t *testing.T) {
 }
 
 func TestShellScriptsAndExec(t *testing.T) {
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "/tmp/run.sh one; /tmp/plain.sh; /tmp/noexec.sh; sh /tmp/noexec.sh"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sh", "-c", "/tmp/run.sh one; /tmp/plain.sh; /tmp/noexec.sh; sh /tmp/noexec.sh"})
 	p.FS.WriteFile("/tmp/run.sh", []byte("#!/bin/sh\necho script $1\nnosuch\n"), 0o755)
 	p.FS.WriteFile("/tmp/plain.sh", []byte("echo plain\n"), 0o755)
 	p.FS.WriteFile("/tmp/noexec.sh", []byte("echo ran by sh\n"), 0o644)
@@ -160,7 +160,7 @@ func TestShellScriptsAndExec(t *testing.T) {
 
 func TestShellTrapAndSignals(t *testing.T) {
 	// The e2e framework's InfiniteSleepCommand: the TERM trap ends it.
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "trap exit TERM; while true; do sleep 1; done"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sh", "-c", "trap exit TERM; while true; do sleep 1; done"})
 	done := p.Start(t)
 	time.Sleep(100 * time.Millisecond)
 	p.Stop()
@@ -174,7 +174,7 @@ func TestShellTrapAndSignals(t *testing.T) {
 	}
 
 	// Without a trap, the shell as init ignores SIGTERM; SIGKILL ends it.
-	p = proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "while true; do sleep 1; done"})
+	p = proctest.New(t, busybox.Image, nil, []string{"sh", "-c", "while true; do sleep 1; done"})
 	done = p.Start(t)
 	p.Stop()
 	select {
@@ -190,7 +190,7 @@ func TestShellTrapAndSignals(t *testing.T) {
 	}
 
 	// A trap with `sleep & wait` runs at once: wait is interrupted.
-	p = proctest.New(t, busybox.Image{}, nil, []string{"sh", "-c", "trap 'echo bye; exit 7' TERM; sleep 3600 & wait"})
+	p = proctest.New(t, busybox.Image, nil, []string{"sh", "-c", "trap 'echo bye; exit 7' TERM; sleep 3600 & wait"})
 	done = p.Start(t)
 	time.Sleep(100 * time.Millisecond)
 	p.Stop()
@@ -204,31 +204,31 @@ func TestShellTrapAndSignals(t *testing.T) {
 	}
 
 	// EXIT trap.
-	code, out, _ := proctest.Sh(t, busybox.Image{}, nil, "trap 'echo cleanup' EXIT; echo work; exit 3")
+	code, out, _ := proctest.Sh(t, busybox.Image, nil, "trap 'echo cleanup' EXIT; echo work; exit 3")
 	if code != 3 || out != "work\ncleanup\n" {
 		t.Errorf("EXIT trap: %d %q", code, out)
 	}
 }
 
 func TestShellBackground(t *testing.T) {
-	code, out, _ := proctest.Sh(t, busybox.Image{}, nil, "(sleep 0.1; echo bg) & echo fg; wait; echo done")
+	code, out, _ := proctest.Sh(t, busybox.Image, nil, "(sleep 0.1; echo bg) & echo fg; wait; echo done")
 	if code != 0 || out != "fg\nbg\ndone\n" {
 		t.Errorf("got %d %q", code, out)
 	}
-	code, out, _ = proctest.Sh(t, busybox.Image{}, nil, "sleep 100 & kill $!; wait $!; echo $?")
+	code, out, _ = proctest.Sh(t, busybox.Image, nil, "sleep 100 & kill $!; wait $!; echo $?")
 	if code != 0 || out != "143\n" {
 		t.Errorf("kill of a background job: %d %q", code, out)
 	}
 }
 
 func TestShellInteractive(t *testing.T) {
-	p := proctest.New(t, busybox.Image{}, nil, []string{"sh"})
+	p := proctest.New(t, busybox.Image, nil, []string{"sh"})
 	p.Stdin = strings.NewReader("echo one\nif true\nthen echo two\nfi\nexit 5\necho never\n")
 	if code := p.Run(t, 5*time.Second); code != 5 || p.Out.String() != "one\ntwo\n" || p.Err.String() != "" {
 		t.Errorf("got %d %q %q", code, p.Out.String(), p.Err.String())
 	}
 	// On a terminal the shell prompts and echoes.
-	p = proctest.New(t, busybox.Image{}, nil, []string{"sh"})
+	p = proctest.New(t, busybox.Image, nil, []string{"sh"})
 	p.TTY = true
 	p.Stdin = strings.NewReader("echo hi\r")
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Out.String() != "echo hi\r\nhi\n" || p.Err.String() != "/ # / # \n" {

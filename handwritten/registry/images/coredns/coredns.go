@@ -42,29 +42,17 @@ const Name = "registry.k8s.io/coredns/coredns"
 const Version = "v1.14.6"
 
 // Image is CoreDNS, tag Version.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return []string{Version} }
-
-// Config implements registry.Image: the real image's configuration.
-func (Image) Config() registry.Config {
-	return registry.Config{
-		Entrypoint: []string{"/coredns"},
-		Env:        []string{"PATH=" + registry.DefaultPath},
-		Size:       22_000_000,
-	}
-}
-
-// Program implements registry.Image: the image holds /coredns.
-func (Image) Program(path string) (registry.Program, bool) {
-	if path == "/coredns" {
-		return Main, true
-	}
-	return nil, false
+var Image registry.Image = &registry.Simple{
+	Meta: registry.Meta{
+		Repository: Name,
+		TagList:    []string{Version},
+		// The real image's configuration.
+		Configuration: registry.Config{
+			Entrypoint: []string{"/coredns"},
+			Env:        []string{"PATH=" + registry.DefaultPath},
+			Size:       22_000_000,
+		},
+	},
+	// The image holds /coredns.
+	Programs: map[string]registry.Program{"/coredns": Main},
 }

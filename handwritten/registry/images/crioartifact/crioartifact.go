@@ -19,24 +19,20 @@ import (
 const Name = "quay.io/crio/artifact"
 
 // Image is the artifact.
-type Image struct{}
+var Image registry.Layered = image{registry.Meta{
+	Repository: Name,
+	TagList:    []string{"v2"},
+	// An artifact has no command.
+	Configuration: registry.Config{Size: 2_048},
+}}
 
-var _ registry.Layered = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return []string{"v2"} }
-
-// Config implements registry.Image: an artifact has no command.
-func (Image) Config() registry.Config { return registry.Config{Size: 2_048} }
+type image struct{ registry.Meta }
 
 // Program implements registry.Image: there are none.
-func (Image) Program(string) (registry.Program, bool) { return nil, false }
+func (image) Program(string) (registry.Program, bool) { return nil, false }
 
 // Files implements registry.Layered.
-func (Image) Files() fs.FS {
+func (image) Files() fs.FS {
 	return fstest.MapFS{
 		"dir/file": {Data: []byte("1\n"), Mode: 0o644},
 		"file":     {Data: []byte("2\n"), Mode: 0o644},

@@ -53,20 +53,12 @@ const (
 )
 
 // Image is hpa-example, tagged latest only.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return []string{"latest"} }
-
-// Config implements registry.Image: php:5-apache's configuration (its
-// Dockerfile of 2015) with the image's index.php added.
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Image = image{registry.Meta{
+	Repository: Name,
+	TagList:    []string{"latest"},
+	// php:5-apache's configuration (its Dockerfile of 2015) with the
+	// image's index.php added.
+	Configuration: registry.Config{
 		Cmd: []string{"apache2-foreground"},
 		Env: []string{
 			"PATH=" + registry.DefaultPath,
@@ -78,12 +70,14 @@ func (Image) Config() registry.Config {
 		},
 		WorkingDir: "/var/www/html",
 		Size:       175_000_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Program implements registry.Image: Apache's programs, curl, and
 // Debian's userland.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/usr/local/bin/apache2-foreground":
 		return foreground, true

@@ -48,7 +48,7 @@ func start(t *testing.T) (*proctest.Net, *proctest.Proc, *usage, <-chan int) {
 	t.Helper()
 	n := proctest.NewNet()
 	n.AddHost("test-pod", "10.244.0.5")
-	p := proctest.New(t, hpaexample.Image{}, n, hpaexample.Image{}.Config().Cmd)
+	p := proctest.New(t, hpaexample.Image, n, hpaexample.Image.Config().Cmd)
 	u := &usage{}
 	p.Usage = u.record
 	done := p.Start(t)
@@ -62,7 +62,7 @@ func start(t *testing.T) (*proctest.Net, *proctest.Proc, *usage, <-chan int) {
 }
 
 func TestImage(t *testing.T) {
-	img := hpaexample.Image{}
+	img := hpaexample.Image
 	cfg := img.Config()
 	if img.Name() != "registry.k8s.io/hpa-example" || !slices.Equal(img.Tags(), []string{"latest"}) ||
 		!slices.Equal(cfg.Cmd, []string{"apache2-foreground"}) || cfg.WorkingDir != "/var/www/html" || !slices.Contains(cfg.Env, "PHP_VERSION=5.6.14") {
@@ -228,7 +228,7 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	p := proctest.New(t, hpaexample.Image{}, n, []string{"apache2-foreground"})
+	p := proctest.New(t, hpaexample.Image, n, []string{"apache2-foreground"})
 	want := ah00558 +
 		"(98)Address already in use: AH00072: make_sock: could not bind to address [::]:80\n" +
 		"(98)Address already in use: AH00072: make_sock: could not bind to address 0.0.0.0:80\n" +
@@ -239,7 +239,7 @@ func TestStartFailures(t *testing.T) {
 
 	// The pod's name does not resolve.
 	n = proctest.NewNet()
-	p = proctest.New(t, hpaexample.Image{}, n, []string{"apache2-foreground"})
+	p = proctest.New(t, hpaexample.Image, n, []string{"apache2-foreground"})
 	done := p.Start(t)
 	n.Listening(t, "10.244.0.5:80")
 	time.Sleep(10 * time.Millisecond)

@@ -74,31 +74,18 @@ const (
 )
 
 // Image is the provisioner's image.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return []string{Version} }
-
-// Config implements registry.Image: the real image's.
-func (Image) Config() registry.Config {
-	return registry.Config{
-		Entrypoint: []string{"local-path-provisioner"},
-		Env:        []string{"PATH=" + registry.DefaultPath},
-		Size:       18_800_000,
-	}
-}
-
-// Program implements registry.Image.
-func (Image) Program(p string) (registry.Program, bool) {
-	if p == "/usr/bin/local-path-provisioner" {
-		return Main, true
-	}
-	return nil, false
+var Image registry.Image = &registry.Simple{
+	Meta: registry.Meta{
+		Repository: Name,
+		TagList:    []string{Version},
+		// The real image's configuration.
+		Configuration: registry.Config{
+			Entrypoint: []string{"local-path-provisioner"},
+			Env:        []string{"PATH=" + registry.DefaultPath},
+			Size:       18_800_000,
+		},
+	},
+	Programs: map[string]registry.Program{"/usr/bin/local-path-provisioner": Main},
 }
 
 // Main is /usr/bin/local-path-provisioner: `[--debug] start [--config

@@ -36,7 +36,7 @@ spec:
 // collects the helper pods.
 func newProvisioner(t *testing.T) (*provisioner, *fake.Clientset, *[]*corev1.Pod) {
 	t.Helper()
-	p := proctest.New(t, Image{}, nil, []string{"local-path-provisioner"})
+	p := proctest.New(t, Image, nil, []string{"local-path-provisioner"})
 	if err := p.FS.MkdirAll("/etc/config", 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func (c *container) exec(stdin io.Reader, args ...string) (int, []byte, string) 
 	proc := *c.base.Process
 	proc.Args = args
 	proc.Stdin = stdin
-	out, errOut := &proctest.Buffer{}, &proctest.Buffer{}
+	out, errOut := &registry.LockedWriter{}, &registry.LockedWriter{}
 	proc.Stdout, proc.Stderr = out, errOut
 	p := &proctest.Proc{Process: &proc, Out: out, Err: errOut}
 	code := p.Run(c.t, 10*time.Second)
@@ -107,7 +107,7 @@ func localTree(t *testing.T) string {
 var kubectlImages = []struct {
 	name string
 	img  registry.Image
-}{{"busybox", busybox.Image{}}, {"nginx", nginx.Image{}}}
+}{{"busybox", busybox.Image}, {"nginx", nginx.Image}}
 
 // TestKubectlCpToContainer runs what `kubectl cp DIR POD:/tmp/dest` runs:
 // test -d on the destination, then tar -xmf - -C DIR with kubectl's

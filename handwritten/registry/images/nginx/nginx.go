@@ -39,19 +39,11 @@ var Tags = append(registry.ReleaseTags(1, map[int]int{
 }, "-alpine", "-perl"), "1", "1-alpine", "latest", "stable", "mainline", "alpine", "perl", "stable-alpine", "mainline-alpine", "alpine-slim")
 
 // Image is nginx with the repository's Tags.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration.
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Image = image{registry.Meta{
+	Repository: Name,
+	TagList:    Tags,
+	// The real image's configuration.
+	Configuration: registry.Config{
 		Entrypoint: []string{"/docker-entrypoint.sh"},
 		Cmd:        []string{"nginx", "-g", "daemon off;"},
 		Env: []string{
@@ -64,11 +56,13 @@ func (Image) Config() registry.Config {
 		},
 		StopSignal: "SIGQUIT",
 		Size:       72_200_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Program implements registry.Image.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/docker-entrypoint.sh":
 		return entrypoint, true

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/nginx"
 	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
@@ -17,27 +18,27 @@ import (
 // start runs the image's entry point and command, as the runtime does.
 func start(t *testing.T, n *proctest.Net, opts ...proctest.Option) (*proctest.Proc, <-chan int) {
 	t.Helper()
-	cfg := nginx.Image{}.Config()
-	p := proctest.New(t, nginx.Image{}, n, append(cfg.Entrypoint, cfg.Cmd...), opts...)
+	cfg := nginx.Image.Config()
+	p := proctest.New(t, nginx.Image, n, append(cfg.Entrypoint, cfg.Cmd...), opts...)
 	done := p.Start(t)
 	n.Listening(t, "10.244.0.5:80")
 	return p, done
 }
 
 func TestImage(t *testing.T) {
-	cfg := nginx.Image{}.Config()
+	cfg := nginx.Image.Config()
 	if strings.Join(cfg.Entrypoint, " ") != "/docker-entrypoint.sh" || strings.Join(cfg.Cmd, "|") != "nginx|-g|daemon off;" || cfg.StopSignal != "SIGQUIT" {
 		t.Errorf("config %+v", cfg)
 	}
-	code, out, errOut := proctest.Sh(t, nginx.Image{}, nil, "echo debian; nosuch; wget -q -O- http://x")
+	code, out, errOut := proctest.Sh(t, nginx.Image, nil, "echo debian; nosuch; wget -q -O- http://x")
 	if code != 127 || out != "debian\n" || errOut != "sh: 1: nosuch: not found\nsh: 1: wget: not found\n" {
 		t.Errorf("dash: %d %q %q", code, out, errOut)
 	}
-	p := proctest.New(t, nginx.Image{}, nil, []string{"bash", "-c", "nosuch"})
+	p := proctest.New(t, nginx.Image, nil, []string{"bash", "-c", "nosuch"})
 	if code := p.Run(t, 5*time.Second); code != 127 || p.Err.String() != "bash: line 1: nosuch: command not found\n" {
 		t.Errorf("bash: %d %q", code, p.Err.String())
 	}
-	p = proctest.New(t, nginx.Image{}, nil, []string{"nginx", "-v"})
+	p = proctest.New(t, nginx.Image, nil, []string{"nginx", "-v"})
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Err.String() != "nginx version: nginx/1.29.1\n" {
 		t.Errorf("nginx -v: %d %q", code, p.Err.String())
 	}
@@ -128,8 +129,8 @@ func TestMountedContentAndConfig(t *testing.T) {
 	}
 	p.KillNow()
 
-	cfg := nginx.Image{}.Config()
-	p = proctest.New(t, nginx.Image{}, n, append(cfg.Entrypoint, cfg.Cmd...), proctest.WithMounts(
+	cfg := nginx.Image.Config()
+	p = proctest.New(t, nginx.Image, n, append(cfg.Entrypoint, cfg.Cmd...), proctest.WithMounts(
 		containerfs.Mount{ContainerPath: "/etc/nginx/conf.d", HostPath: conf, ReadOnly: true},
 		containerfs.Mount{ContainerPath: "/data/www", HostPath: www},
 	))
@@ -163,7 +164,7 @@ func TestMountedContentAndConfig(t *testing.T) {
 }
 
 func TestNoDaemonOffExits(t *testing.T) {
-	p := proctest.New(t, nginx.Image{}, proctest.NewNet(), []string{"nginx"})
+	p := proctest.New(t, nginx.Image, proctest.NewNet(), []string{"nginx"})
 	if code := p.Run(t, 5*time.Second); code != 0 {
 		t.Errorf("nginx without daemon off: %d", code)
 	}
@@ -178,7 +179,7 @@ func TestCurlLocalhostFromExec(t *testing.T) {
 	p, _ := start(t, n)
 	exec := *p.Process
 	exec.Args = []string{"curl", "-s", "localhost"}
-	out := &proctest.Buffer{}
+	out := &registry.LockedWriter{}
 	exec.Stdout, exec.Stderr = out, out
 	e := &proctest.Proc{Process: &exec, Out: out, Err: out}
 	if code := e.Run(t, 5*time.Second); code != 0 || !strings.Contains(out.String(), "Welcome to nginx!") {

@@ -74,20 +74,12 @@ www.listen(process.env.PORT || 8080);
 `
 
 // Image is node-hello:1.0.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return []string{"1.0"} }
-
-// Config implements registry.Image: node:4.4's environment, EXPOSE 8080,
-// CMD node server.js (shell form).
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Layered = image{registry.Meta{
+	Repository: Name,
+	TagList:    []string{"1.0"},
+	// node:4.4's environment, EXPOSE 8080, CMD node server.js (shell
+	// form).
+	Configuration: registry.Config{
 		Cmd: []string{"/bin/sh", "-c", "node server.js"},
 		Env: []string{
 			"PATH=" + registry.DefaultPath,
@@ -95,17 +87,19 @@ func (Image) Config() registry.Config {
 			"NODE_VERSION=" + NodeVersion,
 		},
 		Size: 655_000_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Files is the image's /server.js (registry.Layered).
-func (Image) Files() fs.FS {
+func (image) Files() fs.FS {
 	return fstest.MapFS{"server.js": {Data: []byte(serverJS), Mode: 0o644}}
 }
 
 // Program implements registry.Image: node, curl, and a Debian userland
 // with wget.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/usr/local/bin/node":
 		return node, true

@@ -16,8 +16,8 @@ import (
 
 func TestHello(t *testing.T) {
 	n := proctest.NewNet()
-	cfg := nodehello.Image{}.Config()
-	p := proctest.New(t, nodehello.Image{}, n, append(cfg.Entrypoint, cfg.Cmd...))
+	cfg := nodehello.Image.Config()
+	p := proctest.New(t, nodehello.Image, n, append(cfg.Entrypoint, cfg.Cmd...))
 	done := p.Start(t)
 	n.Listening(t, "10.244.0.5:8080")
 
@@ -70,26 +70,26 @@ func TestHello(t *testing.T) {
 
 func TestImage(t *testing.T) {
 	// kubectl exec envar-demo -- printenv, and the image's files.
-	code, out, errOut := proctest.Sh(t, nodehello.Image{}, nil, "printenv NODE_VERSION NPM_CONFIG_LOGLEVEL; node -v; head -c 25 /server.js; echo; nosuch")
+	code, out, errOut := proctest.Sh(t, nodehello.Image, nil, "printenv NODE_VERSION NPM_CONFIG_LOGLEVEL; node -v; head -c 25 /server.js; echo; nosuch")
 	if code != 127 || out != "4.4.2\ninfo\nv4.4.2\n// Copyright 2016, Google\n" || errOut != "sh: 1: nosuch: not found\n" {
 		t.Errorf("sh: %d %q %q", code, out, errOut)
 	}
 	// Only the image's server.js runs.
-	code, _, errOut = proctest.Sh(t, nodehello.Image{}, nil, "echo 'console.log(1)' > /app.js; node /app.js")
+	code, _, errOut = proctest.Sh(t, nodehello.Image, nil, "echo 'console.log(1)' > /app.js; node /app.js")
 	if code != 1 || !strings.Contains(errOut, "runs only the image's /server.js, not /app.js") {
 		t.Errorf("node /app.js: %d %q", code, errOut)
 	}
 	// curl and wget are there (buildpack-deps:jessie-curl).
 	n := proctest.NewNet()
-	p := proctest.New(t, nodehello.Image{}, n, []string{"node", "server.js"})
+	p := proctest.New(t, nodehello.Image, n, []string{"node", "server.js"})
 	p.Start(t)
 	n.Listening(t, "10.244.0.5:8080")
-	code, out, _ = proctest.Sh(t, nodehello.Image{}, n, "curl -s localhost:8080; echo; wget -q -O- http://localhost:8080/")
+	code, out, _ = proctest.Sh(t, nodehello.Image, n, "curl -s localhost:8080; echo; wget -q -O- http://localhost:8080/")
 	if code != 0 || out != "Hello Kubernetes!\nHello Kubernetes!" {
 		t.Errorf("curl, wget: %d %q", code, out)
 	}
 	// A second server on the same port fails.
-	q := proctest.New(t, nodehello.Image{}, n, []string{"node", "server.js"})
+	q := proctest.New(t, nodehello.Image, n, []string{"node", "server.js"})
 	if code := q.Run(t, 5*time.Second); code != 1 || !strings.Contains(q.Err.String(), "Error: listen EADDRINUSE :::8080\n") {
 		t.Errorf("second server: %d %q", code, q.Err.String())
 	}

@@ -25,32 +25,20 @@ const Version = "3.10.2"
 var Tags = []string{"0.8.0", "1.0", "2.0", "3.0", "3.1", "3.2", "3.3", "3.4.1", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.10.1", "3.10.2", "latest"}
 
 // Image is pause with the repository's Tags.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration.
-func (Image) Config() registry.Config {
-	return registry.Config{
-		Entrypoint: []string{"/pause"},
-		Env:        []string{"PATH=" + registry.DefaultPath},
-		User:       "65535:65535",
-		Size:       320_368,
-	}
-}
-
-// Program implements registry.Image: the image holds only /pause.
-func (Image) Program(path string) (registry.Program, bool) {
-	if path == "/pause" {
-		return Pause, true
-	}
-	return nil, false
+var Image registry.Image = &registry.Simple{
+	Meta: registry.Meta{
+		Repository: Name,
+		TagList:    Tags,
+		// The real image's configuration.
+		Configuration: registry.Config{
+			Entrypoint: []string{"/pause"},
+			Env:        []string{"PATH=" + registry.DefaultPath},
+			User:       "65535:65535",
+			Size:       320_368,
+		},
+	},
+	// The image holds only /pause.
+	Programs: map[string]registry.Program{"/pause": Pause},
 }
 
 // Pause is /pause: it waits for SIGTERM (or SIGINT) and exits 0, saying

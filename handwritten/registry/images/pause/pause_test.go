@@ -9,7 +9,7 @@ import (
 )
 
 func TestPauseWaitsUntilStopped(t *testing.T) {
-	img := pause.Image{}
+	img := pause.Image
 	if img.Name() != "registry.k8s.io/pause" || img.Config().Entrypoint[0] != "/pause" || img.Config().User != "65535:65535" {
 		t.Fatalf("image %s %+v", img.Name(), img.Config())
 	}
@@ -32,11 +32,11 @@ func TestPauseWaitsUntilStopped(t *testing.T) {
 }
 
 func TestPauseVersionAndNoShell(t *testing.T) {
-	p := proctest.New(t, pause.Image{}, nil, []string{"/pause", "-v"})
+	p := proctest.New(t, pause.Image, nil, []string{"/pause", "-v"})
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Out.String() != "pause.c v3.10.2\n" {
 		t.Errorf("-v: %d %q", code, p.Out.String())
 	}
-	p = proctest.New(t, pause.Image{}, nil, []string{"/pause"})
+	p = proctest.New(t, pause.Image, nil, []string{"/pause"})
 	if _, err := p.LookPath("sh"); err == nil || err.Error() != `exec: "sh": executable file not found in $PATH` {
 		t.Errorf("pause has no shell: %v", err)
 	}

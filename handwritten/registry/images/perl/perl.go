@@ -81,29 +81,23 @@ var Tags = func() []string {
 }()
 
 // Image is perl with the repository's Tags.
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration
-// (docker-perl's 5.042.000-main-trixie Dockerfile on buildpack-deps).
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Image = image{registry.Meta{
+	Repository: Name,
+	TagList:    Tags,
+	// The real image's configuration (docker-perl's
+	// 5.042.000-main-trixie Dockerfile on buildpack-deps).
+	Configuration: registry.Config{
 		Cmd:        []string{"perl" + Version, "-de0"},
 		Env:        []string{"PATH=" + registry.DefaultPath},
 		WorkingDir: "/usr/src/app",
 		Size:       341_000_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Program implements registry.Image: perl, curl, and Debian's userland.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/usr/local/bin/perl", "/usr/local/bin/perl" + Version:
 		return Perl, true

@@ -44,13 +44,13 @@ const docsPi2000 = "" +
 // run runs argv in the image and returns status, stdout and stderr.
 func run(t *testing.T, argv ...string) (int, string, string) {
 	t.Helper()
-	p := proctest.New(t, perl.Image{}, nil, argv)
+	p := proctest.New(t, perl.Image, nil, argv)
 	code := p.Run(t, 30*time.Second)
 	return code, p.Out.String(), p.Err.String()
 }
 
 func TestImage(t *testing.T) {
-	img := perl.Image{}
+	img := perl.Image
 	cfg := img.Config()
 	if img.Name() != "docker.io/library/perl" || strings.Join(cfg.Cmd, " ") != "perl5.42.0 -de0" || cfg.WorkingDir != "/usr/src/app" || len(cfg.Entrypoint) != 0 {
 		t.Errorf("image %s config %+v", img.Name(), cfg)
@@ -253,7 +253,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"perl", "-Mbignum=bpi", "-e", "print bpi()"}, 255, "", ""},
 		{[]string{"perl", "-Mbignum=bpi", "-e", "print bpi(2000) + 1"}, 255, "", ""},
 	} {
-		p := proctest.New(t, perl.Image{}, nil, tc.argv, proctest.WithMounts(mount(dir)))
+		p := proctest.New(t, perl.Image, nil, tc.argv, proctest.WithMounts(mount(dir)))
 		code := p.Run(t, 10*time.Second)
 		errOut := p.Err.String()
 		okErr := errOut == tc.err
@@ -278,7 +278,7 @@ func TestUsageAndKill(t *testing.T) {
 		defer mu.Unlock()
 		reports = append(reports, [2]int64{cpu, mem})
 	}
-	p := proctest.New(t, perl.Image{}, nil, []string{"perl", "-Mbignum=bpi", "-le", "print bpi(50)"})
+	p := proctest.New(t, perl.Image, nil, []string{"perl", "-Mbignum=bpi", "-le", "print bpi(50)"})
 	p.Usage = record
 	if code := p.Run(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -291,7 +291,7 @@ func TestUsageAndKill(t *testing.T) {
 	mu.Unlock()
 
 	// SIGKILL ends a long computation at once, with nothing printed.
-	p = proctest.New(t, perl.Image{}, nil, []string{"perl", "-Mbignum=bpi", "-le", "print bpi(30000)"})
+	p = proctest.New(t, perl.Image, nil, []string{"perl", "-Mbignum=bpi", "-le", "print bpi(30000)"})
 	p.Usage = record
 	done := p.Start(t)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {

@@ -72,20 +72,11 @@ var Tags = append(append(append(append(
 // Image is redis with the repository's Tags. Every tag runs the same
 // programs: Version's redis-server and redis-cli, on the Debian userland
 // (the -alpine tags too).
-type Image struct{}
-
-var _ registry.Image = Image{}
-
-// Name implements registry.Image.
-func (Image) Name() string { return Name }
-
-// Tags implements registry.Image.
-func (Image) Tags() []string { return Tags }
-
-// Config implements registry.Image: the real image's configuration (it
-// also exposes 6379/tcp).
-func (Image) Config() registry.Config {
-	return registry.Config{
+var Image registry.Layered = image{registry.Meta{
+	Repository: Name,
+	TagList:    Tags,
+	// The real image's configuration (it also exposes 6379/tcp).
+	Configuration: registry.Config{
 		Entrypoint: []string{"docker-entrypoint.sh"},
 		Cmd:        []string{"redis-server"},
 		Env: []string{
@@ -94,17 +85,19 @@ func (Image) Config() registry.Config {
 		},
 		WorkingDir: "/data",
 		Size:       53_000_000,
-	}
-}
+	},
+}}
+
+type image struct{ registry.Meta }
 
 // Files is the image's files besides its programs: the data directory,
 // its working directory.
-func (Image) Files() fs.FS {
+func (image) Files() fs.FS {
 	return fstest.MapFS{"data": {Mode: fs.ModeDir | 0o755}}
 }
 
 // Program implements registry.Image.
-func (Image) Program(path string) (registry.Program, bool) {
+func (image) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/usr/local/bin/docker-entrypoint.sh":
 		return entrypoint, true

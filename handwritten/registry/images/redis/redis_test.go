@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webernetes/webernetes/handwritten/registry"
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 	"github.com/webernetes/webernetes/handwritten/registry/images/redis"
 	"github.com/webernetes/webernetes/handwritten/registry/internal/proctest"
@@ -28,11 +29,11 @@ const podAddr = "10.244.0.5:6379"
 func start(t *testing.T, n *proctest.Net, args []string, addr string, opts ...proctest.Option) (*proctest.Proc, <-chan int) {
 	t.Helper()
 	if args == nil {
-		cfg := redis.Image{}.Config()
+		cfg := redis.Image.Config()
 		args = append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	}
-	p := proctest.New(t, redis.Image{}, n, args, opts...)
-	p.Dir = redis.Image{}.Config().WorkingDir
+	p := proctest.New(t, redis.Image, n, args, opts...)
+	p.Dir = redis.Image.Config().WorkingDir
 	done := p.Start(t)
 	n.Listening(t, addr)
 	// redis listens before it loads its data; it is ready after.
@@ -55,7 +56,7 @@ func execIn(t *testing.T, p *proctest.Proc, tty bool, stdin string, args ...stri
 	proc.TTY = tty
 	proc.Stdin = strings.NewReader(stdin)
 	proc.Usage = nil
-	e := &proctest.Proc{Process: &proc, Out: &proctest.Buffer{}, Err: &proctest.Buffer{}, FS: p.FS, Root: p.Root, Stop: p.Stop, KillNow: p.KillNow}
+	e := &proctest.Proc{Process: &proc, Out: &registry.LockedWriter{}, Err: &registry.LockedWriter{}, FS: p.FS, Root: p.Root, Stop: p.Stop, KillNow: p.KillNow}
 	proc.Stdout, proc.Stderr = e.Out, e.Err
 	code = e.Run(t, 10*time.Second)
 	return code, e.Out.String(), e.Err.String()
@@ -75,7 +76,7 @@ func stop(t *testing.T, p *proctest.Proc, done <-chan int) int {
 }
 
 func TestImage(t *testing.T) {
-	img := redis.Image{}
+	img := redis.Image
 	cfg := img.Config()
 	if strings.Join(cfg.Entrypoint, " ") != "docker-entrypoint.sh" || strings.Join(cfg.Cmd, " ") != "redis-server" || cfg.WorkingDir != "/data" ||
 		!slices.Contains(cfg.Env, "REDIS_VERSION="+redis.Version) {
@@ -218,7 +219,7 @@ func TestCommandsFromAnotherPod(t *testing.T) {
 	n := proctest.NewNet()
 	p, done := start(t, n, []string{"redis-server", "--save", ""}, podAddr)
 	// A client in another pod reaches the server by its address.
-	client := proctest.New(t, redis.Image{}, n, nil)
+	client := proctest.New(t, redis.Image, n, nil)
 	client.Net = n.Pod("10.244.0.9")
 	run := func(args ...string) (int, string, string) {
 		return execIn(t, client, false, "", append([]string{"redis-cli", "-h", "10.244.0.5"}, args...)...)
@@ -261,7 +262,7 @@ func TestCommandsFromAnotherPod(t *testing.T) {
 		t.Errorf("no server: %d %q", code, errOut)
 	}
 	// A second server on the port fails as redis does.
-	second := proctest.New(t, redis.Image{}, n, []string{"redis-server"})
+	second := proctest.New(t, redis.Image, n, []string{"redis-server"})
 	if code := second.Run(t, 5*time.Second); code != 1 {
 		t.Errorf("second server: exit status %d", code)
 	}
@@ -453,11 +454,11 @@ func TestInfoAndMemory(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	p := proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--port", "6380", "--maxmemory", "lots"})
+	p := proctest.New(t, redis.Image, proctest.NewNet(), []string{"redis-server", "--port", "6380", "--maxmemory", "lots"})
 	if code := p.Run(t, 5*time.Second); code != 1 || p.Err.String() != "\n*** FATAL CONFIG FILE ERROR (Redis "+redis.Version+") ***\nReading the configuration file, at line 2\n>>> 'maxmemory \"lots\"'\nargument must be a memory value\n" {
 		t.Errorf("bad option: %d %q", code, p.Err.String())
 	}
-	p = proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "/etc/nosuch.conf"})
+	p = proctest.New(t, redis.Image, proctest.NewNet(), []string{"redis-server", "/etc/nosuch.conf"})
 	if code := p.Run(t, 5*time.Second); code != 1 || !logLine("C", "#", "Fatal error, can't open config file '/etc/nosuch.conf': No such file or directory").MatchString(p.Out.String()) {
 		t.Errorf("missing file: %d %q", code, p.Out.String())
 	}
@@ -482,12 +483,12 @@ func TestEntrypoint(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("SHUTDOWN did not end redis-server")
 	}
-	p = proctest.New(t, redis.Image{}, n, []string{"docker-entrypoint.sh", "nosuch"})
+	p = proctest.New(t, redis.Image, n, []string{"docker-entrypoint.sh", "nosuch"})
 	if code := p.Run(t, 5*time.Second); code != 127 || p.Err.String() != "/usr/local/bin/docker-entrypoint.sh: line 184: exec: nosuch: not found\n" {
 		t.Errorf("unknown command: %d %q", code, p.Err.String())
 	}
 	// Other commands run as they are, without the server's messages.
-	p = proctest.New(t, redis.Image{}, n, []string{"docker-entrypoint.sh", "redis-cli", "-v"})
+	p = proctest.New(t, redis.Image, n, []string{"docker-entrypoint.sh", "redis-cli", "-v"})
 	if code := p.Run(t, 5*time.Second); code != 0 || p.Out.String() != "redis-cli "+redis.Version+"\n" {
 		t.Errorf("redis-cli -v: %d %q", code, p.Out.String())
 	}
@@ -536,7 +537,7 @@ func TestReplication(t *testing.T) {
 	lcli("SET", "before", "rdb")
 	lcli("-n", "3", "RPUSH", "l", "a", "b")
 
-	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--replicaof", "redis-leader", "6379"})
+	follower := proctest.New(t, redis.Image, n, []string{"redis-server", "--replicaof", "redis-leader", "6379"})
 	follower.Net = n.Pod(followerIP)
 	follower.Dir = "/data"
 	followerDone := follower.Start(t)
@@ -800,7 +801,7 @@ func TestReplicationAuth(t *testing.T) {
 	execIn(t, leader, false, "", "redis-cli", "-h", leaderIP, "--no-auth-warning", "-a", "secret", "SET", "k", "v")
 
 	// Without masterauth the master refuses the replica.
-	follower := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", "", "--replicaof", leaderIP, "6379", "--requirepass", "other"})
+	follower := proctest.New(t, redis.Image, n, []string{"redis-server", "--save", "", "--replicaof", leaderIP, "6379", "--requirepass", "other"})
 	follower.Net = n.Pod(followerIP)
 	follower.Dir = "/data"
 	followerDone := follower.Start(t)
@@ -855,7 +856,7 @@ func TestReplicaofConfig(t *testing.T) {
 	waitFor(t, p, "OK\n", "CONFIG", "SET", "replica-serve-stale-data", "yes")
 	waitFor(t, p, "\n", "GET", "k")
 
-	leader := proctest.New(t, redis.Image{}, n, []string{"redis-server", "--save", ""})
+	leader := proctest.New(t, redis.Image, n, []string{"redis-server", "--save", ""})
 	leader.Net = n.Pod("10.244.0.7")
 	leaderDone := leader.Start(t)
 	defer stop(t, leader, leaderDone)
@@ -866,7 +867,7 @@ func TestReplicaofConfig(t *testing.T) {
 	waitContains(t, p, "master_link_status:up\r\n", "-h", "10.244.0.5", "INFO", "replication")
 
 	// A bad port is a config error.
-	bad := proctest.New(t, redis.Image{}, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "x"})
+	bad := proctest.New(t, redis.Image, proctest.NewNet(), []string{"redis-server", "--replicaof", "redis-leader", "x"})
 	if code := bad.Run(t, 5*time.Second); code != 1 || !strings.Contains(bad.Err.String(), "Invalid master port") {
 		t.Errorf("bad port: %d %q", code, bad.Err.String())
 	}

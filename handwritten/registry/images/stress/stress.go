@@ -46,21 +46,12 @@ const PolinuxName = "docker.io/polinux/stress"
 const PolinuxVersion = "1.0.4"
 
 // Polinux is docker.io/polinux/stress: Alpine with bash and stress 1.0.4.
-type Polinux struct{}
-
-var _ registry.Image = Polinux{}
-
-// Name implements registry.Image.
-func (Polinux) Name() string { return PolinuxName }
-
-// Tags implements registry.Image: the repository's two tags.
-func (Polinux) Tags() []string { return []string{"latest", PolinuxVersion} }
-
-// Config implements registry.Image: the image's Dockerfile (pozgo/docker-stress)
-// sets RELEASE_VERSION and SHELL and runs stress with no arguments, which
-// prints its usage.
-func (Polinux) Config() registry.Config {
-	return registry.Config{
+var Polinux registry.Image = polinux{registry.Meta{
+	Repository: PolinuxName,
+	TagList:    []string{"latest", PolinuxVersion},
+	// The image's Dockerfile (pozgo/docker-stress) sets RELEASE_VERSION
+	// and SHELL and runs stress with no arguments, which prints its usage.
+	Configuration: registry.Config{
 		Cmd: []string{"/usr/local/bin/stress"},
 		Env: []string{
 			"PATH=" + registry.DefaultPath,
@@ -68,12 +59,14 @@ func (Polinux) Config() registry.Config {
 			"SHELL=/bin/bash",
 		},
 		Size: 4_400_000,
-	}
-}
+	},
+}}
+
+type polinux struct{ registry.Meta }
 
 // Program implements registry.Image: /usr/local/bin/stress, bash, and
 // Alpine's busybox.
-func (Polinux) Program(path string) (registry.Program, bool) {
+func (polinux) Program(path string) (registry.Program, bool) {
 	switch path {
 	case "/usr/local/bin/stress":
 		return Stress, true
@@ -87,31 +80,19 @@ func (Polinux) Program(path string) (registry.Program, bool) {
 const VishName = "docker.io/vish/stress"
 
 // Vish is docker.io/vish/stress: a static Go binary FROM scratch.
-type Vish struct{}
-
-var _ registry.Image = Vish{}
-
-// Name implements registry.Image.
-func (Vish) Name() string { return VishName }
-
-// Tags implements registry.Image: the repository has only latest.
-func (Vish) Tags() []string { return []string{"latest"} }
-
-// Config implements registry.Image: the Dockerfile's ENTRYPOINT
-// ["/stress", "-logtostderr"]; a scratch image has no environment.
-func (Vish) Config() registry.Config {
-	return registry.Config{
-		Entrypoint: []string{"/stress", "-logtostderr"},
-		Size:       2_600_000,
-	}
-}
-
-// Program implements registry.Image: the image holds only /stress.
-func (Vish) Program(path string) (registry.Program, bool) {
-	if path == "/stress" {
-		return VishStress, true
-	}
-	return nil, false
+var Vish registry.Image = &registry.Simple{
+	Meta: registry.Meta{
+		Repository: VishName,
+		TagList:    []string{"latest"},
+		// The Dockerfile's ENTRYPOINT ["/stress", "-logtostderr"]; a scratch
+		// image has no environment.
+		Configuration: registry.Config{
+			Entrypoint: []string{"/stress", "-logtostderr"},
+			Size:       2_600_000,
+		},
+	},
+	// The image holds only /stress.
+	Programs: map[string]registry.Program{"/stress": VishStress},
 }
 
 // meter sums what a program's workers use and reports the total through

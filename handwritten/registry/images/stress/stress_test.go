@@ -69,7 +69,7 @@ func exited(done <-chan int, within time.Duration) (int, bool) {
 const dispatchVM = "stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd\n"
 
 func TestPolinuxImage(t *testing.T) {
-	img := stress.Polinux{}
+	img := stress.Polinux
 	cfg := img.Config()
 	if img.Name() != "docker.io/polinux/stress" || !slices.Equal(img.Tags(), []string{"latest", "1.0.4"}) ||
 		!slices.Equal(cfg.Cmd, []string{"/usr/local/bin/stress"}) || !slices.Contains(cfg.Env, "SHELL=/bin/bash") {
@@ -93,7 +93,7 @@ func TestPolinuxImage(t *testing.T) {
 
 func TestMemoryTask(t *testing.T) {
 	// kubernetes.io's "Assign Memory Resources": 150M within a 200Mi limit.
-	p := proctest.New(t, stress.Polinux{}, nil, []string{"stress", "--vm", "1", "--vm-bytes", "150M", "--vm-hang", "1"})
+	p := proctest.New(t, stress.Polinux, nil, []string{"stress", "--vm", "1", "--vm-bytes", "150M", "--vm-hang", "1"})
 	u := watch(p, 200<<20)
 	done := p.Start(t)
 	waitFor(t, "150M charged", func() bool { _, _, mem, _ := u.snapshot(); return mem > 150<<20 })
@@ -121,7 +121,7 @@ func TestMemoryTask(t *testing.T) {
 
 func TestOOMKill(t *testing.T) {
 	// "Exceed a Container's memory limit": 250M under 100Mi.
-	p := proctest.New(t, stress.Polinux{}, nil, []string{"stress", "--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"})
+	p := proctest.New(t, stress.Polinux, nil, []string{"stress", "--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"})
 	u := watch(p, 100<<20)
 	done := p.Start(t)
 	if _, ok := exited(done, 2*time.Second); !ok {
@@ -137,7 +137,7 @@ func TestOOMKill(t *testing.T) {
 }
 
 func TestCPUHogs(t *testing.T) {
-	p := proctest.New(t, stress.Polinux{}, nil, []string{"stress", "--cpu", "2", "--timeout", "1s"})
+	p := proctest.New(t, stress.Polinux, nil, []string{"stress", "--cpu", "2", "--timeout", "1s"})
 	u := watch(p, 0)
 	start := time.Now()
 	code := p.Run(t, 5*time.Second)
@@ -154,7 +154,7 @@ func TestCPUHogs(t *testing.T) {
 }
 
 func TestVerbose(t *testing.T) {
-	p := proctest.New(t, stress.Polinux{}, nil, []string{"stress", "--cpu", "1", "--vm", "1", "--vm-bytes", "1M", "--vm-hang", "0", "--timeout", "1", "--verbose"})
+	p := proctest.New(t, stress.Polinux, nil, []string{"stress", "--cpu", "1", "--vm", "1", "--vm-bytes", "1M", "--vm-hang", "0", "--timeout", "1", "--verbose"})
 	watch(p, 0)
 	if code := p.Run(t, 5*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -176,7 +176,7 @@ func TestVerbose(t *testing.T) {
 		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr %q", p.Out.String(), want, p.Err.String())
 	}
 	// Dry run: the workers return at once.
-	p = proctest.New(t, stress.Polinux{}, nil, []string{"stress", "-n", "-v", "-c", "1"})
+	p = proctest.New(t, stress.Polinux, nil, []string{"stress", "-n", "-v", "-c", "1"})
 	if code := p.Run(t, 5*time.Second); code != 0 || !strings.Contains(p.Out.String(), "stress: dbug: [1] <-- worker 7 returned normally\nstress: info: [1] successful run completed in 0s\n") {
 		t.Errorf("dry run: %d %q", code, p.Out.String())
 	}
@@ -205,7 +205,7 @@ func TestStressOptions(t *testing.T) {
 		{[]string{"--io", "1"}, 1, "", "stress: this work-alike of stress simulates only --cpu and --vm hogs, not --io or --hdd\n"},
 		{[]string{"--quiet", "-n", "--cpu", "0x2"}, 0, "", ""},
 	} {
-		p := proctest.New(t, stress.Polinux{}, nil, append([]string{"/usr/local/bin/stress"}, tc.args...))
+		p := proctest.New(t, stress.Polinux, nil, append([]string{"/usr/local/bin/stress"}, tc.args...))
 		if code := p.Run(t, 5*time.Second); code != tc.code || p.Out.String() != tc.out || p.Err.String() != tc.err {
 			t.Errorf("%q: %d %q %q", tc.args, code, p.Out.String(), p.Err.String())
 		}
@@ -215,7 +215,7 @@ func TestStressOptions(t *testing.T) {
 func TestSizes(t *testing.T) {
 	// sscanf's %lli reads hexadecimal (B is a digit of it) and octal.
 	for size, want := range map[string]int64{"1G": 1 << 30, "64k": 64 << 10, "1000": 1000, "0x100B": 0x100B, "0x100b": 0x100B, "010m": 8 << 20, "1.5G": 1 << 30} {
-		p := proctest.New(t, stress.Polinux{}, nil, []string{"stress", "--vm", "2", "--vm-bytes", size, "--vm-keep", "--vm-hang", "0"})
+		p := proctest.New(t, stress.Polinux, nil, []string{"stress", "--vm", "2", "--vm-bytes", size, "--vm-keep", "--vm-hang", "0"})
 		u := watch(p, 0)
 		done := p.Start(t)
 		waitFor(t, "two workers' memory of --vm-bytes "+size, func() bool { _, _, mem, _ := u.snapshot(); return mem == 2*want+162856960-150<<20 })
@@ -225,7 +225,7 @@ func TestSizes(t *testing.T) {
 }
 
 func TestVishImage(t *testing.T) {
-	img := stress.Vish{}
+	img := stress.Vish
 	cfg := img.Config()
 	if img.Name() != "docker.io/vish/stress" || !slices.Equal(img.Tags(), []string{"latest"}) || !slices.Equal(cfg.Entrypoint, []string{"/stress", "-logtostderr"}) || len(cfg.Cmd) != 0 {
 		t.Errorf("image %s %v %+v", img.Name(), img.Tags(), cfg)
@@ -240,7 +240,7 @@ func TestVishImage(t *testing.T) {
 
 // vishArgs is the image's entry point with args.
 func vishArgs(args ...string) []string {
-	return append(stress.Vish{}.Config().Entrypoint, args...)
+	return append(stress.Vish.Config().Entrypoint, args...)
 }
 
 var glogLine = regexp.MustCompile(`^I\d{4} \d\d:\d\d:\d\d\.\d{6}       1 (main\.go:\d+\] .*)$`)
@@ -261,7 +261,7 @@ func glogMessages(t *testing.T, out string) []string {
 }
 
 func TestVishGrows(t *testing.T) {
-	p := proctest.New(t, stress.Vish{}, nil, vishArgs("-mem-total", "50Mi", "-mem-alloc-size", "10Mi", "-mem-alloc-sleep", "20ms", "-cpus", "2"))
+	p := proctest.New(t, stress.Vish, nil, vishArgs("-mem-total", "50Mi", "-mem-alloc-size", "10Mi", "-mem-alloc-sleep", "20ms", "-cpus", "2"))
 	u := watch(p, 0)
 	start := time.Now()
 	done := p.Start(t)
@@ -298,7 +298,7 @@ func TestVishGrows(t *testing.T) {
 }
 
 func TestVishOOM(t *testing.T) {
-	p := proctest.New(t, stress.Vish{}, nil, vishArgs("-mem-total", "150Mi", "-mem-alloc-size", "10Mi", "-mem-alloc-sleep", "1ms"))
+	p := proctest.New(t, stress.Vish, nil, vishArgs("-mem-total", "150Mi", "-mem-alloc-size", "10Mi", "-mem-alloc-sleep", "1ms"))
 	u := watch(p, 100<<20)
 	done := p.Start(t)
 	if _, ok := exited(done, 2*time.Second); !ok {
@@ -313,17 +313,17 @@ func TestVishOOM(t *testing.T) {
 }
 
 func TestVishFlags(t *testing.T) {
-	p := proctest.New(t, stress.Vish{}, nil, vishArgs("-memtotal", "1Mi"))
+	p := proctest.New(t, stress.Vish, nil, vishArgs("-memtotal", "1Mi"))
 	if code := p.Run(t, 5*time.Second); code != 2 || !strings.HasPrefix(p.Err.String(), "flag provided but not defined: -memtotal\nUsage of /stress:\n") ||
 		!strings.Contains(p.Err.String(), "total memory to be consumed. Memory will be consumed via multiple allocations.") {
 		t.Errorf("%d %q", code, p.Err.String())
 	}
-	p = proctest.New(t, stress.Vish{}, nil, vishArgs("-mem-alloc-size", "ten"))
+	p = proctest.New(t, stress.Vish, nil, vishArgs("-mem-alloc-size", "ten"))
 	if code := p.Run(t, 5*time.Second); code != 2 || !strings.HasPrefix(p.Err.String(), "panic: cannot parse 'ten': quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n") {
 		t.Errorf("%d %q", code, p.Err.String())
 	}
 	// Without -logtostderr glog writes files, not stderr.
-	p = proctest.New(t, stress.Vish{}, nil, []string{"/stress", "-cpus", "1"})
+	p = proctest.New(t, stress.Vish, nil, []string{"/stress", "-cpus", "1"})
 	done := p.Start(t)
 	waitFor(t, "the log file", func() bool {
 		b, _ := p.FS.ReadFile("/tmp/stress.INFO")

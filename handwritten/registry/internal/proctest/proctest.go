@@ -7,7 +7,6 @@
 package proctest
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -24,28 +23,10 @@ import (
 	"github.com/webernetes/webernetes/handwritten/registry/containerfs"
 )
 
-// Buffer is a concurrency-safe output buffer.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // Proc is a process under test and what it printed.
 type Proc struct {
 	*registry.Process
-	Out, Err *Buffer
+	Out, Err *registry.LockedWriter
 	// Root is the host directory of the container's root.
 	Root string
 	// Stop sends SIGTERM (cancels Ctx); KillNow sends SIGKILL.
@@ -89,7 +70,7 @@ func New(t testing.TB, img registry.Image, net *Net, args []string, opts ...Opti
 	kill, killNow := context.WithCancel(context.Background())
 	t.Cleanup(func() { stop(); killNow() })
 	p := &Proc{
-		Out: &Buffer{}, Err: &Buffer{}, Root: root, Stop: stop, KillNow: killNow, FS: fsys,
+		Out: &registry.LockedWriter{}, Err: &registry.LockedWriter{}, Root: root, Stop: stop, KillNow: killNow, FS: fsys,
 		Process: &registry.Process{
 			Args:     args,
 			Env:      append([]string{"HOSTNAME=test-pod", "HOME=/root"}, img.Config().Env...),

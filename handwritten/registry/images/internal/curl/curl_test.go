@@ -15,9 +15,11 @@ import (
 )
 
 var img = &registry.Simple{
-	Repository:    "example/curl",
-	Programs:      map[string]registry.Program{"/usr/bin/curl": curl.New("8.12.1")},
-	Configuration: registry.Config{Env: []string{"PATH=/usr/bin"}},
+	Meta: registry.Meta{
+		Repository:    "example/curl",
+		Configuration: registry.Config{Env: []string{"PATH=/usr/bin"}},
+	},
+	Programs: map[string]registry.Program{"/usr/bin/curl": curl.New("8.12.1")},
 }
 
 func TestCurl(t *testing.T) {

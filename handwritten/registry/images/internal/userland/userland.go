@@ -71,7 +71,7 @@ func Alpine(path string) (registry.Program, bool) {
 		return nil, false
 	}
 	if name == "busybox" {
-		return busybox.Image{}.Program("/bin/busybox")
+		return busybox.Image.Program("/bin/busybox")
 	}
 	return busybox.Applet(name)
 }
