@@ -11,7 +11,6 @@ import "runtime"
 // what it drove stops, as it would in a kubelet that exited and that no
 // babysitter restarts. The node then stops posting its status and turns
 // NotReady on the node lifecycle controller's timings.
-func exitKubelet(code int) {
-	_ = code
+func exitKubelet(int) {
 	runtime.Goexit()
 }

@@ -9,7 +9,6 @@ import "runtime"
 // so it cannot end the process: the server's goroutine ends instead
 // (runtime.Goexit runs its deferred calls), as the server would with a
 // kubelet that exited.
-func exitKubelet(code int) {
-	_ = code
+func exitKubelet(int) {
 	runtime.Goexit()
 }
